@@ -1,0 +1,27 @@
+"""Lucid: PyTorch's surface over NumPy arrays, with a graph layer you can read end to end."""
+
+from lucid._graph import enable_grad, is_grad_enabled, no_grad
+from lucid.ops.activation import *  # noqa: F403
+from lucid.ops.creation import *  # noqa: F403
+from lucid.ops.elementwise import *  # noqa: F403
+from lucid.ops.index import *  # noqa: F403
+from lucid.ops.inplace import *  # noqa: F403
+from lucid.ops.linalg import *  # noqa: F403
+from lucid.ops.reduce import *  # noqa: F403
+from lucid.ops.shape import *  # noqa: F403
+from lucid.tensor import (
+    Tensor,
+    bool_,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+)
+
+from lucid import autograd  # noqa: E402  (after the ops it checks)
+
+__version__ = "0.1.0.dev0"

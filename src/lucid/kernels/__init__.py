@@ -1,0 +1,1 @@
+"""Array kernels: pure functions on NumPy arrays, Numba-compiled with NumPy references."""

@@ -1,0 +1,1 @@
+"""Lucid's ops, one module per family; each op is a forward and a gradient, nothing else."""
