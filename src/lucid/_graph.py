@@ -134,6 +134,11 @@ def _as_tensors(args: Sequence[Any]) -> list[Tensor]:
         if isinstance(a, Tensor):
             like = a.data.dtype
             break
+    if like is not None and like.kind != "f" and any(isinstance(a, float) for a in args):
+        # An integer tensor meeting a Python float computes in float32 (PyTorch), where NumPy
+        # would pick float64. Integer tensors never require grad, so converting them is safe.
+        like = np.dtype(np.float32)
+        args = [Tensor._wrap(a.data.astype(like)) if isinstance(a, Tensor) else a for a in args]
     out = []
     for a in args:
         if isinstance(a, Tensor):

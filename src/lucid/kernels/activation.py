@@ -9,28 +9,27 @@ import numpy as np
 from lucid.kernels import _jit
 from lucid.kernels._jit import njit
 
-# Crossovers, measured with float32 and float64 arrays of 1e2..1e6 elements (medians of
-# repeated calls through these wrappers, numpy 2.4 / numba 0.68 on the 2-core AVX-512 dev
-# machine; the asv suite is benchmarks/bench_activation.py). The @njit backward loops win
-# 2-30x from a few thousand elements on (leaky-relu backward most, GELU backward least).
-BACKWARD_JIT_MIN_SIZE = 4_096
-# leaky_relu: one compare and select, numba wins 2-4x above this size.
-LEAKY_RELU_JIT_MIN_SIZE = 4_096
-# Exact GELU: NumPy has no erf, so the reference evaluates a rational approximation in
-# float64 in ~30 passes; numba's erfc wins from a few hundred elements on.
-GELU_JIT_MIN_SIZE = 512
-
-# Forwards that stay NumPy at every size: sigmoid, silu, tanh-GELU, elu, softplus. Each of
-# them is one or two exp/log1p/tanh per element, and NumPy's SIMD transcendentals beat the
-# scalar libm calls of a numba loop 1.3-3x at every size measured (1e2..1e6). mish is the
-# exception below: its reference needs exp, log1p and tanh, the loop a single exp.
-MISH_JIT_MIN_SIZE = 4_096
+# Crossovers: medians of repeated calls through these wrappers on float32 and float64 arrays
+# of 256..1M elements, NumPy path against JIT path (numpy 2.4, numba 0.68, the 2-core AVX-512
+# dev machine; scratch script, figures in the CHANGELOG entry; asv: bench_activation.py).
+#
+# Arithmetic-only kernels (relu/leaky-relu/hardtanh/elu backward, sigmoid/tanh backward from
+# the output, leaky_relu): one fused pass beats NumPy's two to four passes from here on.
+ELEMENTWISE_JIT_MIN_SIZE = 8_192
+# Kernels with an exp, expm1 or tanh per element (sigmoid, silu, tanh-GELU, elu, softplus,
+# mish, and the silu/tanh-GELU/softplus/mish backwards): numba calls scalar libm, about 10x
+# slower per element than NumPy's AVX-512 exp, so the loop wins only BELOW this size, where
+# the per-call cost of NumPy's four to eight passes dominates. Above it they are NumPy.
+TRANSCENDENTAL_JIT_MAX_SIZE = 2_048
+# Exact GELU and its backward use numba at every size: NumPy has no erf, and the reference's
+# float64 rational approximation (~30 passes) is 2-15x slower than the loop's math.erfc.
 
 SQRT_2 = math.sqrt(2.0)
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 GELU_TANH_COEFF = 0.044715
 APPROXIMATIONS = ("none", "tanh")
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -39,7 +38,7 @@ APPROXIMATIONS = ("none", "tanh")
 
 def _float_array(name: str, arg: str, a: np.ndarray) -> np.ndarray:
     a = np.asarray(a)
-    if a.dtype not in (np.float32, np.float64):
+    if a.dtype not in _FLOAT_DTYPES:
         raise TypeError(f"{name}: {arg} must be a float32 or float64 array, got {a.dtype}")
     return a
 
@@ -55,15 +54,13 @@ def _like(name: str, arg: str, a: np.ndarray, x: np.ndarray, x_arg: str = "x") -
 
 
 def _launch(kernel, like: np.ndarray, *args) -> np.ndarray:
-    """Run ``kernel(*args, out)`` on flat contiguous views; ``out`` has ``like``'s shape/dtype."""
-    out = np.empty(like.shape, like.dtype)
-    flat = [np.ascontiguousarray(a).reshape(-1) if isinstance(a, np.ndarray) else a for a in args]
-    kernel(*flat, out.reshape(-1))
-    return out
+    """``kernel(*args, out)`` on flat C-order views (``ravel`` copies only when it must).
 
-
-def _use_jit(x: np.ndarray, min_size: int) -> bool:
-    return _jit.JIT_ENABLED and x.size >= min_size
+    ``out`` is allocated flat with ``like``'s dtype and returned in ``like``'s shape.
+    """
+    out = np.empty(like.size, like.dtype)
+    kernel(*[a.ravel() if isinstance(a, np.ndarray) else a for a in args], out)
+    return out.reshape(like.shape)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -72,11 +69,10 @@ def _use_jit(x: np.ndarray, min_size: int) -> bool:
 
 @njit
 def _sigmoid(v):
-    """1 / (1 + exp(-v)) without overflow: exp only ever sees a non-positive argument."""
-    if v >= 0:
-        return 1.0 / (1.0 + math.exp(-v))
-    e = math.exp(v)
-    return e / (1.0 + e)
+    """1 / (1 + exp(-v)) without overflow; branch-free (a random sign mispredicts a branch)."""
+    e = math.exp(-abs(v))
+    r = 1.0 / (1.0 + e)
+    return r if v >= 0 else e * r
 
 
 # ---------------------------------------------------------------------------------------------
@@ -84,7 +80,7 @@ def _sigmoid(v):
 
 
 def relu_backward_ref(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
-    """grad where x > 0, else 0 (0 at the kink, NaN x passes grad: PyTorch's choice)."""
+    """grad where x > 0, else 0 (0 at the kink; a NaN x passes grad, as in PyTorch)."""
     return np.where(x <= 0, 0, grad)
 
 
@@ -98,7 +94,7 @@ def relu_backward(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """Gradient of ``max(x, 0)``: ``grad`` where ``x > 0``, else 0; ``x``'s shape and dtype."""
     x = _float_array("relu_backward", "x", x)
     grad = _like("relu_backward", "grad", grad, x)
-    if not _use_jit(x, BACKWARD_JIT_MIN_SIZE):
+    if not _jit.JIT_ENABLED or x.size < ELEMENTWISE_JIT_MIN_SIZE:
         return relu_backward_ref(x, grad)
     return _launch(relu_backward_jit, x, x, grad)
 
@@ -121,13 +117,13 @@ def leaky_relu(x: np.ndarray, slope: float = 0.01) -> np.ndarray:
     """
     x = _float_array("leaky_relu", "x", x)
     slope = x.dtype.type(slope)
-    if not _use_jit(x, LEAKY_RELU_JIT_MIN_SIZE):
+    if not _jit.JIT_ENABLED or x.size < ELEMENTWISE_JIT_MIN_SIZE:
         return leaky_relu_ref(x, slope)
     return _launch(leaky_relu_jit, x, x, slope)
 
 
 def leaky_relu_backward_ref(x: np.ndarray, grad: np.ndarray, slope: np.floating) -> np.ndarray:
-    """grad where x > 0, else slope * grad (slope at the kink, as PyTorch)."""
+    """grad where x > 0, else slope * grad (slope at the kink, as in PyTorch)."""
     return np.where(x > 0, grad, grad * slope)
 
 
@@ -142,7 +138,7 @@ def leaky_relu_backward(x: np.ndarray, grad: np.ndarray, slope: float = 0.01) ->
     x = _float_array("leaky_relu_backward", "x", x)
     grad = _like("leaky_relu_backward", "grad", grad, x)
     slope = x.dtype.type(slope)
-    if not _use_jit(x, BACKWARD_JIT_MIN_SIZE):
+    if not _jit.JIT_ENABLED or x.size < ELEMENTWISE_JIT_MIN_SIZE:
         return leaky_relu_backward_ref(x, grad, slope)
     return _launch(leaky_relu_backward_jit, x, x, grad, slope)
 
@@ -150,7 +146,7 @@ def leaky_relu_backward(x: np.ndarray, grad: np.ndarray, slope: float = 0.01) ->
 def hardtanh_backward_ref(
     x: np.ndarray, grad: np.ndarray, min_val: np.floating, max_val: np.floating
 ) -> np.ndarray:
-    """grad strictly inside (min_val, max_val), 0 on and beyond the edges (as PyTorch)."""
+    """grad strictly inside (min_val, max_val), 0 on and beyond the edges (as in PyTorch)."""
     return np.where((x <= min_val) | (x >= max_val), 0, grad)
 
 
@@ -171,7 +167,7 @@ def hardtanh_backward(
             f"hardtanh_backward: min_val ({min_val}) must not be greater than max_val ({max_val})"
         )
     min_val, max_val = x.dtype.type(min_val), x.dtype.type(max_val)
-    if not _use_jit(x, BACKWARD_JIT_MIN_SIZE):
+    if not _jit.JIT_ENABLED or x.size < ELEMENTWISE_JIT_MIN_SIZE:
         return hardtanh_backward_ref(x, grad, min_val, max_val)
     return _launch(hardtanh_backward_jit, x, x, grad, min_val, max_val)
 
@@ -187,12 +183,18 @@ def sigmoid_ref(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, r, e * r)
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """Logistic sigmoid ``1 / (1 + exp(-x))``, elementwise and overflow-free; ``x``'s dtype.
+@njit
+def sigmoid_jit(x, out):
+    for i in range(x.size):
+        out[i] = _sigmoid(x[i])
 
-    NumPy at every size (see the note on exp-heavy forwards at the top of this module).
-    """
-    return sigmoid_ref(_float_array("sigmoid", "x", x))
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic sigmoid ``1 / (1 + exp(-x))``, elementwise, overflow-free; ``x``'s dtype."""
+    x = _float_array("sigmoid", "x", x)
+    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_JIT_MAX_SIZE:
+        return sigmoid_ref(x)
+    return _launch(sigmoid_jit, x, x)
 
 
 def sigmoid_backward_ref(out: np.ndarray, grad: np.ndarray) -> np.ndarray:
@@ -202,16 +204,17 @@ def sigmoid_backward_ref(out: np.ndarray, grad: np.ndarray) -> np.ndarray:
 
 @njit
 def sigmoid_backward_jit(out_fwd, grad, out):
+    one = out_fwd.dtype.type(1)  # a literal 1 would promote a float32 loop to float64
     for i in range(out_fwd.size):
         s = out_fwd[i]
-        out[i] = grad[i] * s * (1 - s)
+        out[i] = grad[i] * s * (one - s)
 
 
 def sigmoid_backward(out: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """Gradient of ``sigmoid`` from its output ``out``: ``grad * out * (1 - out)``."""
     out = _float_array("sigmoid_backward", "out", out)
     grad = _like("sigmoid_backward", "grad", grad, out, "out")
-    if not _use_jit(out, BACKWARD_JIT_MIN_SIZE):
+    if not _jit.JIT_ENABLED or out.size < ELEMENTWISE_JIT_MIN_SIZE:
         return sigmoid_backward_ref(out, grad)
     return _launch(sigmoid_backward_jit, out, out, grad)
 
@@ -223,16 +226,17 @@ def tanh_backward_ref(out: np.ndarray, grad: np.ndarray) -> np.ndarray:
 
 @njit
 def tanh_backward_jit(out_fwd, grad, out):
+    one = out_fwd.dtype.type(1)  # a literal 1 would promote a float32 loop to float64
     for i in range(out_fwd.size):
         t = out_fwd[i]
-        out[i] = grad[i] * (1 - t * t)
+        out[i] = grad[i] * (one - t * t)
 
 
 def tanh_backward(out: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """Gradient of ``tanh`` from its output ``out``: ``grad * (1 - out**2)``."""
     out = _float_array("tanh_backward", "out", out)
     grad = _like("tanh_backward", "grad", grad, out, "out")
-    if not _use_jit(out, BACKWARD_JIT_MIN_SIZE):
+    if not _jit.JIT_ENABLED or out.size < ELEMENTWISE_JIT_MIN_SIZE:
         return tanh_backward_ref(out, grad)
     return _launch(tanh_backward_jit, out, out, grad)
 
@@ -309,7 +313,7 @@ def _check_approximate(name: str, approximate: str) -> None:
 
 
 def gelu_ref(x: np.ndarray, approximate: str = "none") -> np.ndarray:
-    """x * Phi(x); Phi = 0.5 * erfc(-x / sqrt 2) (float64), or the tanh approximation."""
+    """x * Phi(x) with Phi = 0.5 * erfc(-x / sqrt 2) in float64, or the tanh approximation."""
     if approximate == "tanh":
         u = SQRT_2_OVER_PI * (x + GELU_TANH_COEFF * x * x * x)
         return 0.5 * x * (1 + np.tanh(u))
@@ -324,16 +328,27 @@ def gelu_jit(x, out):
         out[i] = x[i] * 0.5 * math.erfc(-x[i] / SQRT_2)
 
 
-def gelu(x: np.ndarray, approximate: str = "none") -> np.ndarray:
-    """GELU ``x * Phi(x)`` with Phi the standard normal CDF; ``x``'s shape and dtype.
+@njit
+def gelu_tanh_jit(x, out):
+    for i in range(x.size):
+        v = x[i]
+        # 0.5 * (1 + tanh(u)) = sigmoid(2u): one exp, no cancellation in the negative tail.
+        out[i] = v * _sigmoid(2.0 * SQRT_2_OVER_PI * (v + GELU_TANH_COEFF * v * v * v))
 
-    ``approximate="tanh"`` gives ``0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x**3)))``, as
-    PyTorch; that form stays NumPy at every size (tanh-heavy forward), the exact one uses
-    numba's erfc above ``GELU_JIT_MIN_SIZE``.
+
+def gelu(x: np.ndarray, approximate: str = "none") -> np.ndarray:
+    """GELU ``x * Phi(x)``, Phi the standard normal CDF; ``x``'s shape and dtype.
+
+    ``approximate="tanh"`` gives ``0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x**3)))``,
+    as PyTorch does.
     """
     x = _float_array("gelu", "x", x)
     _check_approximate("gelu", approximate)
-    if approximate == "tanh" or not _use_jit(x, GELU_JIT_MIN_SIZE):
+    if approximate == "tanh":
+        if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_JIT_MAX_SIZE:
+            return gelu_ref(x, approximate)
+        return _launch(gelu_tanh_jit, x, x)
+    if not _jit.JIT_ENABLED:
         return gelu_ref(x, approximate)
     return _launch(gelu_jit, x, x)
 
@@ -353,28 +368,32 @@ def gelu_backward_ref(x: np.ndarray, grad: np.ndarray, approximate: str = "none"
 def gelu_backward_jit(x, grad, out):
     for i in range(x.size):
         v = x[i]
-        out[i] = grad[i] * (0.5 * math.erfc(-v / SQRT_2) + v * INV_SQRT_2PI * math.exp(-0.5 * v * v))
+        d = 0.5 * math.erfc(-v / SQRT_2) + v * INV_SQRT_2PI * math.exp(-0.5 * v * v)
+        out[i] = grad[i] * d
 
 
 @njit
 def gelu_tanh_backward_jit(x, grad, out):
     for i in range(x.size):
         v = x[i]
-        # 0.5 * (1 + tanh(u)) = sigmoid(2u) and 0.5 * (1 - tanh(u)**2) = 2 s (1 - s): one exp.
+        # With s = sigmoid(2u): 0.5 * (1 + tanh(u)) = s and 0.5 * (1 - tanh(u)**2) = 2s(1 - s).
         s = _sigmoid(2.0 * SQRT_2_OVER_PI * (v + GELU_TANH_COEFF * v * v * v))
         du = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_COEFF * v * v)
         out[i] = grad[i] * (s + 2.0 * v * s * (1.0 - s) * du)
 
 
 def gelu_backward(x: np.ndarray, grad: np.ndarray, approximate: str = "none") -> np.ndarray:
-    """Gradient of ``gelu``: ``grad * (Phi(x) + x * phi(x))`` (or of its tanh form)."""
+    """Gradient of ``gelu``: ``grad * (Phi(x) + x * phi(x))``, or of its tanh form."""
     x = _float_array("gelu_backward", "x", x)
     grad = _like("gelu_backward", "grad", grad, x)
     _check_approximate("gelu_backward", approximate)
-    if not _use_jit(x, BACKWARD_JIT_MIN_SIZE):
+    if approximate == "tanh":
+        if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_JIT_MAX_SIZE:
+            return gelu_backward_ref(x, grad, approximate)
+        return _launch(gelu_tanh_backward_jit, x, x, grad)
+    if not _jit.JIT_ENABLED:
         return gelu_backward_ref(x, grad, approximate)
-    kernel = gelu_tanh_backward_jit if approximate == "tanh" else gelu_backward_jit
-    return _launch(kernel, x, x, grad)
+    return _launch(gelu_backward_jit, x, x, grad)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -386,9 +405,18 @@ def silu_ref(x: np.ndarray) -> np.ndarray:
     return x * sigmoid_ref(x)
 
 
+@njit
+def silu_jit(x, out):
+    for i in range(x.size):
+        out[i] = x[i] * _sigmoid(x[i])
+
+
 def silu(x: np.ndarray) -> np.ndarray:
-    """SiLU ``x * sigmoid(x)``, elementwise; ``x``'s shape and dtype. NumPy at every size."""
-    return silu_ref(_float_array("silu", "x", x))
+    """SiLU ``x * sigmoid(x)``, elementwise; ``x``'s shape and dtype."""
+    x = _float_array("silu", "x", x)
+    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_JIT_MAX_SIZE:
+        return silu_ref(x)
+    return _launch(silu_jit, x, x)
 
 
 def silu_backward_ref(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
@@ -408,26 +436,35 @@ def silu_backward(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """Gradient of ``silu``: ``grad * s * (1 + x * (1 - s))`` with ``s = sigmoid(x)``."""
     x = _float_array("silu_backward", "x", x)
     grad = _like("silu_backward", "grad", grad, x)
-    if not _use_jit(x, BACKWARD_JIT_MIN_SIZE):
+    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_JIT_MAX_SIZE:
         return silu_backward_ref(x, grad)
     return _launch(silu_backward_jit, x, x, grad)
 
 
 def elu_ref(x: np.ndarray, alpha: np.floating) -> np.ndarray:
-    """x where x > 0, else alpha * (exp(x) - 1) (expm1 for accuracy near 0)."""
+    """x where x > 0, else alpha * (exp(x) - 1) (expm1: accurate near 0)."""
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
 
 
+@njit
+def elu_jit(x, alpha, out):
+    for i in range(x.size):
+        out[i] = x[i] if x[i] > 0 else alpha * math.expm1(x[i])
+
+
 def elu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
-    """ELU ``x if x > 0 else alpha * (exp(x) - 1)``; ``x``'s shape and dtype. NumPy always."""
+    """ELU ``x if x > 0 else alpha * (exp(x) - 1)``, elementwise; ``x``'s shape and dtype."""
     x = _float_array("elu", "x", x)
-    return elu_ref(x, x.dtype.type(alpha))
+    alpha = x.dtype.type(alpha)
+    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_JIT_MAX_SIZE:
+        return elu_ref(x, alpha)
+    return _launch(elu_jit, x, x, alpha)
 
 
 def elu_backward_ref(
     x: np.ndarray, out: np.ndarray, grad: np.ndarray, alpha: np.floating
 ) -> np.ndarray:
-    """grad where x > 0, else grad * (out + alpha) = grad * alpha * exp(x)."""
+    """grad where x > 0, else grad * (out + alpha), which is grad * alpha * exp(x)."""
     return np.where(x > 0, grad, grad * (out + alpha))
 
 
@@ -440,16 +477,16 @@ def elu_backward_jit(x, out_fwd, grad, alpha, out):
 def elu_backward(
     x: np.ndarray, out: np.ndarray, grad: np.ndarray, alpha: float = 1.0
 ) -> np.ndarray:
-    """Gradient of ``elu`` from its input and output: ``grad`` or ``grad * (out + alpha)``.
+    """Gradient of ``elu`` from its input and output: ``grad``, or ``grad * (out + alpha)``.
 
-    Reusing ``out`` saves the exp; ``out + alpha`` equals ``alpha * exp(x)`` to within an
-    absolute ``alpha * eps`` (PyTorch recomputes the exp; the difference is below rounding).
+    Reusing ``out`` saves the exp: ``out + alpha`` is ``alpha * exp(x)`` to within an absolute
+    ``alpha * eps`` (PyTorch recomputes the exp; the two differ only by that rounding).
     """
     x = _float_array("elu_backward", "x", x)
     out = _like("elu_backward", "out", out, x)
     grad = _like("elu_backward", "grad", grad, x)
     alpha = x.dtype.type(alpha)
-    if not _use_jit(x, BACKWARD_JIT_MIN_SIZE):
+    if not _jit.JIT_ENABLED or x.size < ELEMENTWISE_JIT_MIN_SIZE:
         return elu_backward_ref(x, out, grad, alpha)
     return _launch(elu_backward_jit, x, x, out, grad, alpha)
 
@@ -467,14 +504,25 @@ def softplus_ref(x: np.ndarray, beta: np.floating, threshold: np.floating) -> np
     return np.where(z > threshold, x, soft)
 
 
-def softplus(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
-    """Softplus ``log(1 + exp(beta * x)) / beta``, linear (``x``) where ``beta * x > threshold``.
+@njit
+def softplus_jit(x, beta, threshold, out):
+    for i in range(x.size):
+        z = x[i] * beta
+        soft = (max(z, 0.0) + math.log1p(math.exp(-abs(z)))) / beta
+        out[i] = x[i] if z > threshold else soft
 
-    PyTorch's semantics; overflow-free for any ``threshold``. NumPy at every size.
+
+def softplus(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
+    """Softplus ``log(1 + exp(beta * x)) / beta``, and ``x`` where ``beta * x > threshold``.
+
+    PyTorch's semantics; overflow-free for any ``threshold``.
     """
     x = _float_array("softplus", "x", x)
     _check_beta("softplus", beta)
-    return softplus_ref(x, x.dtype.type(beta), x.dtype.type(threshold))
+    beta, threshold = x.dtype.type(beta), x.dtype.type(threshold)
+    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_JIT_MAX_SIZE:
+        return softplus_ref(x, beta, threshold)
+    return _launch(softplus_jit, x, x, beta, threshold)
 
 
 def softplus_backward_ref(
@@ -500,7 +548,7 @@ def softplus_backward(
     grad = _like("softplus_backward", "grad", grad, x)
     _check_beta("softplus_backward", beta)
     beta, threshold = x.dtype.type(beta), x.dtype.type(threshold)
-    if not _use_jit(x, BACKWARD_JIT_MIN_SIZE):
+    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_JIT_MAX_SIZE:
         return softplus_backward_ref(x, grad, beta, threshold)
     return _launch(softplus_backward_jit, x, x, grad, beta, threshold)
 
@@ -512,9 +560,9 @@ def mish_ref(x: np.ndarray) -> np.ndarray:
 
 @njit
 def _mish_parts(v):
-    """(tanh(softplus(v)), sigmoid(v) * (1 - tanh(softplus(v))**2)) from one exp.
+    """(t, sigmoid(v) * (1 - t**2)) for t = tanh(softplus(v)), from a single exp.
 
-    With n = 1 + exp(v), tanh(log n) = (n*n - 1) / (n*n + 1); written in e = exp(-|v|) so
+    With n = 1 + exp(v), t = tanh(log n) = (n*n - 1) / (n*n + 1); written in e = exp(-|v|) so
     nothing overflows, and with 1 - t**2 in closed form (no cancellation as t -> 1).
     """
     if v > 0:
@@ -536,7 +584,7 @@ def mish_jit(x, out):
 def mish(x: np.ndarray) -> np.ndarray:
     """Mish ``x * tanh(softplus(x))``, elementwise; ``x``'s shape and dtype."""
     x = _float_array("mish", "x", x)
-    if not _use_jit(x, MISH_JIT_MIN_SIZE):
+    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_JIT_MAX_SIZE:
         return mish_ref(x)
     return _launch(mish_jit, x, x)
 
@@ -558,6 +606,6 @@ def mish_backward(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """Gradient of ``mish``: ``grad * (t + x * sigmoid(x) * (1 - t**2))``, t = tanh(softplus)."""
     x = _float_array("mish_backward", "x", x)
     grad = _like("mish_backward", "grad", grad, x)
-    if not _use_jit(x, BACKWARD_JIT_MIN_SIZE):
+    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_JIT_MAX_SIZE:
         return mish_backward_ref(x, grad)
     return _launch(mish_backward_jit, x, x, grad)

@@ -1,0 +1,14 @@
+"""Datasets and batching: ``Dataset``, ``TensorDataset``, ``Subset``, ``DataLoader`` and friends."""
+
+from lucid.data.dataloader import DataLoader, default_collate
+from lucid.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+
+__all__ = [
+    "ConcatDataset",
+    "DataLoader",
+    "Dataset",
+    "Subset",
+    "TensorDataset",
+    "default_collate",
+    "random_split",
+]
