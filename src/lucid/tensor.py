@@ -58,7 +58,11 @@ class Tensor:
     __array_ufunc__ = None
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
-        self.data = Tensor._to_array(data, dtype, copy=True)
+        self._setup(Tensor._to_array(data, dtype, copy=True), requires_grad)
+
+    def _setup(self, array: np.ndarray, requires_grad: bool) -> None:
+        """Make this a leaf holding ``array`` (not copied)."""
+        self.data = array
         self.grad: np.ndarray | None = None
         self._op = None
         self._index = 0
