@@ -14,6 +14,8 @@ dropped graph is freed by reference counting alone.
 from __future__ import annotations
 
 import functools
+import heapq
+import itertools
 import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -30,8 +32,10 @@ else:
 
 def bind_tensor(cls: type) -> None:
     """Called once by ``lucid.tensor``: the class that ops wrap their results in."""
-    global Tensor
+    global Tensor, _CONSTANT
     Tensor = cls
+    # The parent recorded for a Python-number operand: it needs no gradient and no tensor.
+    _CONSTANT = _result(np.zeros(()), None)
 
 # --------------------------------------------------------------------------- grad mode
 
@@ -94,8 +98,10 @@ class operation:
     parents: tuple[Tensor, ...] | None = None
     n_ret: int = 1
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Calling an op runs its decorated forward; binding it as __call__ saves a frame.
+        cls.__call__ = cls.forward
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} defines no forward")
@@ -150,6 +156,25 @@ def _as_tensors(args: Sequence[Any]) -> list[Tensor]:
     return out
 
 
+def _result(data: Any, op: operation | None, index: int = 0) -> Tensor:
+    """A tensor around an op's result (``Tensor._wrap`` inlined: this runs once per op)."""
+    t = _new_tensor(Tensor)
+    t.data = data if type(data) is np.ndarray or op is None else np.asarray(data)
+    t.grad = None
+    t.requires_grad = op is not None
+    t._op = op
+    t._index = index
+    t._retain = False
+    t._version = 0
+    return t
+
+
+_new_tensor = object.__new__
+# Ops are numbered as they are recorded: an op's inputs were made by ops with smaller numbers,
+# so processing ops by decreasing number is a reverse topological order (as PyTorch does).
+_next_seq = itertools.count().__next__
+
+
 def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Callable:
     """Decorate an op's ``forward``: promotion, grad mode and graph wiring.
 
@@ -160,28 +185,66 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
     """
 
     def decorate(forward: Callable) -> Callable:
-        @functools.wraps(forward)
-        def run(self: operation, *args: Any, **kwargs: Any) -> Any:
-            n = len(args) if n_in is None else n_in
-            inputs = args[:n]
-            for a in inputs:
-                if not isinstance(a, Tensor):
-                    inputs = _as_tensors(inputs)
-                    break
-            out = forward(self, *[t.data for t in inputs], *args[n:], **kwargs)
-            record = (
-                has_gradient and _mode.enabled and any(t.requires_grad for t in inputs)
-            )
-            if record:
-                self.parents = tuple(inputs)
-                self._versions = tuple(t._version for t in inputs)
-            if n_ret == 1:
-                return Tensor._wrap(out, self if record else None)
-            self.n_ret = n_ret
-            if record:
-                self._out_meta = tuple((o.shape, o.dtype) for o in out)
-            return tuple(Tensor._wrap(o, self if record else None, i) for i, o in enumerate(out))
+        # The one- and two-input forms are spelled out: they are most ops, and on small
+        # tensors this wrapper's own cost is most of an op's cost.
+        if n_in == 1 and n_ret == 1:
 
+            def run(self: operation, x: Any, *args: Any, **kwargs: Any) -> Any:
+                if not isinstance(x, Tensor):
+                    (x,) = _as_tensors((x,))
+                out = forward(self, x.data, *args, **kwargs)
+                if has_gradient and x.requires_grad and _mode.enabled:
+                    self.parents = (x,)
+                    self._versions = (x._version,)
+                    self._seq = _next_seq()
+                    return _result(out, self)
+                return _result(out, None)
+
+        elif n_in == 2 and n_ret == 1:
+
+            def run(self: operation, a: Any, b: Any, *args: Any, **kwargs: Any) -> Any:
+                if type(b) is float and isinstance(a, Tensor) and a.data.dtype.kind == "f":
+                    # the common `x * 0.5`: no tensor for the constant, a shared stand-in
+                    out = forward(self, a.data, a.data.dtype.type(b), *args, **kwargs)
+                    if has_gradient and a.requires_grad and _mode.enabled:
+                        self.parents = (a, _CONSTANT)
+                        self._versions = (a._version, 0)
+                        self._seq = _next_seq()
+                        return _result(out, self)
+                    return _result(out, None)
+                if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+                    a, b = _as_tensors((a, b))
+                out = forward(self, a.data, b.data, *args, **kwargs)
+                if has_gradient and (a.requires_grad or b.requires_grad) and _mode.enabled:
+                    self.parents = (a, b)
+                    self._versions = (a._version, b._version)
+                    self._seq = _next_seq()
+                    return _result(out, self)
+                return _result(out, None)
+
+        else:
+
+            def run(self: operation, *args: Any, **kwargs: Any) -> Any:
+                n = len(args) if n_in is None else n_in
+                inputs = args[:n]
+                for a in inputs:
+                    if not isinstance(a, Tensor):
+                        inputs = _as_tensors(inputs)
+                        break
+                out = forward(self, *[t.data for t in inputs], *args[n:], **kwargs)
+                record = has_gradient and _mode.enabled and any(t.requires_grad for t in inputs)
+                if record:
+                    self.parents = tuple(inputs)
+                    self._versions = tuple(t._version for t in inputs)
+                    self._seq = _next_seq()
+                if n_ret == 1:
+                    return _result(out, self if record else None)
+                self.n_ret = n_ret
+                if record:
+                    self._out_meta = tuple((o.shape, o.dtype) for o in out)
+                return tuple(_result(o, self if record else None, i) for i, o in enumerate(out))
+
+        functools.update_wrapper(run, forward)
         run.n_in = n_in
         return run
 
@@ -213,35 +276,18 @@ def _released(op: operation) -> RuntimeError:
     )
 
 
-def _topological(root: operation) -> list[operation]:
-    """Ops reachable from ``root``, each once, every op before the ops that made its inputs."""
-    if root.parents is None:
-        raise _released(root)
-    order: list[operation] = []
-    seen = {id(root)}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        op, inputs = stack[-1]
-        for t in inputs:
-            child = t._op
-            if child is not None and id(child) not in seen:
-                if child.parents is None:
-                    raise _released(child)
-                seen.add(id(child))
-                stack.append((child, iter(child.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(op)
-    order.reverse()
-    return order
+def _unique(g: np.ndarray, grads: tuple) -> bool:
+    """Whether ``g`` appears once among the gradients an op returned (Add returns one twice)."""
+    if len(grads) == 1:
+        return True
+    return sum(1 for o in grads if o is g) == 1
 
 
-def _owns(g: np.ndarray, grad_in: Any, others: tuple) -> bool:
-    """Whether a gradient the op returned is a fresh array nobody else holds."""
-    if not g.flags.owndata or g is grad_in:
-        return False
-    return sum(1 for o in others if o is g) == 1
+def _modified(op: operation, t: Tensor, version: int) -> RuntimeError:
+    return RuntimeError(
+        f"a tensor of shape {t.data.shape} that {type(op).__name__} saved for its gradient "
+        f"was modified in place (version {version} -> {t._version}); clone it first"
+    )
 
 
 def _seed(root: Tensor, grad: Any) -> np.ndarray:
@@ -288,66 +334,87 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
     if root._op is None:
         _add_to_leaf(root, seed, False)
         return
-    order = _topological(root._op)
-    # id(op) -> its output gradients: [array, owned] per output (None where nothing flowed)
-    pending: dict[int, list] = {id(root._op): [None] * root._op.n_ret}
-    pending[id(root._op)][root._index] = [seed, False]
+    first = root._op
+    if first.parents is None:
+        raise _released(first)
+    first._slots = [None] * first.n_ret
+    first._slots[root._index] = [seed, False]
+    # Ops waiting for their turn, by decreasing record number. Each op's output gradients
+    # wait on the op itself as ``_slots``: [array, owned] per output, None where nothing
+    # flowed; "owned" marks a fresh array only that slot holds, safe to add into in place.
+    heap = [(-first._seq, first)]
     retained: dict[int, list[Tensor]] = {}
     if root._retain:
-        retained[id(root._op)] = [root]
-    for op in order:
-        slots = pending.pop(id(op), None)
-        if slots is None:
-            continue
+        retained[id(first)] = [root]
+    try:
+        while heap:
+            op = heapq.heappop(heap)[1]
+            _run_gradient(op, heap, retained)
+            if not retain_graph:
+                op.__dict__.clear()  # parents and stashed arrays; parents reads None again
+    finally:
+        for _, op in heap:  # only after an error: leave no half-summed gradients behind
+            op.__dict__.pop("_slots", None)
+
+
+def _run_gradient(op: operation, heap: list, retained: dict[int, list[Tensor]]) -> None:
+    """Call ``op.gradient`` on its summed output gradients and pass the results on."""
+    slots = op.__dict__.pop("_slots")
+    if retained:
         for t in retained.pop(id(op), ()):
             g = slots[t._index]
             if g is not None:
                 t.grad = g[0].copy() if t.grad is None else t.grad + g[0]
-        parents = op.parents
-        for t, version in zip(parents, op._versions, strict=True):
-            if t._version != version:
-                raise RuntimeError(
-                    f"a tensor of shape {t.data.shape} that {type(op).__name__} saved for its "
-                    f"gradient was modified in place (version {version} -> {t._version})"
-                )
-        if op.n_ret == 1:
-            grad_in = slots[0][0]
+    parents = op.parents
+    for t, version in zip(parents, op._versions):
+        if t._version != version:
+            raise _modified(op, t, version)
+    if op.n_ret == 1:
+        grad_in = slots[0][0]
+    else:
+        grad_in = tuple(
+            s[0] if s is not None else np.zeros(shape, dtype)
+            for s, (shape, dtype) in zip(slots, op._out_meta, strict=True)
+        )
+    grads = op.gradient(grad_in)
+    if len(parents) == 1:
+        grads = (grads,)
+    elif len(grads) != len(parents):
+        raise RuntimeError(
+            f"{type(op).__name__}.gradient returned {len(grads)} gradients for "
+            f"{len(parents)} inputs"
+        )
+    for t, g in zip(parents, grads):
+        if g is None or not t.requires_grad:
+            continue
+        child = t._op
+        if child is None:
+            _add_to_leaf(t, g, g is not grad_in and g.flags.owndata and _unique(g, grads))
+            continue
+        child_slots = child.__dict__.get("_slots")
+        if child_slots is None:
+            if child.parents is None:
+                raise _released(child)
+            child_slots = child._slots = [None] * child.n_ret
+            heapq.heappush(heap, (-child._seq, child))
+        if t._retain:
+            keep = retained.setdefault(id(child), [])
+            if not any(r is t for r in keep):
+                keep.append(t)
+        slot = child_slots[t._index]
+        # A gradient kept for a non-leaf counts as shared (not owned) unless it was made here:
+        # a second contribution then allocates once, and later ones add in place.
+        owned = False
+        if g.shape != t.data.shape:
+            if slot is not None and slot[1]:
+                accumulate(slot[0], g)
+                continue
+            g, owned = reduce_to_shape(g, t.data.shape), True
+        if g.dtype != t.data.dtype:
+            g, owned = g.astype(t.data.dtype), True
+        if slot is None:
+            child_slots[t._index] = [g, owned]
+        elif slot[1]:
+            slot[0] += g
         else:
-            grad_in = tuple(
-                s[0] if s is not None else np.zeros(shape, dtype)
-                for s, (shape, dtype) in zip(slots, op._out_meta, strict=True)
-            )
-        grads = op.gradient(grad_in)
-        if len(parents) == 1:
-            grads = (grads,)
-        for t, g in zip(parents, grads, strict=True):
-            if g is None or not t.requires_grad:
-                continue
-            owned = _owns(g, grad_in, grads)
-            child = t._op
-            if child is None:
-                _add_to_leaf(t, g, owned)
-                continue
-            if t._retain:
-                keep = retained.setdefault(id(child), [])
-                if not any(r is t for r in keep):
-                    keep.append(t)
-            slots_of_child = pending.get(id(child))
-            if slots_of_child is None:
-                slots_of_child = pending[id(child)] = [None] * child.n_ret
-            slot = slots_of_child[t._index]
-            if g.shape != t.data.shape:
-                if slot is not None and slot[1]:
-                    accumulate(slot[0], g)
-                    continue
-                g, owned = reduce_to_shape(g, t.data.shape), True
-            if g.dtype != t.data.dtype:
-                g, owned = g.astype(t.data.dtype), True
-            if slot is None:
-                slots_of_child[t._index] = [g, owned]
-            elif slot[1]:
-                slot[0] += g
-            else:
-                slots_of_child[t._index] = [slot[0] + g, True]
-        if not retain_graph:
-            op.__dict__.clear()  # parents and stashed arrays; parents reads None again
+            child_slots[t._index] = [slot[0] + g, True]

@@ -12,11 +12,11 @@ flattened to ``W2 = w.reshape(C_out, C * kh * kw)`` and the output gradient to
     weight gradient  dw2  = G2 @ cols.T           (C_out, C*kh*kw)
     input gradient   dx   = col2im(W2.T @ G2)     (N, C, H, W)
 
-With groups, the rows of ``cols`` and of ``W2`` split into ``groups`` contiguous blocks and each
-product becomes one stacked ``np.matmul`` over a leading group axis. Group rows being contiguous
-is why rows are channel-major; keeping the batch in the columns (rather than one product per
-sample) is measured 4-8x faster than direct loops and is the reason for this layout. The price
-is one transposing copy of the output and of its gradient (free when N == 1).
+im2col + BLAS beats direct loops 4-8x (DESIGN.md); folding the batch into the columns makes
+each product one BLAS call instead of one per sample. With groups, the rows of ``cols`` (input
+channels) and of ``W2`` (output channels) split into ``groups`` contiguous blocks, which is why
+rows are channel-major, and each product is one stacked ``np.matmul`` over a leading group
+axis. The price is one transposing copy of the output and of its gradient (free when N == 1).
 
 Padding may be an int, ``(ph, pw)``, ``((top, bottom), (left, right))`` or, for conv2d,
 PyTorch's ``"valid"`` / ``"same"`` (``same_padding`` gives the split; the odd pixel goes to the

@@ -55,6 +55,11 @@ def _geometry(x_shape, kernel_size, stride, padding, dilation, ceil_mode, fn: st
     stride = kernel if stride is None else _pair(stride, "stride", fn)
     padding = _pair(padding, "padding", fn)
     dilation = _pair(dilation, "dilation", fn)
+    if min(kernel + stride + dilation) < 1 or min(padding) < 0:
+        raise ValueError(
+            f"{fn}: kernel_size, stride and dilation must be >= 1 and padding >= 0, got "
+            f"kernel_size={kernel}, stride={stride}, dilation={dilation}, padding={padding}"
+        )
     out_hw = tuple(
         pool_output_size(x_shape[2 + a], kernel[a], stride[a], padding[a], dilation[a], ceil_mode)
         for a in range(2)
@@ -66,11 +71,6 @@ def _check(fn: str, x_shape: tuple, kernel_size, stride, padding, dilation, ceil
     """Validated geometry of a pooling call on an input of ``x_shape`` (see ``_geometry``)."""
     geometry = _geometry(x_shape, kernel_size, stride, padding, dilation, ceil_mode, fn)
     kernel, stride, padding, dilation, (oh, ow) = geometry
-    if min(kernel + stride + dilation) < 1 or min(padding) < 0:
-        raise ValueError(
-            f"{fn}: kernel_size, stride and dilation must be >= 1 and padding >= 0, got "
-            f"kernel_size={kernel}, stride={stride}, dilation={dilation}, padding={padding}"
-        )
     if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
         raise ValueError(
             f"{fn}: padding={padding} must be at most half of kernel_size={kernel}, as in PyTorch"
@@ -111,7 +111,8 @@ def _window_slice(start: int, count: int, step: int) -> slice:
 
 
 def _planes(a: np.ndarray) -> np.ndarray:
-    """a (N, C, H, W) as contiguous (N*C, H, W) planes, the jitted loops' view."""
+    """a (N, C, H, W) as contiguous (N*C, H, W) planes, the jitted loops' view (a view, so
+    a freshly allocated output is written through)."""
     return np.ascontiguousarray(a).reshape(-1, a.shape[2], a.shape[3])
 
 
@@ -187,6 +188,8 @@ def max_pool2d_jit(x, kh, kw, sh, sw, ph, pw, dh, dw, out, argmax):
                 argmax[p, oh, ow] = best_index
 
 
+# No size crossover for max pooling: the loop beat the reference 4-15x, and the backward loop
+# beat np.add.at 2.6-12x, at every size measured (256 to 401k input elements).
 def max_pool2d_forward(
     x: np.ndarray, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -305,8 +308,7 @@ def _window_mean_backward(grad: np.ndarray, x_shape: tuple, windows: tuple, divi
 
 # The loop wins only on small inputs (1.1-2x below 16k input elements, medians on 256-401k);
 # above, the reference's kh*kw vectorised slice-adds win (up to 3x), as the loop's short,
-# variable-length window rows do not vectorise. Max pooling has no crossover: its loop won
-# 4-15x forward and 2.6-12x backward at every size.
+# variable-length window rows do not vectorise.
 AVG_JIT_MAX_SIZE = 16_384
 
 
