@@ -691,9 +691,8 @@ def radam_ref(
 ) -> None:
     """RAdam in NumPy; see `radam`."""
     rect = _radam_rectification(step, beta2)
-    step_size, bias_correction2_sqrt = _cast(
-        param.dtype, lr / (1 - beta1**step), math.sqrt(1 - beta2**step)
-    )
+    step_size = lr * (1.0 if rect is None else rect) / (1 - beta1**step)
+    step_size, bias_correction2_sqrt = _cast(param.dtype, step_size, math.sqrt(1 - beta2**step))
     decay, weight_decay, one_minus_beta1, beta2, one_minus_beta2, eps = _moment_scalars(
         param.dtype, lr, beta1, beta2, eps, weight_decay
     )
@@ -708,9 +707,8 @@ def radam_ref(
     exp_avg_sq += one_minus_beta2 * g * g
     if rect is None:
         param -= step_size * exp_avg
-    else:
-        adaptive_lr = bias_correction2_sqrt / (np.sqrt(exp_avg_sq) + eps)
-        param -= step_size * param.dtype.type(rect) * exp_avg * adaptive_lr
+    else:  # step_size includes r_t
+        param -= step_size * exp_avg * (bias_correction2_sqrt / (np.sqrt(exp_avg_sq) + eps))
 
 
 @njit(**_LOOP_OPTIONS)
