@@ -13,10 +13,13 @@ dropped graph is freed by reference counting alone.
 
 from __future__ import annotations
 
+import copy
 import functools
 import heapq
 import itertools
+import os
 import threading
+import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +45,8 @@ def bind_tensor(cls: type) -> None:
 
 class _GradMode(threading.local):
     enabled = True
+    anomaly = False  # detect_anomaly: check every result for NaN and inf
+    graph_op = None  # the op whose gradient runs on Tensors now (create_graph), else None
 
 
 _mode = _GradMode()
@@ -166,6 +171,7 @@ def _result(data: Any, op: operation | None, index: int = 0) -> Tensor:
     t._index = index
     t._retain = False
     t._version = 0
+    t._hooks = None
     return t
 
 
@@ -193,6 +199,8 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                 if not isinstance(x, Tensor):
                     (x,) = _as_tensors((x,))
                 out = forward(self, x.data, *args, **kwargs)
+                if _mode.anomaly:
+                    _anomaly_forward(self, out)
                 if has_gradient and x.requires_grad and _mode.enabled:
                     self.parents = (x,)
                     self._versions = (x._version,)
@@ -206,6 +214,8 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                 if type(b) is float and isinstance(a, Tensor) and a.data.dtype.kind == "f":
                     # the common `x * 0.5`: no tensor for the constant, a shared stand-in
                     out = forward(self, a.data, a.data.dtype.type(b), *args, **kwargs)
+                    if _mode.anomaly:
+                        _anomaly_forward(self, out)
                     if has_gradient and a.requires_grad and _mode.enabled:
                         self.parents = (a, _CONSTANT)
                         self._versions = (a._version, 0)
@@ -215,6 +225,8 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                 if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
                     a, b = _as_tensors((a, b))
                 out = forward(self, a.data, b.data, *args, **kwargs)
+                if _mode.anomaly:
+                    _anomaly_forward(self, out)
                 if has_gradient and (a.requires_grad or b.requires_grad) and _mode.enabled:
                     self.parents = (a, b)
                     self._versions = (a._version, b._version)
@@ -232,6 +244,8 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                         inputs = _as_tensors(inputs)
                         break
                 out = forward(self, *[t.data for t in inputs], *args[n:], **kwargs)
+                if _mode.anomaly:
+                    _anomaly_forward(self, out)
                 record = has_gradient and _mode.enabled and any(t.requires_grad for t in inputs)
                 if record:
                     self.parents = tuple(inputs)
@@ -290,20 +304,26 @@ def _modified(op: operation, t: Tensor, version: int) -> RuntimeError:
     )
 
 
-def _seed(root: Tensor, grad: Any) -> np.ndarray:
+def _seed(root: Tensor, grad: Any, graph: bool) -> Any:
+    """The upstream gradient of one root: ones for a scalar, else the given, checked array."""
     if grad is None:
         if root.data.size != 1:
             raise RuntimeError(
                 f"backward() without a gradient needs a scalar output, got shape "
                 f"{root.data.shape}; pass the upstream gradient, e.g. y.backward(ones_like(y))"
             )
-        return np.ones_like(root.data)
-    g = grad.data if hasattr(grad, "_op") else np.asarray(grad)
+        g = np.ones_like(root.data)
+    elif graph and isinstance(grad, Tensor):
+        g = grad
+    else:
+        g = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
     if g.shape != root.data.shape:
         raise ValueError(
             f"backward: gradient of shape {g.shape} given for an output of shape "
             f"{root.data.shape}"
         )
+    if graph:
+        return g if isinstance(g, Tensor) else _result(g.astype(root.data.dtype), None)
     return g.astype(root.data.dtype, copy=False)
 
 
@@ -318,57 +338,168 @@ def _add_to_leaf(t: Tensor, g: np.ndarray, owned: bool) -> None:
         accumulate(t.grad, g)
 
 
-def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None:
+class _Pass:
+    """The state of one backward pass.
+
+    ``heap`` holds the ops waiting for their turn, by decreasing record number; each waiting
+    op keeps its output gradients on itself as ``_slots``: [gradient, owned] per output (None
+    where nothing flowed), "owned" marking a fresh array only that slot holds, safe to add
+    into in place. ``watched`` maps id(op) to the non-leaf results of that op whose gradient
+    is wanted (``retain_grad``, hooks, ``autograd.grad`` inputs). In graph mode
+    (``create_graph``) gradients are Tensors and every gradient op is recorded.
+    """
+
+    def __init__(self, graph: bool, capture: dict[int, Any] | None) -> None:
+        self.heap: list = []
+        self.watched: dict[int, list[Tensor]] = {}
+        self.graph = graph
+        self.capture = capture  # id(input) -> gradient, for autograd.grad; None for backward
+        self.leaves: dict[int, list] = {}  # id(leaf) -> [leaf, summed gradient], see add_leaf
+
+    def watch(self, t: Tensor) -> None:
+        keep = self.watched.setdefault(id(t._op), [])
+        if not any(r is t for r in keep):
+            keep.append(t)
+
+    def wants(self, t: Tensor) -> bool:
+        return t._retain or t._hooks is not None or (
+            self.capture is not None and id(t) in self.capture)  # fmt: skip
+
+    def add_leaf(self, t: Tensor, g: Any) -> None:
+        """A contribution to a leaf with hooks or wanted by ``autograd.grad``: summed first,
+        delivered once at the end of the pass (hooks see the whole gradient)."""
+        entry = self.leaves.get(id(t))
+        if entry is None:
+            self.leaves[id(t)] = [t, g]
+        else:
+            entry[1] = entry[1] + g
+
+    def deliver(self, t: Tensor, g: Any, owned: bool) -> Any:
+        """A finished gradient of tensor ``t``: run its hooks, keep or capture it."""
+        if t._hooks is not None:
+            for hook in list(t._hooks.values()):
+                result = hook(g)
+                if result is not None:
+                    g, owned = result, False
+        if self.capture is not None:
+            if id(t) in self.capture:
+                self.capture[id(t)] = g
+            return g
+        if self.graph and isinstance(g, Tensor):
+            value = g.data
+            if value.shape != t.data.shape:
+                value = reduce_to_shape(value, t.data.shape)
+            if t._op is None:
+                t.grad = value.astype(t.data.dtype) if t.grad is None else t.grad + value
+            elif t._retain:
+                t.grad = value.copy() if t.grad is None else t.grad + value
+        elif t._op is None:
+            _add_to_leaf(t, g, owned)
+        elif t._retain:
+            t.grad = g.copy() if t.grad is None else t.grad + g
+        return g
+
+
+def run_backward(
+    roots: list[Tensor],
+    grads: list[Any],
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: list[Tensor] | None = None,
+) -> list[Any] | None:
+    """Backpropagate from ``roots`` (each with its upstream gradient or None).
+
+    Without ``inputs`` (``backward``): accumulate into ``.grad`` of every leaf. With
+    ``inputs`` (``autograd.grad``): touch no ``.grad`` and return the gradient of each input
+    (None where it got none). With ``create_graph`` the gradient ops are recorded, so the
+    results are differentiable Tensors.
+    """
+    capture = None if inputs is None else {id(t): None for t in inputs}
+    pass_ = _Pass(create_graph, capture)
+    if inputs is not None:
+        for t in inputs:
+            if t._op is not None:
+                pass_.watch(t)
+    for root, grad in zip(roots, grads, strict=True):
+        if not root.requires_grad:
+            raise RuntimeError(
+                "backward() on a tensor that does not require grad: no input of the "
+                "computation had requires_grad=True (or it ran under no_grad)"
+            )
+        seed = _seed(root, grad, create_graph)
+        if root._op is None:
+            pass_.add_leaf(root, seed)
+            continue
+        op = root._op
+        if op.parents is None:
+            raise _released(op)
+        if "_slots" not in op.__dict__:
+            op._slots = [None] * op.n_ret
+            if create_graph:
+                op._outs = [None] * op.n_ret
+            heapq.heappush(pass_.heap, (-op._seq, op))
+        if create_graph:
+            op._outs[root._index] = root
+        slot = op._slots[root._index]
+        op._slots[root._index] = [seed if slot is None else slot[0] + seed, slot is not None]
+        if pass_.wants(root):
+            pass_.watch(root)
+    step = _graph_step if create_graph else _array_step
+    heap = pass_.heap
+    try:
+        if create_graph:
+            with enable_grad():
+                while heap:
+                    op = heapq.heappop(heap)[1]
+                    step(op, pass_)
+                    if not retain_graph:
+                        op.__dict__.clear()
+        else:
+            while heap:
+                op = heapq.heappop(heap)[1]
+                step(op, pass_)
+                if not retain_graph:
+                    op.__dict__.clear()  # parents and stashed arrays; parents reads None again
+    finally:
+        for _, op in heap:  # only after an error: leave no half-summed gradients behind
+            op.__dict__.pop("_slots", None)
+            op.__dict__.pop("_outs", None)
+    for t, g in pass_.leaves.values():
+        pass_.deliver(t, g, False)
+    if inputs is None:
+        return None
+    return [capture[id(t)] for t in inputs]
+
+
+def backward(
+    root: Tensor, grad: Any = None, retain_graph: bool = False, create_graph: bool = False
+) -> None:
     """Accumulate d(root)/d(leaf) into ``.grad`` of every leaf that requires grad.
 
     Visits each op once, after every op that consumes its results, so gradients from all
     paths are summed before they flow on. Non-leaf gradients are freed as soon as they are
-    used, except on tensors that asked for ``retain_grad()``.
+    used, except on tensors that asked for ``retain_grad()``. ``create_graph`` records the
+    gradient computation (for higher derivatives) and implies ``retain_graph``.
     """
-    if not root.requires_grad:
-        raise RuntimeError(
-            "backward() on a tensor that does not require grad: no input of the computation "
-            "had requires_grad=True (or it ran under no_grad)"
-        )
-    seed = _seed(root, grad)
-    if root._op is None:
-        _add_to_leaf(root, seed, False)
-        return
-    first = root._op
-    if first.parents is None:
-        raise _released(first)
-    first._slots = [None] * first.n_ret
-    first._slots[root._index] = [seed, False]
-    # Ops waiting for their turn, by decreasing record number. Each op's output gradients
-    # wait on the op itself as ``_slots``: [array, owned] per output, None where nothing
-    # flowed; "owned" marks a fresh array only that slot holds, safe to add into in place.
-    heap = [(-first._seq, first)]
-    retained: dict[int, list[Tensor]] = {}
-    if root._retain:
-        retained[id(first)] = [root]
-    try:
-        while heap:
-            op = heapq.heappop(heap)[1]
-            _run_gradient(op, heap, retained)
-            if not retain_graph:
-                op.__dict__.clear()  # parents and stashed arrays; parents reads None again
-    finally:
-        for _, op in heap:  # only after an error: leave no half-summed gradients behind
-            op.__dict__.pop("_slots", None)
+    run_backward([root], [grad], retain_graph or create_graph, create_graph)
 
 
-def _run_gradient(op: operation, heap: list, retained: dict[int, list[Tensor]]) -> None:
-    """Call ``op.gradient`` on its summed output gradients and pass the results on."""
-    slots = op.__dict__.pop("_slots")
-    if retained:
-        for t in retained.pop(id(op), ()):
-            g = slots[t._index]
-            if g is not None:
-                t.grad = g[0].copy() if t.grad is None else t.grad + g[0]
-    parents = op.parents
-    for t, version in zip(parents, op._versions):
+def _check_versions(op: operation) -> None:
+    for t, version in zip(op.parents, op._versions):
         if t._version != version:
             raise _modified(op, t, version)
+
+
+def _array_step(op: operation, pass_: _Pass) -> None:
+    """Call ``op.gradient`` on its summed output gradients (arrays) and pass the results on."""
+    slots = op.__dict__.pop("_slots")
+    if pass_.watched:
+        for t in pass_.watched.pop(id(op), ()):
+            g = slots[t._index]
+            if g is not None:
+                slots[t._index] = [pass_.deliver(t, g[0], False), False]
+    parents = op.parents
+    _check_versions(op)
     if op.n_ret == 1:
         grad_in = slots[0][0]
     else:
@@ -384,12 +515,19 @@ def _run_gradient(op: operation, heap: list, retained: dict[int, list[Tensor]]) 
             f"{type(op).__name__}.gradient returned {len(grads)} gradients for "
             f"{len(parents)} inputs"
         )
+    if _mode.anomaly:
+        _check_finite(op, grads, "backward")
+    heap = pass_.heap
     for t, g in zip(parents, grads):
         if g is None or not t.requires_grad:
             continue
         child = t._op
         if child is None:
-            _add_to_leaf(t, g, g is not grad_in and g.flags.owndata and _unique(g, grads))
+            owned = g is not grad_in and g.flags.owndata and _unique(g, grads)
+            if t._hooks is None and pass_.capture is None:
+                _add_to_leaf(t, g, owned)
+            else:
+                pass_.add_leaf(t, g)
             continue
         child_slots = child.__dict__.get("_slots")
         if child_slots is None:
@@ -397,10 +535,8 @@ def _run_gradient(op: operation, heap: list, retained: dict[int, list[Tensor]]) 
                 raise _released(child)
             child_slots = child._slots = [None] * child.n_ret
             heapq.heappush(heap, (-child._seq, child))
-        if t._retain:
-            keep = retained.setdefault(id(child), [])
-            if not any(r is t for r in keep):
-                keep.append(t)
+        if t._retain or t._hooks is not None:
+            pass_.watch(t)
         slot = child_slots[t._index]
         # A gradient kept for a non-leaf counts as shared (not owned) unless it was made here:
         # a second contribution then allocates once, and later ones add in place.
@@ -418,3 +554,141 @@ def _run_gradient(op: operation, heap: list, retained: dict[int, list[Tensor]]) 
             slot[0] += g
         else:
             child_slots[t._index] = [slot[0] + g, True]
+
+
+# --------------------------------------------------------------------------- graph mode
+
+
+class _GraphView:
+    """Marks gradient code running on Tensors (create_graph): arrays may not be taken."""
+
+
+def _tensor_view(op: operation, outputs: list) -> operation:
+    """A shallow copy of ``op`` whose saved input and output arrays are the Tensors again.
+
+    Forward stashes the very arrays its inputs hold (``self.x = x``) and the very array it
+    returns (``self.out = out``): matching them by identity gives the gradient code Tensors
+    to compute with, so the gradient is itself recorded. Other saved arrays (masks, indices)
+    stay constants.
+    """
+    view = copy.copy(op)
+    known = [(t.data, t) for t in op.parents if t is not _CONSTANT]
+    known += [(t.data, t) for t in outputs if t is not None]
+    for name, value in vars(view).items():
+        if isinstance(value, np.ndarray):
+            for array, t in known:
+                if value is array:
+                    setattr(view, name, t)
+                    break
+    return view
+
+
+def _graph_step(op: operation, pass_: _Pass) -> None:
+    """``_array_step`` for create_graph: gradients are Tensors and their ops are recorded."""
+    slots = op.__dict__.pop("_slots")
+    outputs = op.__dict__.pop("_outs")
+    name = type(op).__name__
+    if pass_.watched:
+        for t in pass_.watched.pop(id(op), ()):
+            g = slots[t._index]
+            if g is not None:
+                slots[t._index] = [pass_.deliver(t, g[0], False), False]
+    _check_versions(op)
+    if not getattr(op, "double_backward", True):
+        raise RuntimeError(f"{name} cannot be differentiated twice (create_graph=True)")
+    if op.n_ret == 1:
+        grad_in = slots[0][0]
+    else:
+        grad_in = tuple(
+            s[0] if s is not None else _result(np.zeros(shape, dtype), None)
+            for s, (shape, dtype) in zip(slots, op._out_meta, strict=True)
+        )
+    previous = _mode.graph_op
+    _mode.graph_op = name
+    try:
+        grads = _tensor_view(op, outputs).gradient(grad_in)
+    finally:
+        _mode.graph_op = previous
+    parents = op.parents
+    if len(parents) == 1:
+        grads = (grads,)
+    if _mode.anomaly:
+        _check_finite(op, [g.data if isinstance(g, Tensor) else g for g in grads], "backward")
+    for t, g in zip(parents, grads):
+        if g is None or not t.requires_grad:
+            continue
+        if not isinstance(g, Tensor):
+            # Computed from constants only (Tensor.__array__ refuses to hand out an array of a
+            # tensor that requires grad here), so a constant it is.
+            g = _result(np.asarray(g), None)
+        if g.shape != t.data.shape:
+            g = _reduce_tensor(g, t.data.shape)
+        child = t._op
+        if child is None:
+            pass_.add_leaf(t, g)
+            continue
+        child_slots = child.__dict__.get("_slots")
+        if child_slots is None:
+            if child.parents is None:
+                raise _released(child)
+            child_slots = child._slots = [None] * child.n_ret
+            child._outs = [None] * child.n_ret
+            heapq.heappush(pass_.heap, (-child._seq, child))
+        child._outs[t._index] = t
+        if pass_.wants(t):
+            pass_.watch(t)
+        slot = child_slots[t._index]
+        child_slots[t._index] = [g if slot is None else slot[0] + g, False]
+
+
+def _reduce_tensor(g: Tensor, shape: tuple) -> Tensor:
+    """``reduce_to_shape`` as recorded ops: sum the broadcast axes, then reshape."""
+    from lucid.ops.reduce import sum as reduce_sum
+
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    summed = reduce_sum(g, axis=axes) if axes else g
+    return summed.reshape(shape) if summed.shape != tuple(shape) else summed
+
+
+# --------------------------------------------------------------------------- anomaly mode
+
+
+def _user_site() -> str:
+    """``file:line`` of the innermost frame outside Lucid: the user code that made an op."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    for frame in reversed(traceback.extract_stack()):
+        if not os.path.abspath(frame.filename).startswith(package):
+            return f"{frame.filename}:{frame.lineno} ({frame.line})"
+    return "<unknown>"
+
+
+def _anomaly_forward(op: operation, out: Any) -> None:
+    op._site = _user_site()
+    _check_finite(op, out if isinstance(out, tuple) else (out,), "forward")
+
+
+def _check_finite(op: operation, arrays: Any, phase: str) -> None:
+    for a in arrays:
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f" and not np.isfinite(a).all():
+            bad = "nan" if np.isnan(a).any() else "inf"
+            site = op.__dict__.get("_site") or _user_site()
+            raise RuntimeError(
+                f"detect_anomaly: {type(op).__name__} produced {bad} in its {phase}; "
+                f"the op was created at {site}"
+            )
+
+
+class detect_anomaly(_SetGradMode):
+    """Inside, the first op whose forward or backward makes NaN or inf raises RuntimeError,
+    naming the op and the line of user code that created it (slower: every result is checked).
+    """
+
+    def __enter__(self) -> None:
+        self._previous = _mode.anomaly
+        _mode.anomaly = True
+
+    def __exit__(self, *exc_info: object) -> None:
+        _mode.anomaly = self._previous

@@ -51,7 +51,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_op", "_index", "_retain", "_version",
-                 "__weakref__")
+                 "_hooks", "__weakref__")
     # NumPy defers binary operators to Tensor (``array * tensor`` is a Tensor) ...
     __array_priority__ = 1000
     # ... and its ufuncs refuse tensors, instead of silently dropping them to arrays.
@@ -68,6 +68,7 @@ class Tensor:
         self._index = 0
         self._retain = False
         self._version = 0
+        self._hooks: dict | None = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -115,6 +116,7 @@ class Tensor:
         t._index = index
         t._retain = False
         t._version = 0
+        t._hooks = None
         return t
 
     # ----------------------------------------------------------------- attributes
@@ -165,6 +167,11 @@ class Tensor:
     def cpu(self) -> Tensor: return self
     def contiguous(self) -> Tensor: return self
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if _graph._mode.graph_op is not None and self.requires_grad:
+            raise RuntimeError(
+                f"{_graph._mode.graph_op} cannot be differentiated twice: its gradient "
+                "turned a Tensor into an array"
+            )
         return self.data if dtype is None else self.data.astype(dtype)
     def __len__(self) -> int: return len(self.data)
     def __iter__(self) -> Any: return (self[i] for i in range(len(self.data)))
@@ -187,13 +194,30 @@ class Tensor:
 
     # ----------------------------------------------------------------- autograd
 
-    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+    def backward(
+        self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False
+    ) -> None:
         """Accumulate the gradient of this tensor into ``.grad`` of the leaves it depends on.
 
         ``grad`` is the upstream gradient (required unless this tensor has one element). The
-        graph is released afterwards unless ``retain_graph=True``.
+        graph is released afterwards unless ``retain_graph=True``. ``create_graph=True``
+        records the gradient computation (see ``lucid.autograd.grad`` for the Tensors).
         """
-        _graph.backward(self, grad, retain_graph)
+        _graph.backward(self, grad, retain_graph, create_graph)
+
+    def register_hook(self, hook: Any) -> Any:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a non-None result
+        replaces the gradient. Returns a handle whose ``remove()`` unregisters the hook.
+        ``grad`` is an ndarray (a Tensor under ``create_graph=True``)."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook on a tensor that does not require grad")
+        from lucid.nn.hooks import RemovableHandle
+
+        if self._hooks is None:
+            self._hooks = {}
+        handle = RemovableHandle(self._hooks)
+        self._hooks[handle.id] = hook
+        return handle
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
