@@ -127,7 +127,9 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     also takes file objects and pickles arbitrary objects; Lucid does neither.
     """
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"lucid.save: path must be a str or os.PathLike, got {type(path).__name__}")
+        raise TypeError(
+            f"lucid.save: path must be a str or os.PathLike, got {type(path).__name__}"
+        )
     path = os.fspath(path)
     encoder = _Encoder()
     root = encoder.node(obj, "obj")
@@ -172,7 +174,7 @@ def _fsync_directory(directory: str) -> None:
 
 
 class _Invalid(Exception):
-    """Raised inside ``load`` for any fault; ``load`` turns it into a ValueError naming the path."""
+    """Any fault found by ``load``; it becomes a ValueError naming the path."""
 
 
 def _read_members(path: str) -> dict[str, np.ndarray]:
@@ -303,7 +305,9 @@ def load(path: str | os.PathLike) -> Any:
     is executed (no pickle). A missing file raises FileNotFoundError.
     """
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"lucid.load: path must be a str or os.PathLike, got {type(path).__name__}")
+        raise TypeError(
+            f"lucid.load: path must be a str or os.PathLike, got {type(path).__name__}"
+        )
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"lucid.load: no file {path!r}")

@@ -1,4 +1,4 @@
-"""Datasets and batching: ``Dataset``, ``TensorDataset``, ``Subset``, ``DataLoader`` and friends."""
+"""Datasets and batching: ``Dataset``, ``TensorDataset``, ``Subset``, ``DataLoader``, ..."""
 
 from lucid.data.dataloader import DataLoader, default_collate
 from lucid.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split

@@ -1,4 +1,4 @@
-"""DataLoader: batches of a map-style dataset, optionally shuffled, and PyTorch's default collate."""
+"""DataLoader: batches of a map-style dataset, optionally shuffled; PyTorch's default collate."""
 
 from __future__ import annotations
 
@@ -58,8 +58,6 @@ def default_collate(batch: Sequence[Any]) -> Any:
             return type(elem)(fields)
         except TypeError:  # a mapping type that cannot be built from a dict
             return fields
-    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # a named tuple
-        return type(elem)(*(default_collate(list(field)) for field in zip(*batch)))
     if isinstance(elem, Sequence):
         lengths = {len(sample) for sample in batch}
         if len(lengths) > 1:
@@ -67,7 +65,9 @@ def default_collate(batch: Sequence[Any]) -> Any:
                 f"default_collate: samples have different lengths {sorted(lengths)}; every "
                 "sample in a batch must have the same number of fields"
             )
-        fields = [default_collate(list(field)) for field in zip(*batch)]
+        fields = [default_collate(list(field)) for field in zip(*batch, strict=True)]
+        if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # a named tuple
+            return type(elem)(*fields)
         return tuple(fields) if isinstance(elem, tuple) else fields
     raise TypeError(
         "default_collate: a batch must hold tensors, arrays, numbers, strings, or dicts, "
@@ -116,7 +116,9 @@ class DataLoader:
         if batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
         if generator is not None:
-            generator = generator_from(generator)  # an int seed becomes one generator for all passes
+            generator = generator_from(
+                generator
+            )  # an int seed becomes one generator for all passes
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)

@@ -1,4 +1,4 @@
-"""Map-style datasets: ``Dataset``, ``TensorDataset``, ``Subset``, ``ConcatDataset``, ``random_split``."""
+"""Map-style datasets: Dataset, TensorDataset, Subset, ConcatDataset, and random_split."""
 
 from __future__ import annotations
 
@@ -10,12 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from lucid import random as lucid_random
 from lucid.tensor import Tensor
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"]
-
-# Used only until ``lucid.random`` provides the global generator (see ``generator_from``).
-_FALLBACK_GENERATOR = np.random.default_rng()
 
 
 def generator_from(generator: Any) -> np.random.Generator:
@@ -31,12 +29,7 @@ def generator_from(generator: Any) -> np.random.Generator:
             f"generator must be a numpy.random.Generator, an int seed or None, "
             f"got {type(generator).__name__}"
         )
-    try:
-        from lucid import random
-    except ImportError:
-        return _FALLBACK_GENERATOR
-    get = getattr(random, "generator", None)
-    return get() if get is not None else _FALLBACK_GENERATOR
+    return lucid_random.generator()
 
 
 class Dataset:
