@@ -23,5 +23,9 @@ from lucid.tensor import (
 )
 
 from lucid import autograd  # noqa: E402  (after the ops it checks)
+from lucid import random  # noqa: E402
 
 __version__ = "0.1.0.dev0"
+from lucid import nn  # noqa: E402
+from lucid import data, datasets, optim  # noqa: E402
+from lucid.serialization import load, save  # noqa: E402

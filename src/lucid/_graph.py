@@ -521,6 +521,8 @@ def _array_step(op: operation, pass_: _Pass) -> None:
     for t, g in zip(parents, grads):
         if g is None or not t.requires_grad:
             continue
+        if type(g) is not np.ndarray:  # a NumPy scalar (``grad[i]`` of a 1-D grad) is immutable
+            g = np.asarray(g)
         child = t._op
         if child is None:
             owned = g is not grad_in and g.flags.owndata and _unique(g, grads)

@@ -1,12 +1,28 @@
-"""Tensor creation: ``tensor`` from data, and the constant-filled and random constructors."""
+"""Tensor creation: ``tensor`` from data, and constant-filled, range and random constructors.
+
+Sizes are varargs or one sequence (``zeros(2, 3)`` or ``zeros((2, 3))``); the default dtype is
+float32; ``requires_grad=True`` is for floating-point dtypes only (TypeError otherwise). The
+random constructors live in ``lucid.random``; PyTorch's top-level names for them
+(``manual_seed randn rand randint randperm``) are re-exported here.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from lucid.tensor import Tensor
+import numpy as np
 
-__all__ = ["tensor"]
+from lucid.ops.shape import size_arg
+from lucid.random import manual_seed, rand, randint, randn, randperm
+from lucid.tensor import Tensor, _dtype
+
+__all__ = [
+    "tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye", "arange", "linspace",
+    "zeros_like", "ones_like", "full_like", "empty_like",
+    "manual_seed", "randn", "rand", "randint", "randperm",
+]  # fmt: skip
+
+_FLOAT = np.dtype(np.float32)
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -16,3 +32,151 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     ``dtype=`` overrides. Only floating-point tensors may require grad (TypeError otherwise).
     """
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing ``array``'s memory (no copy) and dtype, as ``torch.from_numpy``."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor._wrap(Tensor._to_array(array, None, copy=False))
+
+
+def _new(data: np.ndarray, requires_grad: bool) -> Tensor:
+    t = Tensor._wrap(data)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def _shape(op: str, size: tuple) -> tuple[int, ...]:
+    shape = size_arg(op, size)
+    if any(n < 0 for n in shape):
+        raise ValueError(f"{op}: sizes must not be negative, got {shape}")
+    return shape
+
+
+def _dtype_or(dtype: Any, default: np.dtype) -> np.dtype:
+    return default if dtype is None else _dtype(dtype)
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of shape ``size``, float32 unless ``dtype`` says otherwise."""
+    return _new(np.zeros(_shape("zeros", size), _dtype_or(dtype, _FLOAT)), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of shape ``size``, float32 unless ``dtype`` says otherwise."""
+    return _new(np.ones(_shape("ones", size), _dtype_or(dtype, _FLOAT)), requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor of shape ``size`` (its values are whatever memory held)."""
+    return _new(np.empty(_shape("empty", size), _dtype_or(dtype, _FLOAT)), requires_grad)
+
+
+def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of shape ``size`` filled with ``fill_value``.
+
+    The dtype follows ``fill_value`` by ``lucid.tensor``'s rule (a float gives float32, an
+    int int64, a bool bool), as in PyTorch, unless ``dtype`` is given.
+    """
+    value = Tensor._to_array(fill_value, dtype, copy=False)
+    if value.ndim:
+        raise ValueError(f"full: fill_value must be a number, got shape {value.shape}")
+    return _new(np.full(_shape("full", (size,)), value, value.dtype), requires_grad)
+
+
+def eye(
+    n: int,
+    m: int | None = None,
+    *,
+    k: int = 0,
+    dtype: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """An ``n x m`` (default ``n x n``) tensor with ones on diagonal ``k`` and zeros elsewhere."""
+    if n < 0 or (m is not None and m < 0):
+        raise ValueError(f"eye: sizes must not be negative, got {n}, {m}")
+    return _new(np.eye(n, m, k, dtype=_dtype_or(dtype, _FLOAT)), requires_grad)
+
+
+def _like(op: str, x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
+    a = Tensor._to_array(x, None, copy=False)
+    return a.shape, _dtype_or(dtype, a.dtype)
+
+
+def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros of x's shape and (unless ``dtype`` is given) dtype."""
+    shape, dt = _like("zeros_like", x, dtype)
+    return _new(np.zeros(shape, dt), requires_grad)
+
+
+def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones of x's shape and (unless ``dtype`` is given) dtype."""
+    shape, dt = _like("ones_like", x, dtype)
+    return _new(np.ones(shape, dt), requires_grad)
+
+
+def empty_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor of x's shape and (unless ``dtype`` is given) dtype."""
+    shape, dt = _like("empty_like", x, dtype)
+    return _new(np.empty(shape, dt), requires_grad)
+
+
+def full_like(x: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """``fill_value`` in x's shape and (unless ``dtype`` is given) x's dtype."""
+    shape, dt = _like("full_like", x, dtype)
+    return _new(np.full(shape, fill_value, dt), requires_grad)
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def arange(
+    start: Any,
+    stop: Any = None,
+    step: Any = 1,
+    *,
+    end: Any = None,
+    dtype: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``start, start + step, ...`` below ``stop``; ``arange(n)`` is ``0 .. n-1``.
+
+    All-int arguments give int64 and any float one float32 (PyTorch's rule; NumPy would give
+    float64). The values are computed in float64 and then cast. ``end`` is PyTorch's ``stop``.
+    """
+    if end is not None:
+        stop = end
+    if stop is None:
+        start, stop = 0, start
+    if step == 0:
+        raise ValueError("arange: step must not be zero")
+    if dtype is None:
+        dt = np.dtype(np.int64) if all(map(_is_int, (start, stop, step))) else _FLOAT
+    else:
+        dt = _dtype(dtype)
+    values = np.arange(start, stop, step, dtype=np.int64 if dt.kind in "iu" else np.float64)
+    return _new(values.astype(dt, copy=False), requires_grad)
+
+
+def linspace(
+    start: float,
+    stop: float | None = None,
+    num: int = 50,
+    endpoint: bool = True,
+    *,
+    end: float | None = None,
+    steps: int | None = None,
+    dtype: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``num`` evenly spaced values from ``start`` to ``stop`` (included unless not
+    ``endpoint``), float32 by default; ``end``/``steps`` are PyTorch's names."""
+    stop = end if end is not None else stop
+    num = steps if steps is not None else num
+    if stop is None:
+        raise TypeError("linspace: missing stop (end)")
+    if int(num) < 0:
+        raise ValueError(f"linspace: num must not be negative, got {num}")
+    values = np.linspace(start, stop, int(num), endpoint=endpoint, dtype=np.float64)
+    return _new(values.astype(_dtype_or(dtype, _FLOAT), copy=False), requires_grad)

@@ -1,16 +1,61 @@
-"""Shape ops: reshape, transpose and friends; each gradient undoes the rearrangement."""
+"""Shape ops: reshape, transpose, concatenate, split, pad and friends.
+
+Each gradient undoes the rearrangement: a reshape reshapes back, a permutation permutes back,
+a concatenation slices, a split concatenates, a repeat or tile sums the copies. The squeezes,
+unsqueezes and flattens are reshapes. Gradients use only operators and methods that arrays and
+tensors share (``reshape``, ``transpose``, ``sum``, indexing), except where a copy is summed
+back through the scatter kernel (``repeat`` with per-element counts, non-constant ``pad``).
+"""
 
 from __future__ import annotations
 
+import functools
+import math
+import operator
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from lucid._graph import operation, unary_func_op
-from lucid.ops._args import normalize_axis, shape_arg
+from lucid._graph import func_op, operation, poly_func_op, unary_func_op
+from lucid.kernels import index as K
+from lucid.ops._args import normalize_axes, normalize_axis, pick
 from lucid.tensor import Tensor
 
-__all__ = ["reshape", "view", "transpose", "permute", "swapaxes"]
+TensorLike = Any
+
+__all__ = [
+    "reshape", "view", "transpose", "permute", "swapaxes", "moveaxis", "movedim",
+    "squeeze", "unsqueeze", "expand_dims", "flatten", "broadcast_to", "expand",
+    "concatenate", "cat", "stack", "split", "chunk", "repeat", "repeat_interleave", "tile",
+    "pad", "flip",
+]  # fmt: skip
+
+
+def _as_tensor(x: TensorLike) -> Tensor:
+    """``x`` itself if a tensor, else a tensor around it (no copy), as ops promote inputs."""
+    return x if isinstance(x, Tensor) else Tensor._wrap(Tensor._to_array(x, None, copy=False))
+
+
+def size_arg(op: str, size: tuple) -> tuple[int, ...]:
+    """``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` all mean the shape (2, 3); ``f()`` is ()."""
+    try:
+        if len(size) == 1 and not _is_index(size[0]):
+            size = tuple(size[0])
+        return tuple(operator.index(s) for s in size)
+    except TypeError:
+        raise TypeError(f"{op}: sizes must be ints, got {size!r}") from None
+
+
+def _is_index(value: Any) -> bool:
+    try:
+        operator.index(value)
+    except TypeError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- views
 
 
 class Reshape(operation):
@@ -45,15 +90,50 @@ class Transpose(operation):
         return x.transpose(self.axes)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return grad.transpose(np.argsort(self.axes))
+        return grad.transpose(tuple(int(a) for a in np.argsort(self.axes)))
 
 
-def reshape(x: Any, *shape: Any) -> Tensor:
+class BroadcastTo(operation):
+    """x broadcast to a larger shape (a read-only view);  the engine sums grad back to x."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        try:
+            return np.broadcast_to(x, self.shape)
+        except ValueError:
+            raise ValueError(
+                f"broadcast_to: cannot broadcast shape {x.shape} to {self.shape} (NumPy's rule: "
+                "aligned from the right, each length equal or 1 in the input)"
+            ) from None
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        return grad
+
+
+class Flip(operation):
+    """x reversed along some axes (a view);  the gradient is grad reversed the same way."""
+
+    def __init__(self, key: tuple[slice, ...]) -> None:
+        self.key = key
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return x[self.key]
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        return grad[self.key]
+
+
+def reshape(x: TensorLike, *shape: Any) -> Tensor:
     """``x`` with shape ``shape`` (one length may be -1); ``x.reshape(2, 3)`` or ``((2, 3))``.
 
-    A view of ``x``'s data whenever NumPy can make one, as ``torch.reshape``.
+    A view of ``x``'s data whenever NumPy can make one, as ``torch.reshape``; ValueError naming
+    both shapes when the sizes differ.
     """
-    return Reshape(shape_arg(shape))(x)
+    return Reshape(size_arg("reshape", shape))(x)
 
 
 def _permutation(axes: tuple, ndim: int, op: str) -> tuple[int, ...]:
@@ -63,39 +143,491 @@ def _permutation(axes: tuple, ndim: int, op: str) -> tuple[int, ...]:
     return perm
 
 
-def transpose(x: Any, *axes: Any) -> Tensor:
+def _axes_arg(axes: tuple) -> tuple:
+    """``f(x, 1, 0)`` and ``f(x, (1, 0))`` both give (1, 0)."""
+    if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+        return tuple(axes[0])
+    return axes
+
+
+def transpose(x: TensorLike, *axes: Any) -> Tensor:
     """Permute axes: no axes reverses them; a full permutation (NumPy); two ints swap them.
 
     ``transpose(x, i, j)`` with two ints swaps axes i and j, as ``torch.transpose``, on any
-    tensor of 2 or more dimensions (on a 2-D tensor even ``(0, 1)`` swaps: PyTorch's reading).
+    tensor of 2 or more dimensions (on a 2-D tensor even ``transpose(x, 0, 1)`` swaps:
+    PyTorch's reading). One sequence is always a permutation: ``transpose(x, (0, 1))`` of a
+    2-D tensor is x itself, as in NumPy.
     """
-    x = x if isinstance(x, Tensor) else Tensor(x)
-    if len(axes) == 1 and not isinstance(axes[0], int):
-        axes = tuple(axes[0])
+    x = _as_tensor(x)
     if not axes:
         perm = tuple(range(x.ndim))[::-1]
-    elif len(axes) == 2 and x.ndim >= 2:
+    elif len(axes) == 2 and x.ndim >= 2:  # two ints, never one sequence: PyTorch's swap
         return swapaxes(x, axes[0], axes[1])
     else:
-        perm = _permutation(axes, x.ndim, "transpose")
+        perm = _permutation(_axes_arg(axes), x.ndim, "transpose")
     return Transpose(perm)(x)
 
 
-def permute(x: Any, *axes: Any) -> Tensor:
+def permute(x: TensorLike, *axes: Any) -> Tensor:
     """Permute the axes of ``x`` by a full permutation, as ``torch.permute``."""
-    x = x if isinstance(x, Tensor) else Tensor(x)
-    if len(axes) == 1 and not isinstance(axes[0], int):
-        axes = tuple(axes[0])
-    return Transpose(_permutation(axes, x.ndim, "permute"))(x)
+    x = _as_tensor(x)
+    return Transpose(_permutation(_axes_arg(axes), x.ndim, "permute"))(x)
 
 
-def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
+def swapaxes(x: TensorLike, axis1: int, axis2: int) -> Tensor:
     """``x`` with two axes exchanged (``torch.transpose(x, i, j)``)."""
-    x = x if isinstance(x, Tensor) else Tensor(x)
+    x = _as_tensor(x)
     perm = list(range(x.ndim))
     i, j = normalize_axis(axis1, x.ndim, "swapaxes"), normalize_axis(axis2, x.ndim, "swapaxes")
     perm[i], perm[j] = perm[j], perm[i]
     return Transpose(tuple(perm))(x)
 
 
+def moveaxis(x: TensorLike, source: Any, destination: Any) -> Tensor:
+    """``x`` with axes ``source`` moved to positions ``destination`` (ints or sequences).
+
+    The other axes keep their order; ``movedim`` is PyTorch's name.
+    """
+    x = _as_tensor(x)
+    src = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
+    dst = (destination,) if isinstance(destination, (int, np.integer)) else tuple(destination)
+    if len(src) != len(dst):
+        raise ValueError(f"moveaxis: {len(src)} source axes but {len(dst)} destinations")
+    src = tuple(normalize_axis(int(a), x.ndim, "moveaxis") for a in src)
+    dst = tuple(normalize_axis(int(a), x.ndim, "moveaxis") for a in dst)
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError(f"moveaxis: repeated axis in {source!r} or {destination!r}")
+    perm = [a for a in range(x.ndim) if a not in src]
+    for d, s in sorted(zip(dst, src, strict=True)):
+        perm.insert(d, s)
+    return Transpose(tuple(perm))(x)
+
+
+def squeeze(x: TensorLike, axis: Any = None, *, dim: Any = None) -> Tensor:
+    """``x`` without axes of length 1: all of them, or those among ``axis`` (int or tuple).
+
+    An axis named in ``axis`` whose length is not 1 is left alone, as in PyTorch (NumPy
+    raises). ``dim`` is PyTorch's spelling.
+    """
+    x = _as_tensor(x)
+    axis = pick("squeeze", axis, dim, "axis", "dim", None)
+    axes = normalize_axes(axis, x.ndim, "squeeze")
+    return Reshape(tuple(n for i, n in enumerate(x.shape) if n != 1 or i not in axes))(x)
+
+
+def unsqueeze(x: TensorLike, axis: Any = None, *, dim: Any = None) -> Tensor:
+    """``x`` with a new axis of length 1 at position ``axis`` of the result (or several, for a
+    tuple, as ``np.expand_dims``); negative positions count from the result's end."""
+    x = _as_tensor(x)
+    axis = pick("unsqueeze", axis, dim, "axis", "dim", None)
+    if axis is None:
+        raise TypeError("unsqueeze: missing the axis (dim) of the new length-1 axis")
+    n_new = 1 if isinstance(axis, (int, np.integer)) else len(axis)
+    shape = list(x.shape)
+    for a in normalize_axes(axis, x.ndim + n_new, "unsqueeze"):
+        shape.insert(a, 1)
+    return Reshape(tuple(shape))(x)
+
+
+def flatten(x: TensorLike, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Axes ``start_dim`` to ``end_dim`` (inclusive) merged into one, as ``torch.flatten``.
+
+    The defaults give a 1-D tensor (a 0-d tensor becomes shape (1,)).
+    """
+    x = _as_tensor(x)
+    if x.ndim == 0:
+        return Reshape((1,))(x)
+    start = normalize_axis(start_dim, x.ndim, "flatten")
+    end = normalize_axis(end_dim, x.ndim, "flatten")
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    merged = math.prod(x.shape[start : end + 1])
+    return Reshape(x.shape[:start] + (merged,) + x.shape[end + 1 :])(x)
+
+
+def broadcast_to(x: TensorLike, *shape: Any) -> Tensor:
+    """``x`` broadcast to ``shape`` by NumPy's rules (a read-only view, no copy).
+
+    ValueError naming both shapes when ``x`` does not broadcast to ``shape``.
+    """
+    return BroadcastTo(size_arg("broadcast_to", shape))(x)
+
+
+def expand(x: TensorLike, *sizes: Any) -> Tensor:
+    """``torch.Tensor.expand``: broadcast to ``sizes``, where -1 keeps that axis's length.
+
+    New axes may be added in front (not as -1); a read-only view, as ``broadcast_to``.
+    """
+    x = _as_tensor(x)
+    sizes = size_arg("expand", sizes)
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: {len(sizes)} sizes {sizes} for a tensor of shape {x.shape}")
+    if any(s == -1 for s in sizes[:lead]):
+        raise ValueError(f"expand: -1 in {sizes} stands for an axis that {x.shape} does not have")
+    shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    return BroadcastTo(shape)(x)
+
+
+def flip(x: TensorLike, *axes: Any, axis: Any = None, dims: Any = None) -> Tensor:
+    """``x`` reversed along ``axis`` (an int or a tuple; None: every axis), as ``np.flip``.
+
+    PyTorch's ``torch.flip(x, dims)`` and ``x.flip(0, 1)`` spell the axes too. A view of x.
+    """
+    x = _as_tensor(x)
+    given = [a for a in (_axes_arg(axes) if axes else None, axis, dims) if a is not None]
+    if len(given) > 1:
+        raise TypeError("flip: give the axes once (positionally, as axis= or as dims=)")
+    axes = normalize_axes(given[0] if given else None, x.ndim, "flip")
+    key = tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))
+    return Flip(key)(x)
+
+
 view = reshape
+expand_dims = unsqueeze
+movedim = moveaxis
+
+
+# --------------------------------------------------------------------------- joining
+
+
+def _along(axis: int, index: Any) -> tuple:
+    """The key that picks ``index`` (an int or a slice) along ``axis``."""
+    return (slice(None),) * axis + (index,)
+
+
+class Concatenate(operation):
+    """The inputs joined along an existing axis;  each input's gradient is its slice of grad."""
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    @poly_func_op()
+    def forward(self, *xs: np.ndarray) -> np.ndarray:
+        shapes = [x.shape for x in xs]
+        if xs[0].ndim == 0:
+            raise ValueError(f"concatenate: 0-d tensors cannot be concatenated, got {shapes}")
+        axis = self.axis = normalize_axis(self.axis, xs[0].ndim, "concatenate")
+        rest = [s[:axis] + s[axis + 1 :] for s in shapes]
+        if any(x.ndim != xs[0].ndim for x in xs) or any(r != rest[0] for r in rest):
+            raise ValueError(
+                f"concatenate: shapes {shapes} must agree on every axis except axis {axis}"
+            )
+        self.ends = np.cumsum([s[axis] for s in shapes]).tolist()
+        return np.concatenate(xs, axis=axis)
+
+    def gradient(self, grad: np.ndarray) -> Any:
+        starts = [0, *self.ends[:-1]]
+        pieces = tuple(
+            grad[_along(self.axis, slice(a, b))] for a, b in zip(starts, self.ends, strict=True)
+        )
+        return pieces if len(pieces) > 1 else pieces[0]
+
+
+class Stack(operation):
+    """The inputs joined along a new axis;  each input's gradient is its index of grad."""
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    @poly_func_op()
+    def forward(self, *xs: np.ndarray) -> np.ndarray:
+        shapes = [x.shape for x in xs]
+        if any(s != shapes[0] for s in shapes):
+            raise ValueError(f"stack: all shapes must be equal, got {shapes}")
+        self.axis = normalize_axis(self.axis, xs[0].ndim + 1, "stack")
+        return np.stack(xs, axis=self.axis)
+
+    def gradient(self, grad: np.ndarray) -> Any:
+        n = grad.shape[self.axis]
+        # (..., at the end) keeps a 0-d piece an array: grad[i] of a 1-D grad is a NumPy scalar
+        pieces = tuple(grad[_along(self.axis, i) + (Ellipsis,)] for i in range(n))
+        return pieces if n > 1 else pieces[0]
+
+
+def _sequence(op: str, tensors: Any) -> list:
+    if isinstance(tensors, (Tensor, np.ndarray)) or not isinstance(tensors, Sequence):
+        raise TypeError(f"{op}: expected a list or tuple of tensors, got {type(tensors).__name__}")
+    if not tensors:
+        raise ValueError(f"{op}: needs at least one tensor, got an empty sequence")
+    return list(tensors)
+
+
+def concatenate(
+    tensors: Sequence[TensorLike], axis: int | None = 0, *, dim: int | None = None
+) -> Tensor:
+    """The tensors joined along an existing ``axis`` (None: flattened first, as NumPy).
+
+    Shapes must agree on every other axis (ValueError naming them); the dtype is NumPy's
+    promotion of the inputs' (float32 with float32 stays float32). ``cat``/``dim`` are
+    PyTorch's spellings.
+    """
+    tensors = _sequence("concatenate", tensors)
+    if dim is not None:
+        axis = dim
+    if axis is None:
+        tensors, axis = [reshape(t, -1) for t in tensors], 0
+    return Concatenate(axis)(*tensors)
+
+
+def stack(tensors: Sequence[TensorLike], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """The tensors, all of one shape (ValueError naming them otherwise), along a new ``axis``."""
+    tensors = _sequence("stack", tensors)
+    return Stack(axis if dim is None else dim)(*tensors)
+
+
+cat = concatenate
+
+
+# --------------------------------------------------------------------------- splitting
+
+
+@functools.cache
+def _recorded_split(n_ret: int) -> Callable:
+    """``Split.forward`` decorated for ``n_ret`` results: func_op fixes the number of results
+    when it decorates, and a split's is known only per call."""
+    return func_op(1, n_ret)(Split.forward)
+
+
+class Split(operation):
+    """x cut along an axis at increasing positions;  the gradient concatenates the pieces'."""
+
+    def __init__(self, cuts: tuple[int, ...], axis: int) -> None:
+        self.cuts, self.axis = cuts, axis
+
+    def __call__(self, x: TensorLike) -> tuple[Tensor, ...]:
+        out = _recorded_split(len(self.cuts) + 1)(self, x)
+        return out if isinstance(out, tuple) else (out,)
+
+    def forward(self, x: np.ndarray) -> Any:  # decorated per call, by _recorded_split
+        pieces = tuple(np.split(x, self.cuts, axis=self.axis))
+        return pieces if len(pieces) > 1 else pieces[0]
+
+    def gradient(self, grad: Any) -> np.ndarray:
+        grads = grad if isinstance(grad, tuple) else (grad,)
+        return np.concatenate(grads, axis=self.axis) if len(grads) > 1 else grads[0]
+
+
+def _split_axis(op: str, x: Tensor, axis: int) -> int:
+    if x.ndim == 0:
+        raise ValueError(f"{op}: a 0-d tensor has no axis to cut")
+    return normalize_axis(axis, x.ndim, op)
+
+
+def split(
+    x: TensorLike, sections_or_indices: Any, axis: int = 0, *, dim: int | None = None
+) -> tuple[Tensor, ...]:
+    """``np.split``: ``x`` in N equal pieces along ``axis``, or cut before the given indices.
+
+    An int N must divide the axis length (ValueError otherwise); indices must not decrease
+    (negative ones count from the end, those past the end give empty pieces). Unlike
+    ``torch.split``, an int is the number of pieces, not their size: see ``chunk``.
+    """
+    x = _as_tensor(x)
+    axis = _split_axis("split", x, axis if dim is None else dim)
+    n = x.shape[axis]
+    if isinstance(sections_or_indices, (int, np.integer)):
+        sections = int(sections_or_indices)
+        if sections < 1 or n % sections:
+            raise ValueError(
+                f"split: axis {axis} of shape {x.shape} does not divide into {sections} equal "
+                "sections; pass the cut indices instead, or use chunk"
+            )
+        cuts = tuple(range(n // sections, n, n // sections)) if n else (0,) * (sections - 1)
+    else:
+        given = [int(i) for i in sections_or_indices]
+        cuts = tuple(min(max(i + n if i < 0 else i, 0), n) for i in given)
+        if any(b < a for a, b in zip(cuts, cuts[1:], strict=False)):
+            raise ValueError(f"split: indices {given} must not decrease (along length {n})")
+    return Split(cuts, axis)(x)
+
+
+def chunk(x: TensorLike, chunks: int, axis: int = 0, *, dim: int | None = None) -> tuple:
+    """``torch.chunk``: pieces of ``ceil(n / chunks)`` along ``axis``, the last one smaller.
+
+    As in PyTorch there may be fewer than ``chunks`` pieces (10 in 4 chunks gives 3, 3, 3, 1;
+    6 in 4 gives 2, 2, 2).
+    """
+    x = _as_tensor(x)
+    axis = _split_axis("chunk", x, axis if dim is None else dim)
+    if int(chunks) < 1:
+        raise ValueError(f"chunk: chunks must be at least 1, got {chunks}")
+    n = x.shape[axis]
+    size = -(-n // int(chunks))
+    return Split(tuple(range(size, n, size)) if size else (), axis)(x)
+
+
+# --------------------------------------------------------------------------- repeating
+
+
+class Repeat(operation):
+    """np.repeat(x, repeats, axis);  each element's gradient sums the gradients of its copies."""
+
+    def __init__(self, repeats: int | np.ndarray, axis: int) -> None:
+        self.repeats, self.axis = repeats, axis
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.shape = x.shape
+        return np.repeat(x, self.repeats, axis=self.axis)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        axis, n = self.axis, self.shape[self.axis]
+        if isinstance(self.repeats, int):  # copies sit side by side: one more axis to sum
+            copies = self.shape[:axis] + (n, self.repeats) + self.shape[axis + 1 :]
+            return grad.reshape(copies).sum(axis=axis + 1)
+        out = np.zeros(self.shape, dtype=grad.dtype)
+        K.index_add(out, axis, np.repeat(np.arange(n), self.repeats), grad)
+        return out
+
+
+class Tile(operation):
+    """np.tile(x, reps) (PyTorch's ``repeat``);  the gradient sums the tiles."""
+
+    def __init__(self, reps: tuple[int, ...]) -> None:
+        self.reps = reps
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.shape = x.shape
+        return np.tile(x, self.reps)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        d = max(len(self.reps), len(self.shape))
+        reps = (1,) * (d - len(self.reps)) + self.reps
+        lengths = (1,) * (d - len(self.shape)) + self.shape
+        # grad viewed as (r0, n0, r1, n1, ...): summing each r axis adds the tiles up
+        tiles = grad.reshape(tuple(v for pair in zip(reps, lengths, strict=True) for v in pair))
+        return tiles.sum(axis=tuple(range(0, 2 * d, 2))).reshape(self.shape)
+
+
+def repeat(
+    x: TensorLike, repeats: Any, axis: int | None = None, *, dim: int | None = None
+) -> Tensor:
+    """``np.repeat``: each element repeated ``repeats`` times along ``axis`` (None: flattened).
+
+    ``repeats`` is an int or one count per element along the axis. PyTorch's
+    ``repeat_interleave``; PyTorch's ``Tensor.repeat`` (whole-tensor copies) is ``tile``.
+    """
+    x = _as_tensor(x)
+    axis = axis if dim is None else dim
+    if axis is None or x.ndim == 0:
+        x, axis = reshape(x, -1), 0
+    axis = normalize_axis(axis, x.ndim, "repeat")
+    counts = np.asarray(repeats.data if isinstance(repeats, Tensor) else repeats)
+    if counts.dtype.kind not in "iu" or counts.ndim > 1:
+        raise TypeError(f"repeat: repeats must be an int or a 1-D sequence of ints, got {repeats}")
+    if (counts < 0).any():
+        raise ValueError(f"repeat: repeats must not be negative, got {repeats}")
+    if counts.size == 1:
+        counts = int(counts.reshape(-1)[0])
+    elif counts.size != x.shape[axis]:
+        raise ValueError(
+            f"repeat: {counts.size} repeats for axis {axis} of length {x.shape[axis]} "
+            f"(shape {x.shape}); give one count per element, or one int"
+        )
+    return Repeat(counts, axis)(x)
+
+
+def repeat_interleave(x: TensorLike, repeats: Any, dim: int | None = None) -> Tensor:
+    """``torch.repeat_interleave``: the same as ``repeat(x, repeats, axis=dim)``."""
+    return repeat(x, repeats, dim)
+
+
+def tile(x: TensorLike, *reps: Any) -> Tensor:
+    """``np.tile``: ``x`` copied ``reps[i]`` times along axis i; ``x.tile(2, 3)`` or ``((2, 3))``.
+
+    This is PyTorch's ``Tensor.repeat``. Fewer reps than axes repeat the last axes (NumPy;
+    PyTorch's ``repeat`` refuses); more reps add leading axes.
+    """
+    reps = size_arg("tile", reps)
+    if any(r < 0 for r in reps):
+        raise ValueError(f"tile: reps must not be negative, got {reps}")
+    return Tile(reps)(x)
+
+
+# --------------------------------------------------------------------------- padding
+
+PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+_TORCH_PAD_MODES = {"constant": "constant", "replicate": "edge", "reflect": "reflect",
+                    "circular": "wrap"}  # fmt: skip
+
+
+class Pad(operation):
+    """np.pad(x, width, mode);  the gradient is grad's centre (constant mode), or, for modes
+    that copy elements of x into the border, every copy's gradient added back to its source."""
+
+    def __init__(self, width: tuple[tuple[int, int], ...], mode: str, value: Any) -> None:
+        self.width, self.mode, self.value = width, mode, value
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.shape = x.shape
+        if self.mode == "constant":
+            return np.pad(x, self.width, constant_values=self.value)
+        if x.size == 0 and any(self.width):
+            raise ValueError(f"pad: mode {self.mode!r} cannot pad the empty shape {x.shape}")
+        return np.pad(x, self.width, mode=self.mode)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        if self.mode == "constant":
+            centre = zip(self.width, self.shape, strict=True)
+            return grad[tuple(slice(b, b + n) for (b, _), n in centre)]
+        # Pad the flat positions of x the same way: each output element names its source.
+        size = math.prod(self.shape)
+        source = np.pad(np.arange(size).reshape(self.shape), self.width, mode=self.mode)
+        out = np.zeros(self.shape, dtype=grad.dtype)
+        K.index_add(out.reshape(-1), 0, source.reshape(-1), grad.reshape(-1))
+        return out
+
+
+def pad(x: TensorLike, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Tensor:
+    """``np.pad``: ``pad_width`` is an int, a ``(before, after)`` pair or one pair per axis.
+
+    Modes ``constant`` (with ``constant_values``), ``edge``, ``reflect``, ``symmetric`` and
+    ``wrap``, as NumPy; same dtype as ``x``. PyTorch's ``F.pad`` (a flat tuple, last axis
+    first) is ``pad_torch``.
+    """
+    x = _as_tensor(x)
+    if mode not in PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {PAD_MODES}, got {mode!r}")
+    width = np.asarray(pad_width)
+    if width.dtype.kind not in "iu" and width.size:
+        raise TypeError(f"pad: pad_width must hold ints, got {pad_width!r}")
+    try:
+        width = np.broadcast_to(width.astype(np.int64), (x.ndim, 2))
+    except ValueError:
+        raise ValueError(
+            f"pad: pad_width {pad_width!r} does not fit shape {x.shape}: give an int, a "
+            "(before, after) pair or one pair per axis"
+        ) from None
+    if (width < 0).any():
+        raise ValueError(f"pad: pad_width must not be negative, got {pad_width!r}")
+    if isinstance(constant_values, Tensor):
+        constant_values = constant_values.data
+    return Pad(tuple((int(b), int(a)) for b, a in width), mode, constant_values)(x)
+
+
+_pad_numpy = pad  # pad_torch's argument is called pad, as in PyTorch
+
+
+def pad_torch(
+    x: TensorLike, pad: Sequence[int], mode: str = "constant", value: Any = 0.0
+) -> Tensor:
+    """``torch.nn.functional.pad``: ``pad`` is (left, right) for the last axis, then (top,
+    bottom) for the one before, and so on; modes constant, reflect, replicate, circular.
+
+    Negative pads (PyTorch's cropping) are not supported: slice instead.
+    """
+    x = _as_tensor(x)
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) > 2 * x.ndim:
+        raise ValueError(
+            f"pad: pad {pad} must have an even length of at most 2 * ndim for shape {x.shape}"
+        )
+    if mode not in _TORCH_PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {tuple(_TORCH_PAD_MODES)}, got {mode!r}")
+    width = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        width[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    return _pad_numpy(x, width, _TORCH_PAD_MODES[mode], 0 if value is None else value)
