@@ -9,20 +9,22 @@ import numpy as np
 from lucid.kernels import _jit
 from lucid.kernels._jit import njit
 
-# Crossovers: medians of repeated calls through these wrappers on float32 and float64 arrays
-# of 256..1M elements, NumPy path against JIT path (numpy 2.4, numba 0.68, the 2-core AVX-512
-# dev machine; scratch script, figures in the CHANGELOG entry; asv: bench_activation.py).
+# Crossovers: medians of repeated calls through these wrappers, NumPy path against JIT path,
+# float32 and float64 arrays of 16..262144 elements (numpy 2.4, numba 0.68, the 2-core
+# AVX-512 dev machine under load; a scratch script, not kept).
 #
 # Arithmetic-only kernels (relu/leaky-relu/hardtanh/elu backward, sigmoid/tanh backward from
-# the output, leaky_relu): one fused pass beats NumPy's two to four passes from here on.
-ELEMENTWISE_JIT_MIN_SIZE = 8_192
-# Kernels with an exp, expm1 or tanh per element (sigmoid, silu, tanh-GELU, elu, softplus,
-# mish, and the silu/tanh-GELU/softplus/mish backwards): numba calls scalar libm, about 10x
-# slower per element than NumPy's AVX-512 exp, so the loop wins only BELOW this size, where
-# the per-call cost of NumPy's four to eight passes dominates. Above it they are NumPy.
-TRANSCENDENTAL_JIT_MAX_SIZE = 2_048
-# Exact GELU and its backward use numba at every size: NumPy has no erf, and the reference's
-# float64 rational approximation (~30 passes) is 2-15x slower than the loop's math.erfc.
+# the output, leaky_relu): the fused loop is 1.1-2x faster from here, 2-4x from 16k on.
+ELEMENTWISE_JIT_MIN_SIZE = 4_096
+# Kernels with an exp, expm1 or tanh per element: numba calls scalar libm, ~10x slower per
+# element than NumPy's AVX-512 exp (5 ns vs 0.5 ns), so the loop wins only BELOW a size, where
+# the fixed cost of NumPy's four to eight passes dominates (2-6x at 16 elements). Forwards
+# (sigmoid, silu, tanh-GELU, elu, softplus, mish) are NumPy from 512 elements on; backwards
+# (silu, tanh-GELU, softplus, mish: more NumPy passes) from 2048 on.
+TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE = 512
+TRANSCENDENTAL_BACKWARD_JIT_MAX_SIZE = 2_048
+# Exact GELU and its backward use numba at every size (1.4-35x): NumPy has no erf, and the
+# reference's float64 rational approximation takes ~30 passes.
 
 SQRT_2 = math.sqrt(2.0)
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -192,7 +194,7 @@ def sigmoid_jit(x, out):
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Logistic sigmoid ``1 / (1 + exp(-x))``, elementwise, overflow-free; ``x``'s dtype."""
     x = _float_array("sigmoid", "x", x)
-    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_JIT_MAX_SIZE:
+    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE:
         return sigmoid_ref(x)
     return _launch(sigmoid_jit, x, x)
 
@@ -315,8 +317,9 @@ def _check_approximate(name: str, approximate: str) -> None:
 def gelu_ref(x: np.ndarray, approximate: str = "none") -> np.ndarray:
     """x * Phi(x) with Phi = 0.5 * erfc(-x / sqrt 2) in float64, or the tanh approximation."""
     if approximate == "tanh":
-        u = SQRT_2_OVER_PI * (x + GELU_TANH_COEFF * x * x * x)
-        return 0.5 * x * (1 + np.tanh(u))
+        # 0.5 * (1 + tanh(u)) = sigmoid(2u): the textbook 1 + tanh(u) cancels for x < -3 (30%
+        # relative error at x = -5 in float32, PyTorch included); the sigmoid does not.
+        return x * sigmoid_ref(2 * SQRT_2_OVER_PI * (x + GELU_TANH_COEFF * x * x * x))
     # erfc rather than 1 + erf keeps full relative accuracy in the far negative tail.
     x64 = x.astype(np.float64)
     return (x64 * (0.5 * erfc_ref(-x64 / SQRT_2))).astype(x.dtype, copy=False)
@@ -339,13 +342,14 @@ def gelu_tanh_jit(x, out):
 def gelu(x: np.ndarray, approximate: str = "none") -> np.ndarray:
     """GELU ``x * Phi(x)``, Phi the standard normal CDF; ``x``'s shape and dtype.
 
-    ``approximate="tanh"`` gives ``0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x**3)))``,
-    as PyTorch does.
+    ``approximate="tanh"`` gives ``0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x**3)))`` as
+    PyTorch does, evaluated as ``x * sigmoid(2 * ...)``: same function, but accurate for x < -3
+    where PyTorch's float32 result loses digits (up to ~3e-7 absolute, 30% relative at x = -5).
     """
     x = _float_array("gelu", "x", x)
     _check_approximate("gelu", approximate)
     if approximate == "tanh":
-        if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_JIT_MAX_SIZE:
+        if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE:
             return gelu_ref(x, approximate)
         return _launch(gelu_tanh_jit, x, x)
     if not _jit.JIT_ENABLED:
@@ -356,9 +360,13 @@ def gelu(x: np.ndarray, approximate: str = "none") -> np.ndarray:
 def gelu_backward_ref(x: np.ndarray, grad: np.ndarray, approximate: str = "none") -> np.ndarray:
     """grad * (Phi(x) + x * phi(x)), or the derivative of the tanh form."""
     if approximate == "tanh":
-        t = np.tanh(SQRT_2_OVER_PI * (x + GELU_TANH_COEFF * x * x * x))
+        # s = sigmoid(2u) and, with e = exp(-|2u|), 0.5 * (1 - tanh(u)**2) = 2 e / (1 + e)**2.
+        z = 2 * SQRT_2_OVER_PI * (x + GELU_TANH_COEFF * x * x * x)
+        e = np.exp(-np.abs(z))
+        r = 1 / (1 + e)
+        s = np.where(z >= 0, r, e * r)
         du = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_COEFF * x * x)
-        return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+        return grad * (s + 2 * x * (e * r * r) * du)
     x64 = x.astype(np.float64)
     d = 0.5 * erfc_ref(-x64 / SQRT_2) + x64 * INV_SQRT_2PI * np.exp(-0.5 * x64 * x64)
     return grad * d.astype(x.dtype)
@@ -376,10 +384,13 @@ def gelu_backward_jit(x, grad, out):
 def gelu_tanh_backward_jit(x, grad, out):
     for i in range(x.size):
         v = x[i]
-        # With s = sigmoid(2u): 0.5 * (1 + tanh(u)) = s and 0.5 * (1 - tanh(u)**2) = 2s(1 - s).
-        s = _sigmoid(2.0 * SQRT_2_OVER_PI * (v + GELU_TANH_COEFF * v * v * v))
+        # As in the reference: s = sigmoid(2u), 2 s (1 - s) = 2 e / (1 + e)**2, e = exp(-|2u|).
+        z = 2.0 * SQRT_2_OVER_PI * (v + GELU_TANH_COEFF * v * v * v)
+        e = math.exp(-abs(z))
+        r = 1.0 / (1.0 + e)
+        s = r if z >= 0 else e * r
         du = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_COEFF * v * v)
-        out[i] = grad[i] * (s + 2.0 * v * s * (1.0 - s) * du)
+        out[i] = grad[i] * (s + 2.0 * v * (e * r * r) * du)
 
 
 def gelu_backward(x: np.ndarray, grad: np.ndarray, approximate: str = "none") -> np.ndarray:
@@ -388,7 +399,7 @@ def gelu_backward(x: np.ndarray, grad: np.ndarray, approximate: str = "none") ->
     grad = _like("gelu_backward", "grad", grad, x)
     _check_approximate("gelu_backward", approximate)
     if approximate == "tanh":
-        if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_JIT_MAX_SIZE:
+        if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_BACKWARD_JIT_MAX_SIZE:
             return gelu_backward_ref(x, grad, approximate)
         return _launch(gelu_tanh_backward_jit, x, x, grad)
     if not _jit.JIT_ENABLED:
@@ -414,7 +425,7 @@ def silu_jit(x, out):
 def silu(x: np.ndarray) -> np.ndarray:
     """SiLU ``x * sigmoid(x)``, elementwise; ``x``'s shape and dtype."""
     x = _float_array("silu", "x", x)
-    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_JIT_MAX_SIZE:
+    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE:
         return silu_ref(x)
     return _launch(silu_jit, x, x)
 
@@ -436,7 +447,7 @@ def silu_backward(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """Gradient of ``silu``: ``grad * s * (1 + x * (1 - s))`` with ``s = sigmoid(x)``."""
     x = _float_array("silu_backward", "x", x)
     grad = _like("silu_backward", "grad", grad, x)
-    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_JIT_MAX_SIZE:
+    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_BACKWARD_JIT_MAX_SIZE:
         return silu_backward_ref(x, grad)
     return _launch(silu_backward_jit, x, x, grad)
 
@@ -456,7 +467,7 @@ def elu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     """ELU ``x if x > 0 else alpha * (exp(x) - 1)``, elementwise; ``x``'s shape and dtype."""
     x = _float_array("elu", "x", x)
     alpha = x.dtype.type(alpha)
-    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_JIT_MAX_SIZE:
+    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE:
         return elu_ref(x, alpha)
     return _launch(elu_jit, x, x, alpha)
 
@@ -520,7 +531,7 @@ def softplus(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.nd
     x = _float_array("softplus", "x", x)
     _check_beta("softplus", beta)
     beta, threshold = x.dtype.type(beta), x.dtype.type(threshold)
-    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_JIT_MAX_SIZE:
+    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE:
         return softplus_ref(x, beta, threshold)
     return _launch(softplus_jit, x, x, beta, threshold)
 
@@ -548,7 +559,7 @@ def softplus_backward(
     grad = _like("softplus_backward", "grad", grad, x)
     _check_beta("softplus_backward", beta)
     beta, threshold = x.dtype.type(beta), x.dtype.type(threshold)
-    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_JIT_MAX_SIZE:
+    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_BACKWARD_JIT_MAX_SIZE:
         return softplus_backward_ref(x, grad, beta, threshold)
     return _launch(softplus_backward_jit, x, x, grad, beta, threshold)
 
@@ -584,7 +595,7 @@ def mish_jit(x, out):
 def mish(x: np.ndarray) -> np.ndarray:
     """Mish ``x * tanh(softplus(x))``, elementwise; ``x``'s shape and dtype."""
     x = _float_array("mish", "x", x)
-    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_JIT_MAX_SIZE:
+    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE:
         return mish_ref(x)
     return _launch(mish_jit, x, x)
 
@@ -606,6 +617,6 @@ def mish_backward(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """Gradient of ``mish``: ``grad * (t + x * sigmoid(x) * (1 - t**2))``, t = tanh(softplus)."""
     x = _float_array("mish_backward", "x", x)
     grad = _like("mish_backward", "grad", grad, x)
-    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_JIT_MAX_SIZE:
+    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_BACKWARD_JIT_MAX_SIZE:
         return mish_backward_ref(x, grad)
     return _launch(mish_backward_jit, x, x, grad)
