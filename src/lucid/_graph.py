@@ -136,15 +136,17 @@ def _scalar_dtype(value: Any, like: np.dtype) -> np.dtype:
 
 
 _SCALARS = (int, float, bool, np.number, np.bool_)
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
 def _as_tensors(args: Sequence[Any]) -> list[Tensor]:
     """Tensors for the op's inputs: scalars take the dtype of the first tensor among them."""
-    like = None
+    like = None  # the dtype scalars take: of the first float tensor, else int, else bool
     for a in args:
-        if isinstance(a, Tensor):
+        if isinstance(a, Tensor) and (
+            like is None or _KIND_RANK[a.data.dtype.kind] > _KIND_RANK[like.kind]
+        ):
             like = a.data.dtype
-            break
     if like is not None and like.kind != "f" and any(isinstance(a, float) for a in args):
         # An integer tensor meeting a Python float computes in float32 (PyTorch), where NumPy
         # would pick float64. Integer tensors never require grad, so converting them is safe.
@@ -508,7 +510,7 @@ def _array_step(op: operation, pass_: _Pass) -> None:
             for s, (shape, dtype) in zip(slots, op._out_meta, strict=True)
         )
     grads = op.gradient(grad_in)
-    if len(parents) == 1:
+    if len(parents) == 1 and not isinstance(grads, tuple):
         grads = (grads,)
     elif len(grads) != len(parents):
         raise RuntimeError(
@@ -612,7 +614,7 @@ def _graph_step(op: operation, pass_: _Pass) -> None:
     finally:
         _mode.graph_op = previous
     parents = op.parents
-    if len(parents) == 1:
+    if len(parents) == 1 and not isinstance(grads, tuple):
         grads = (grads,)
     if _mode.anomaly:
         _check_finite(op, [g.data if isinstance(g, Tensor) else g for g in grads], "backward")

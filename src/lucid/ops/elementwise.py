@@ -1,42 +1,91 @@
-"""Elementwise ops: arithmetic, math functions, comparisons and casts.
+"""Elementwise ops: arithmetic, math functions, clip and where, comparisons and casts.
 
 Gradients are written with operators and methods that arrays and tensors share, so that the
-same code can later run on tensors to record a graph (higher-order gradients).
+same code can later run on tensors to record a graph (higher-order gradients). The fused
+backward kernels of ``lucid.kernels.elementwise`` and ``lucid.kernels.activation`` take over
+when the upstream gradient is an ndarray.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from lucid._graph import binary_func_op, operation, unary_func_op
+from lucid._graph import binary_func_op, func_op, operation, unary_func_op
+from lucid.kernels import activation as KA
+from lucid.kernels import elementwise as K
+from lucid.ops._args import pick
 from lucid.tensor import Tensor, _dtype
 
 TensorLike = Any
 
 __all__ = [
     "add", "sub", "subtract", "multiply", "mul", "div", "divide", "true_divide", "floor_divide",
-    "neg", "negative", "power", "pow", "exp", "log", "tanh",
-    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
-    "logical_not", "logical_and", "logical_or", "clone", "astype",
+    "neg", "negative", "power", "pow", "maximum", "minimum", "where", "clip", "clamp",
+    "exp", "log", "log2", "sqrt", "square", "abs", "sign", "reciprocal",
+    "sin", "cos", "tan", "tanh", "sinh", "cosh", "arcsin", "arccos", "arctan",
+    "asin", "acos", "atan", "floor", "ceil", "round",
+    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "isclose",
+    "allclose", "logical_not", "logical_and", "logical_or", "clone", "astype",
 ]  # fmt: skip
 
+_LN2 = math.log(2.0)
 
-def _check_broadcast(op: str, a: np.ndarray, b: np.ndarray) -> None:
-    """Called when NumPy raised ValueError: name both shapes if they are what is wrong."""
+
+def _check_broadcast(op: str, *arrays: np.ndarray) -> None:
+    """Called when NumPy raised ValueError: name the shapes if they are what is wrong."""
     try:
-        np.broadcast_shapes(a.shape, b.shape)
+        np.broadcast_shapes(*(a.shape for a in arrays))
     except ValueError:
+        shapes = " and ".join(str(a.shape) for a in arrays)
         raise ValueError(
-            f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together (NumPy's "
-            "rule: aligned from the right, each pair of lengths equal or one of them 1)"
+            f"{op}: shapes {shapes} cannot be broadcast together (NumPy's rule: aligned from "
+            "the right, each pair of lengths equal or one of them 1)"
         ) from None
 
 
 def _floating(x: np.ndarray) -> np.ndarray:
     """Integer and bool inputs of float-valued ops become float32, as in PyTorch."""
     return x if x.dtype.kind == "f" else x.astype(np.float32)
+
+
+def _promote(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An integer or bool operand beside a float one takes the float's dtype (PyTorch's rule).
+
+    NumPy would widen int64 with float32 to float64; PyTorch keeps float32.
+    """
+    a_float, b_float = a.dtype.kind == "f", b.dtype.kind == "f"
+    if a_float == b_float:
+        return a, b
+    f, other = (a, b) if a_float else (b, a)
+    if np.result_type(f.dtype, other.dtype) == f.dtype:
+        return a, b
+    other = other.astype(f.dtype)
+    return (f, other) if a_float else (other, f)
+
+
+def _binary(op: str, ufunc: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``ufunc(a, b)`` with a ValueError that names both shapes when they do not broadcast."""
+    try:
+        return ufunc(a, b)
+    except ValueError:
+        _check_broadcast(op, a, b)
+        raise
+
+
+def _jit_ready(*arrays: Any) -> bool:
+    """Whether the fused kernels apply: float32/float64 ndarrays of one shape and dtype."""
+    first = arrays[0]
+    return all(
+        type(a) is np.ndarray and a.shape == first.shape and a.dtype == first.dtype for a in arrays
+    ) and first.dtype in (np.float32, np.float64)
+
+
+def _zero_gradient(grad: Any) -> Any:
+    """The gradient of a piecewise-constant op (floor, sign, ...): zeros, as in PyTorch."""
+    return np.zeros_like(grad) if isinstance(grad, np.ndarray) else grad * 0
 
 
 # --------------------------------------------------------------------------- arithmetic
@@ -47,11 +96,7 @@ class Add(operation):
 
     @binary_func_op()
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        try:
-            return a + b
-        except ValueError:
-            _check_broadcast("add", a, b)
-            raise
+        return _binary("add", np.add, *_promote(a, b))
 
     def gradient(self, grad: np.ndarray) -> tuple:
         return grad, grad
@@ -62,11 +107,7 @@ class Sub(operation):
 
     @binary_func_op()
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        try:
-            return a - b
-        except ValueError:
-            _check_broadcast("sub", a, b)
-            raise
+        return _binary("sub", np.subtract, *_promote(a, b))
 
     def gradient(self, grad: np.ndarray) -> tuple:
         return grad, (-grad if self.parents[1].requires_grad else None)
@@ -77,12 +118,8 @@ class Multiply(operation):
 
     @binary_func_op()
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.a, self.b = a, b
-        try:
-            return a * b
-        except ValueError:
-            _check_broadcast("multiply", a, b)
-            raise
+        self.a, self.b = _promote(a, b)
+        return _binary("multiply", np.multiply, self.a, self.b)
 
     def gradient(self, grad: np.ndarray) -> tuple:
         a_needs, b_needs = self.parents[0].requires_grad, self.parents[1].requires_grad
@@ -94,15 +131,12 @@ class Div(operation):
 
     @binary_func_op()
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        try:
-            out = a / b
-        except ValueError:
-            _check_broadcast("div", a, b)
-            raise
         if a.dtype.kind != "f" and b.dtype.kind != "f":
-            out = out.astype(np.float32)  # int / int is float32 in PyTorch, not float64
-        self.b, self.out = b, out
-        return out
+            a = a.astype(np.float32)  # int / int is float32 in PyTorch, not float64
+        a, b = _promote(a, b)
+        self.b = b
+        self.out = _binary("div", np.true_divide, a, b)
+        return self.out
 
     def gradient(self, grad: np.ndarray) -> tuple:
         to_a = grad / self.b
@@ -114,11 +148,7 @@ class FloorDivide(operation):
 
     @binary_func_op(has_gradient=False)
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        try:
-            return np.floor_divide(a, b)
-        except ValueError:
-            _check_broadcast("floor_divide", a, b)
-            raise
+        return _binary("floor_divide", np.floor_divide, *_promote(a, b))
 
 
 class Neg(operation):
@@ -133,28 +163,115 @@ class Neg(operation):
 
 
 class Power(operation):
-    """a ** b;  d/da = b * a**(b - 1), d/db = out * log(a) (0 where a == 0 and b >= 0)."""
+    """a ** b;  d/da = b * a**(b - 1) (0 where b == 0), d/db = out * log(a) (0 where a == 0)."""
 
     @binary_func_op()
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        try:
-            out = np.power(a.astype(b.dtype) if b.dtype.kind == "f" != a.dtype.kind else a, b)
-        except ValueError:
-            _check_broadcast("power", a, b)
-            raise
-        self.a, self.b, self.out = a, b, out
-        return out
+        self.a, self.b = _promote(a, b)
+        self.out = _binary("power", np.power, self.a, self.b)
+        return self.out
 
     def gradient(self, grad: np.ndarray) -> tuple:
         a, b = self.a, self.b
         to_a = to_b = None
-        if self.parents[0].requires_grad:
-            to_a = grad * b * a ** (b - 1)
-        if self.parents[1].requires_grad:
-            with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.parents[0].requires_grad:
+                # b * a**(b - 1) is 0 * inf at a == 0, b == 0; the true derivative is 0
+                to_a = np.where(b == 0, 0, grad * b * a ** (b - 1))
+            if self.parents[1].requires_grad:
+                # 0**b is constant (0) for b > 0: PyTorch gives d/db = 0 where a == 0, b >= 0
                 log_a = np.log(np.where((a == 0) & (b >= 0), 1, a))
-            to_b = grad * self.out * log_a
+                to_b = grad * self.out * log_a
         return to_a, to_b
+
+
+class Maximum(operation):
+    """max(a, b);  d/da = 1 where a > b, 1/2 at ties (as PyTorch), 0 where a < b."""
+
+    @binary_func_op()
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.a, self.b = _promote(a, b)
+        return _binary("maximum", np.maximum, self.a, self.b)
+
+    def gradient(self, grad: np.ndarray) -> tuple:
+        return K.maximum_backward(self.a, self.b, grad)
+
+
+class Minimum(operation):
+    """min(a, b);  d/da = 1 where a < b, 1/2 at ties (as PyTorch), 0 where a > b."""
+
+    @binary_func_op()
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.a, self.b = _promote(a, b)
+        return _binary("minimum", np.minimum, self.a, self.b)
+
+    def gradient(self, grad: np.ndarray) -> tuple:
+        return K.minimum_backward(self.a, self.b, grad)
+
+
+class Where(operation):
+    """where(cond, a, b) with inputs ordered (a, b, cond);  d/da = [cond], d/db = [not cond].
+
+    ``cond`` comes last so that a Python scalar among ``a``/``b`` takes the dtype of the other
+    value operand, not cond's bool.
+    """
+
+    @func_op(3)
+    def forward(self, a: np.ndarray, b: np.ndarray, cond: np.ndarray) -> np.ndarray:
+        a, b = _promote(a, b)
+        self.cond = cond if cond.dtype == np.bool_ else cond.astype(bool)
+        try:
+            return np.where(self.cond, a, b)
+        except ValueError:
+            _check_broadcast("where", cond, a, b)
+            raise
+
+    def gradient(self, grad: np.ndarray) -> tuple:
+        a_needs, b_needs = self.parents[0].requires_grad, self.parents[1].requires_grad
+        to_a = np.where(self.cond, grad, 0) if a_needs else None
+        to_b = np.where(self.cond, 0, grad) if b_needs else None
+        return to_a, to_b, None
+
+
+class Clip(operation):
+    """clip(x, lo, hi), inputs (x, [lo], [hi]);  PyTorch's clamp gradient (see ``gradient``)."""
+
+    def __init__(self, has_min: bool, has_max: bool) -> None:
+        self.has_min, self.has_max = has_min, has_max
+
+    @func_op(None)
+    def forward(self, x: np.ndarray, *bounds: np.ndarray) -> np.ndarray:
+        lo = bounds[0] if self.has_min else None
+        hi = bounds[-1] if self.has_max else None
+        if lo is not None:
+            x, lo = _promote(x, lo)
+        if hi is not None:
+            x, hi = _promote(x, hi)
+            if lo is not None:
+                x, lo = _promote(x, lo)  # hi may have made x float
+        self.x, self.lo, self.hi = x, lo, hi
+        try:
+            return np.clip(x, lo, hi)
+        except ValueError:
+            _check_broadcast("clip", *(a for a in (x, lo, hi) if a is not None))
+            raise
+
+    def gradient(self, grad: np.ndarray) -> tuple:
+        """x: grad where lo <= x <= hi (inclusive, as PyTorch); lo: where x < lo < hi; hi:
+        where x > hi, or everywhere when hi < lo (then the result is hi)."""
+        x, lo, hi = self.x, self.lo, self.hi
+        need_x, *need_bounds = (t.requires_grad for t in self.parents)
+        if not any(need_bounds):  # constant bounds: one fused pass for x
+            return (K.clip_backward(x, lo, hi, grad), *(None for _ in need_bounds))
+        to_x = K.clip_backward_ref(x, lo, hi, grad) if need_x else None
+        to_bounds = []
+        if lo is not None:
+            binds = x < lo if hi is None else (x < lo) & (lo < hi)
+            to_bounds.append(np.where(binds, grad, 0) if need_bounds[0] else None)
+        if hi is not None:
+            binds = x > hi if lo is None else (x > hi) | (hi < lo)
+            to_bounds.append(np.where(binds, grad, 0) if need_bounds[-1] else None)
+        return (to_x, *to_bounds)
 
 
 # --------------------------------------------------------------------------- math functions
@@ -184,6 +301,104 @@ class Log(operation):
         return grad / self.x
 
 
+class Log2(operation):
+    """log2(x);  d/dx = 1 / (x log 2)."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = _floating(x)
+        return np.log2(self.x)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        return grad / (self.x * _LN2)
+
+
+class Sqrt(operation):
+    """sqrt(x);  d/dx = 1 / (2 sqrt(x)) = 0.5 / out (inf at 0, as PyTorch)."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.out = np.sqrt(_floating(x))
+        return self.out
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return grad * 0.5 / self.out
+
+
+class Square(operation):
+    """x**2;  d/dx = 2 x."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = x
+        return np.square(x)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        return grad * (2 * self.x)
+
+
+class Abs(operation):
+    """|x|;  d/dx = sign(x), 0 at 0 (PyTorch's subgradient)."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = x
+        return np.abs(x)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        return grad * np.sign(self.x)
+
+
+class Reciprocal(operation):
+    """1 / x;  d/dx = -1 / x**2 = -out**2."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            self.out = np.reciprocal(_floating(x))
+        return self.out
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        return -grad * (self.out * self.out)
+
+
+class Sin(operation):
+    """sin(x);  d/dx = cos(x)."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = _floating(x)
+        return np.sin(self.x)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        return grad * np.cos(self.x)
+
+
+class Cos(operation):
+    """cos(x);  d/dx = -sin(x)."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = _floating(x)
+        return np.cos(self.x)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        return -grad * np.sin(self.x)
+
+
+class Tan(operation):
+    """tan(x);  d/dx = 1 + tan(x)**2 = 1 + out**2."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.out = np.tan(_floating(x))
+        return self.out
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        return grad * (1 + self.out * self.out)
+
+
 class Tanh(operation):
     """tanh(x);  d/dx = 1 - tanh(x)**2 = 1 - out**2."""
 
@@ -193,7 +408,120 @@ class Tanh(operation):
         return self.out
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
+        if _jit_ready(self.out, grad):
+            return KA.tanh_backward(self.out, grad)
         return grad * (1 - self.out * self.out)
+
+
+class Sinh(operation):
+    """sinh(x);  d/dx = cosh(x)."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = _floating(x)
+        return np.sinh(self.x)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        return grad * np.cosh(self.x)
+
+
+class Cosh(operation):
+    """cosh(x);  d/dx = sinh(x)."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = _floating(x)
+        return np.cosh(self.x)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        return grad * np.sinh(self.x)
+
+
+class Arcsin(operation):
+    """arcsin(x);  d/dx = 1 / sqrt(1 - x**2)."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = _floating(x)
+        return np.arcsin(self.x)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad / np.sqrt(1 - self.x * self.x)
+
+
+class Arccos(operation):
+    """arccos(x);  d/dx = -1 / sqrt(1 - x**2)."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = _floating(x)
+        return np.arccos(self.x)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return -grad / np.sqrt(1 - self.x * self.x)
+
+
+class Arctan(operation):
+    """arctan(x);  d/dx = 1 / (1 + x**2)."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = _floating(x)
+        return np.arctan(self.x)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        return grad / (1 + self.x * self.x)
+
+
+class _Step(operation):
+    """A piecewise-constant function: its gradient is zero (PyTorch's, not an error).
+
+    Integer inputs come back unchanged (a copy) with their dtype, as in PyTorch.
+    """
+
+    ufunc: Any
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return self.ufunc(x) if x.dtype.kind == "f" else x.copy()
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        return _zero_gradient(grad)
+
+
+class Floor(_Step):
+    """floor(x);  d/dx = 0."""
+
+    ufunc = np.floor
+
+
+class Ceil(_Step):
+    """ceil(x);  d/dx = 0."""
+
+    ufunc = np.ceil
+
+
+class Sign(_Step):
+    """sign(x) in {-1, 0, 1} (the input's dtype);  d/dx = 0."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.sign(x) if x.dtype != np.bool_ else x.copy()
+
+
+class Round(_Step):
+    """x rounded to ``decimals`` places, half to even (NumPy and PyTorch);  d/dx = 0."""
+
+    def __init__(self, decimals: int) -> None:
+        self.decimals = int(decimals)
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        if x.dtype.kind != "f" and self.decimals >= 0:
+            return x.copy()
+        return np.round(x, self.decimals)
 
 
 # --------------------------------------------------------------------------- comparisons
@@ -206,11 +534,7 @@ class _Compare(operation):
 
     @binary_func_op(has_gradient=False)
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        try:
-            return self.ufunc(a, b)
-        except ValueError:
-            _check_broadcast(self.ufunc.__name__, a, b)
-            raise
+        return _binary(self.ufunc.__name__, self.ufunc, a, b)
 
 
 class Equal(_Compare):
@@ -269,6 +593,21 @@ class LogicalNot(operation):
         return np.logical_not(x)
 
 
+class IsClose(operation):
+    """|a - b| <= atol + rtol * |b|, elementwise; a bool result and no gradient."""
+
+    def __init__(self, rtol: float, atol: float, equal_nan: bool) -> None:
+        self.rtol, self.atol, self.equal_nan = rtol, atol, equal_nan
+
+    @binary_func_op(has_gradient=False)
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        try:
+            return np.isclose(a, b, rtol=self.rtol, atol=self.atol, equal_nan=self.equal_nan)
+        except ValueError:
+            _check_broadcast("isclose", a, b)
+            raise
+
+
 # --------------------------------------------------------------------------- copies and casts
 
 
@@ -302,7 +641,10 @@ class AsType(operation):
 
 
 def add(a: TensorLike, b: TensorLike) -> Tensor:
-    """``a + b`` with NumPy broadcasting; Python scalars take the tensor's dtype."""
+    """``a + b`` with NumPy broadcasting; Python scalars take the tensor's dtype.
+
+    An integer tensor beside a float one gives the float's dtype (PyTorch's rule).
+    """
     return Add()(a, b)
 
 
@@ -332,8 +674,50 @@ def neg(x: TensorLike) -> Tensor:
 
 
 def power(a: TensorLike, b: TensorLike) -> Tensor:
-    """``a ** b`` with NumPy broadcasting; differentiable in both (PyTorch's zero rule)."""
+    """``a ** b`` with NumPy broadcasting; differentiable in both (PyTorch's zero rules)."""
     return Power()(a, b)
+
+
+def maximum(a: TensorLike, b: TensorLike) -> Tensor:
+    """Elementwise maximum; at ties each input gets half the gradient, as in PyTorch."""
+    return Maximum()(a, b)
+
+
+def minimum(a: TensorLike, b: TensorLike) -> Tensor:
+    """Elementwise minimum; at ties each input gets half the gradient, as in PyTorch."""
+    return Minimum()(a, b)
+
+
+def where(cond: TensorLike, a: TensorLike, b: TensorLike) -> Tensor:
+    """``a`` where ``cond`` is true, else ``b``, all three broadcast together.
+
+    Differentiable in ``a`` and ``b`` (each gets the gradient where it was picked); ``cond``
+    is read as bool. A Python scalar takes the dtype of the other of ``a``/``b``.
+    """
+    return Where()(a, b, cond)
+
+
+def clip(
+    x: TensorLike,
+    min: TensorLike = None,  # noqa: A002 - PyTorch's and NumPy 2's names
+    max: TensorLike = None,  # noqa: A002
+    *,
+    a_min: TensorLike = None,
+    a_max: TensorLike = None,
+) -> Tensor:
+    """``x`` limited to ``[min, max]``: ``minimum(maximum(x, min), max)``; ``clamp`` in PyTorch.
+
+    Either bound may be None (not both), a scalar or a tensor broadcast against ``x``; NumPy's
+    ``a_min``/``a_max`` are accepted. Gradients as PyTorch's ``clamp``: ``x`` gets it where
+    ``min <= x <= max``, a tensor bound where it binds. Where ``min > max`` the result is
+    ``max``, as in both libraries.
+    """
+    lo = pick("clip", min, a_min, "min", "a_min", None)
+    hi = pick("clip", max, a_max, "max", "a_max", None)
+    if lo is None and hi is None:
+        raise ValueError("clip: give min, max or both (both were None)")
+    bounds = [b for b in (lo, hi) if b is not None]
+    return Clip(lo is not None, hi is not None)(x, *bounds)
 
 
 def exp(x: TensorLike) -> Tensor:
@@ -346,9 +730,94 @@ def log(x: TensorLike) -> Tensor:
     return Log()(x)
 
 
+def log2(x: TensorLike) -> Tensor:
+    """Base-2 logarithm, elementwise; integer inputs give float32."""
+    return Log2()(x)
+
+
+def sqrt(x: TensorLike) -> Tensor:
+    """Square root, elementwise (NaN below 0, gradient inf at 0 as PyTorch); ints give float32."""
+    return Sqrt()(x)
+
+
+def square(x: TensorLike) -> Tensor:
+    """``x * x``, elementwise; keeps integer dtypes."""
+    return Square()(x)
+
+
+def abs(x: TensorLike) -> Tensor:  # noqa: A001 - NumPy's and PyTorch's name
+    """``|x|``, elementwise; the gradient at 0 is 0, as PyTorch's."""
+    return Abs()(x)
+
+
+def sign(x: TensorLike) -> Tensor:
+    """-1, 0 or 1 by the sign of ``x``, in ``x``'s dtype; zero gradient (PyTorch)."""
+    return Sign()(x)
+
+
+def reciprocal(x: TensorLike) -> Tensor:
+    """``1 / x``, elementwise; integer inputs give float32."""
+    return Reciprocal()(x)
+
+
+def sin(x: TensorLike) -> Tensor:
+    """Sine (radians), elementwise; integer inputs give float32."""
+    return Sin()(x)
+
+
+def cos(x: TensorLike) -> Tensor:
+    """Cosine (radians), elementwise; integer inputs give float32."""
+    return Cos()(x)
+
+
+def tan(x: TensorLike) -> Tensor:
+    """Tangent (radians), elementwise; integer inputs give float32."""
+    return Tan()(x)
+
+
 def tanh(x: TensorLike) -> Tensor:
-    """Hyperbolic tangent, elementwise."""
+    """Hyperbolic tangent, elementwise; integer inputs give float32."""
     return Tanh()(x)
+
+
+def sinh(x: TensorLike) -> Tensor:
+    """Hyperbolic sine, elementwise; integer inputs give float32."""
+    return Sinh()(x)
+
+
+def cosh(x: TensorLike) -> Tensor:
+    """Hyperbolic cosine, elementwise; integer inputs give float32."""
+    return Cosh()(x)
+
+
+def arcsin(x: TensorLike) -> Tensor:
+    """Inverse sine, elementwise (NaN outside [-1, 1]); ``torch.asin``."""
+    return Arcsin()(x)
+
+
+def arccos(x: TensorLike) -> Tensor:
+    """Inverse cosine, elementwise (NaN outside [-1, 1]); ``torch.acos``."""
+    return Arccos()(x)
+
+
+def arctan(x: TensorLike) -> Tensor:
+    """Inverse tangent, elementwise; ``torch.atan``."""
+    return Arctan()(x)
+
+
+def floor(x: TensorLike) -> Tensor:
+    """Largest integer <= ``x``, in ``x``'s dtype; zero gradient (PyTorch)."""
+    return Floor()(x)
+
+
+def ceil(x: TensorLike) -> Tensor:
+    """Smallest integer >= ``x``, in ``x``'s dtype; zero gradient (PyTorch)."""
+    return Ceil()(x)
+
+
+def round(x: TensorLike, decimals: int = 0) -> Tensor:  # noqa: A001 - NumPy's and PyTorch's name
+    """``x`` rounded half to even to ``decimals`` places, in ``x``'s dtype; zero gradient."""
+    return Round(decimals)(x)
 
 
 def equal(a: TensorLike, b: TensorLike) -> Tensor:
@@ -379,6 +848,20 @@ def greater(a: TensorLike, b: TensorLike) -> Tensor:
 def greater_equal(a: TensorLike, b: TensorLike) -> Tensor:
     """``a >= b`` as a bool tensor (no gradient)."""
     return GreaterEqual()(a, b)
+
+
+def isclose(
+    a: TensorLike, b: TensorLike, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Tensor:
+    """``|a - b| <= atol + rtol * |b|`` as a bool tensor (NumPy's and PyTorch's defaults)."""
+    return IsClose(rtol, atol, equal_nan)(a, b)
+
+
+def allclose(
+    a: TensorLike, b: TensorLike, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> bool:
+    """Whether ``isclose(a, b, ...)`` holds everywhere, as a Python bool."""
+    return bool(np.all(isclose(a, b, rtol, atol, equal_nan).data))
 
 
 def logical_and(a: TensorLike, b: TensorLike) -> Tensor:
@@ -434,3 +917,5 @@ mul = multiply
 divide = true_divide = div
 negative = neg
 pow = power  # noqa: A001 - PyTorch's name, shadowing the builtin inside this module only
+clamp = clip
+asin, acos, atan = arcsin, arccos, arctan
