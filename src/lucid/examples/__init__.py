@@ -1,0 +1,1 @@
+"""Runnable examples; ``python -m lucid.examples.train`` is Lucid's main job."""

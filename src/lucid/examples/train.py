@@ -1,0 +1,236 @@
+"""Lucid's main job: train a small CNN (or MLP) on handwritten digits, offline by default.
+
+    python -m lucid.examples.train                      # 8x8 digits from scikit-learn
+    python -m lucid.examples.train --dataset mnist --data-dir DIR
+
+Each epoch shows a progress bar with the running loss and accuracy, then the validation
+accuracy and macro and micro F1. The best model so far is saved with ``lucid.save``;
+``--resume`` continues from such a checkpoint, ``--plot`` draws the curves (matplotlib).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import lucid
+import lucid.nn as nn
+import lucid.nn.functional as F
+from lucid.data import DataLoader, TensorDataset
+
+
+def build_model(kind: str, image_size: int, n_classes: int = 10) -> nn.Module:
+    """A small CNN (two 3x3 convolutions, one 2x2 max-pool) or a two-layer MLP."""
+    if kind == "mlp":
+        return nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(image_size * image_size, 128),
+            nn.ReLU(),
+            nn.Linear(128, n_classes),
+        )
+    if kind != "cnn":
+        raise ValueError(f"unknown model {kind!r}: expected 'mlp' or 'cnn'")
+    pooled = image_size // 4 if image_size >= 16 else image_size // 2
+    layers: list[nn.Module] = [
+        nn.Conv2d(1, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(16, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+    ]
+    if image_size >= 16:  # MNIST's 28x28 is pooled twice, the digits' 8x8 once
+        layers.append(nn.MaxPool2d(2))
+    layers += [nn.Flatten(), nn.Linear(32 * pooled * pooled, 64), nn.ReLU(),
+               nn.Linear(64, n_classes)]  # fmt: skip
+    return nn.Sequential(*layers)
+
+
+def load_data(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Train and validation images (float32, N x 1 x H x W, in [0, 1]) and int64 labels."""
+    if args.dataset == "digits":
+        from lucid.datasets import load_digits
+
+        images, labels = load_digits()
+        images, labels = np.asarray(images, np.float32), np.asarray(labels, np.int64)
+        order = np.random.default_rng(args.seed).permutation(len(labels))
+        n_val = len(labels) // 5
+        val, train = order[:n_val], order[n_val:]
+        return images[train], labels[train], images[val], labels[val]
+    from lucid.datasets import MNIST
+
+    def arrays(train: bool) -> tuple[np.ndarray, np.ndarray]:
+        ds = MNIST(args.data_dir, train=train)
+        return (ds.data[:, None].astype(np.float32) / 255.0, np.asarray(ds.targets, np.int64))
+
+    try:
+        x_train, y_train = arrays(True)
+        x_val, y_val = arrays(False)
+    except FileNotFoundError:
+        # Only the 10,000-image test set is there (as in ../shared/data/mnist): train on its
+        # first 8,000 images and validate on the last 2,000.
+        x, y = arrays(False)
+        x_train, y_train, x_val, y_val = x[:8000], y[:8000], x[8000:], y[8000:]
+    return x_train, y_train, x_val, y_val
+
+
+def f1_scores(pred: np.ndarray, true: np.ndarray, n_classes: int) -> tuple[float, float]:
+    """Macro F1 (the mean of per-class F1) and micro F1 (pooled counts; equals accuracy)."""
+    confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(confusion, (true, pred), 1)
+    tp = np.diag(confusion).astype(np.float64)
+    fp = confusion.sum(axis=0) - tp
+    fn = confusion.sum(axis=1) - tp
+    denom = 2 * tp + fp + fn
+    per_class = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
+    micro = 2 * tp.sum() / max(2 * tp.sum() + fp.sum() + fn.sum(), 1)
+    return float(per_class.mean()), float(micro)
+
+
+def evaluate(model: nn.Module, loader: Iterable) -> tuple[float, float, float, float]:
+    """Mean loss, accuracy, macro F1 and micro F1 over a loader, without a graph."""
+    model.eval()
+    preds, trues, total_loss, n = [], [], 0.0, 0
+    with lucid.no_grad():
+        for x, y in loader:
+            logits = model(x)
+            total_loss += F.cross_entropy(logits, y, reduction="sum").item()
+            preds.append(logits.data.argmax(axis=1))
+            trues.append(y.data)
+            n += len(y)
+    pred, true = np.concatenate(preds), np.concatenate(trues)
+    macro, micro = f1_scores(pred, true, 10)
+    return total_loss / n, float((pred == true).mean()), macro, micro
+
+
+def _progress(iterable: Iterable, total: int, desc: str, quiet: bool) -> Any:
+    """A tqdm bar when tqdm is installed (``lucid[examples]``), else the plain iterable."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return iterable
+    return tqdm(iterable, total=total, desc=desc, leave=True, disable=quiet, file=sys.stdout,
+                dynamic_ncols=True)  # fmt: skip
+
+
+def plot_history(history: list[dict], path: str) -> bool:
+    """Loss and accuracy curves as a PNG; False (with a note) when matplotlib is absent."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("--plot needs matplotlib: pip install matplotlib", file=sys.stderr)
+        return False
+    epochs = [h["epoch"] for h in history]
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.5))
+    ax_loss.plot(epochs, [h["train_loss"] for h in history], marker="o", label="train")
+    ax_loss.plot(epochs, [h["val_loss"] for h in history], marker="o", label="validation")
+    ax_loss.set(xlabel="epoch", ylabel="cross-entropy", title="Loss")
+    ax_acc.plot(epochs, [h["train_acc"] for h in history], marker="o", label="train")
+    ax_acc.plot(epochs, [h["val_acc"] for h in history], marker="o", label="validation")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Accuracy")
+    for ax in (ax_loss, ax_acc):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return True
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="lucid-train", description=__doc__.split("\n")[0])
+    p.add_argument("--dataset", choices=["digits", "mnist"], default="digits")
+    p.add_argument("--data-dir", default=os.environ.get("LUCID_MNIST_DIR", "data/mnist"),
+                   help="folder with the MNIST IDX files (for --dataset mnist)")  # fmt: skip
+    p.add_argument("--model", choices=["mlp", "cnn"], default="cnn")
+    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=3e-3, help="Adam's learning rate")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--checkpoint", default="checkpoints/best.lucid",
+                   help="where the best model is saved (lucid.save)")  # fmt: skip
+    p.add_argument("--resume", metavar="CKPT", help="continue from a checkpoint")
+    p.add_argument("--plot", metavar="PATH", help="write a PNG of the loss and accuracy curves")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = p.parse_args(argv)
+    if args.epochs < 1 or args.batch_size < 1 or args.lr <= 0:
+        p.error("--epochs and --batch-size must be positive, --lr above zero")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> dict:
+    """Train, validate after every epoch, keep the best checkpoint; returns the summary."""
+    args = parse_args(argv)
+    started = time.perf_counter()
+    lucid.random.seed(args.seed)
+    x_train, y_train, x_val, y_val = load_data(args)
+    train_loader = DataLoader(TensorDataset(lucid.tensor(x_train), lucid.tensor(y_train)),
+                              batch_size=args.batch_size, shuffle=True)  # fmt: skip
+    val_loader = DataLoader(TensorDataset(lucid.tensor(x_val), lucid.tensor(y_val)),
+                            batch_size=256)  # fmt: skip
+    model = build_model(args.model, x_train.shape[-1])
+    optimizer = lucid.optim.Adam(model.parameters(), lr=args.lr)
+    history: list[dict] = []
+    start_epoch, best_acc = 1, -1.0
+    if args.resume:
+        ckpt = lucid.load(args.resume)
+        model.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        lucid.random.seed(int(ckpt["seed_next"]))
+        history, best_acc = list(ckpt["history"]), float(ckpt["best_val_acc"])
+        start_epoch = int(ckpt["epoch"]) + 1
+        print(f"resumed from {args.resume} after epoch {start_epoch - 1}")
+    print(f"{args.dataset}: {len(y_train)} training and {len(y_val)} validation images; "
+          f"{args.model} with {sum(p.numel() for p in model.parameters()):,} parameters")  # fmt: skip
+    for epoch in range(start_epoch, args.epochs + 1):
+        model.train()
+        seen = correct = 0
+        total_loss = 0.0
+        bar = _progress(train_loader, len(train_loader), f"epoch {epoch}/{args.epochs}",
+                        args.quiet)  # fmt: skip
+        for x, y in bar:
+            logits = model(x)
+            loss = F.cross_entropy(logits, y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            seen += len(y)
+            total_loss += loss.item() * len(y)
+            correct += int((logits.data.argmax(axis=1) == y.data).sum())
+            if hasattr(bar, "set_postfix"):
+                bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}")
+        val_loss, val_acc, macro_f1, micro_f1 = evaluate(model, val_loader)
+        history.append({"epoch": epoch, "train_loss": total_loss / seen,
+                        "train_acc": correct / seen, "val_loss": val_loss, "val_acc": val_acc,
+                        "macro_f1": macro_f1, "micro_f1": micro_f1})  # fmt: skip
+        print(f"epoch {epoch}: val loss {val_loss:.4f}  val acc {val_acc:.4f}  "
+              f"macro F1 {macro_f1:.4f}  micro F1 {micro_f1:.4f}", flush=True)  # fmt: skip
+        if val_acc > best_acc:
+            best_acc = val_acc
+            Path(args.checkpoint).parent.mkdir(parents=True, exist_ok=True)
+            lucid.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                        "epoch": epoch, "best_val_acc": best_acc, "history": history,
+                        "seed_next": args.seed + epoch, "args": vars(args)},
+                       args.checkpoint)  # fmt: skip
+        lucid.random.seed(args.seed + epoch)  # each epoch's shuffle is reproducible on resume
+    if args.plot and plot_history(history, args.plot):
+        print(f"plot written to {args.plot}")
+    best = max(history, key=lambda h: h["val_acc"]) if history else {}
+    elapsed = time.perf_counter() - started
+    print(f"best validation accuracy {best.get('val_acc', float('nan')):.4f} "
+          f"(macro F1 {best.get('macro_f1', float('nan')):.4f}) at epoch {best.get('epoch')}; "
+          f"checkpoint {args.checkpoint}; {elapsed:.1f} s")  # fmt: skip
+    return {"best": best, "history": history, "seconds": elapsed}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""The main job end to end, and README's training loop exactly as printed."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lucid
+
+pytest.importorskip("sklearn", reason="the digits set ships with scikit-learn (lucid[examples])")
+from lucid.examples import train  # noqa: E402
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+@pytest.mark.slow
+def test_main_job_trains_saves_and_resumes(tmp_path, capsys):
+    ckpt = tmp_path / "best.lucid"
+    common = ["--epochs", "2", "--quiet", "--checkpoint", str(ckpt), "--seed", "3"]
+    first = train.main(common)
+    out = capsys.readouterr().out
+    assert "epoch 2: val loss" in out and "macro F1" in out and "micro F1" in out
+    assert first["best"]["val_acc"] > 0.8  # two epochs already separate most digits
+    assert ckpt.exists()
+    saved = lucid.load(ckpt)
+    assert int(saved["epoch"]) == first["best"]["epoch"]
+    again = train.main(common)  # the same seed gives the same numbers
+    assert again["history"] == first["history"]
+
+
+@pytest.mark.slow
+def test_resume_continues_where_the_checkpoint_stopped(tmp_path):
+    ckpt = tmp_path / "best.lucid"
+    full = train.main(["--epochs", "3", "--quiet", "--checkpoint", str(tmp_path / "f.lucid"),
+                       "--model", "mlp"])  # fmt: skip
+    train.main(["--epochs", "1", "--quiet", "--checkpoint", str(ckpt), "--model", "mlp"])
+    resumed = train.main(["--epochs", "3", "--quiet", "--checkpoint", str(tmp_path / "r.lucid"),
+                          "--model", "mlp", "--resume", str(ckpt)])  # fmt: skip
+    np.testing.assert_allclose(
+        [h["val_loss"] for h in resumed["history"]], [h["val_loss"] for h in full["history"]],
+        rtol=1e-5,
+    )
+
+
+def test_f1_scores_against_their_definition():
+    true = np.array([0, 0, 1, 1, 2, 2])
+    pred = np.array([0, 1, 1, 1, 2, 0])
+    macro, micro = train.f1_scores(pred, true, 3)
+    per_class = [2 * 1 / (2 * 1 + 1 + 1), 2 * 2 / (2 * 2 + 1 + 0), 2 * 1 / (2 * 1 + 0 + 1)]
+    assert macro == pytest.approx(np.mean(per_class))
+    assert micro == pytest.approx((pred == true).mean())
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(SystemExit):
+        train.parse_args(["--epochs", "0"])
+
+
+def test_readme_training_loop_runs_as_printed():
+    text = README.read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    loops = [b for b in blocks if "backward()" in b and "optim" in b]
+    assert loops, "README has no training loop to run"
+    namespace: dict = {}
+    exec(compile(loops[0], str(README), "exec"), namespace)  # noqa: S102 - our own README
+    assert namespace["losses"][-1] < namespace["losses"][0]
