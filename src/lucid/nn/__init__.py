@@ -1,5 +1,23 @@
 """lucid.nn: Module, Parameter, containers and layers, with PyTorch's names and state keys."""
 
+# A plain re-export list, one import line per module, that several files' authors append to.
+# ruff: noqa: F401, I001
 from lucid.nn.containers import ModuleDict, ModuleList, Sequential
 from lucid.nn.module import Module
 from lucid.nn.parameter import Parameter
+from lucid.nn import functional, init, utils
+from lucid.nn.activation import ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, ReLU, SiLU
+from lucid.nn.activation import Sigmoid, Softmax, Softplus, Tanh
+from lucid.nn.dropout import Dropout
+from lucid.nn.flatten import Flatten, Unflatten
+from lucid.nn.linear import Bilinear, Identity, Linear
+from lucid.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, KLDivLoss, L1Loss
+from lucid.nn.loss import MSELoss, NLLLoss, SmoothL1Loss
+from lucid.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from lucid.nn.sparse import Embedding
+from lucid.nn.attention import MultiheadAttention
+from lucid.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from lucid.nn.pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d
+from lucid.nn.pooling import MaxPool1d, MaxPool2d
+from lucid.nn.rnn import GRU, LSTM, RNN
+from lucid.nn.transformer import TransformerEncoder, TransformerEncoderLayer

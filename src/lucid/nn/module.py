@@ -47,10 +47,14 @@ class Module:
                 f"(call super().__init__() first in {type(self).__name__}.__init__)"
             )
         if isinstance(value, (Parameter, Module)):
+            # Leave the value's own registry alone: a re-assigned name keeps its place.
+            target = self._parameters if isinstance(value, Parameter) else self._modules
             for registry in (self._parameters, self._buffers, self._modules):
-                registry.pop(name, None)
+                if registry is not target:
+                    registry.pop(name, None)
+            self._non_persistent.discard(name)
             self.__dict__.pop(name, None)
-            (self._parameters if isinstance(value, Parameter) else self._modules)[name] = value
+            target[name] = value
         elif name in self._parameters or name in self._modules:
             if value is not None:
                 raise TypeError(
@@ -164,7 +168,9 @@ class Module:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
         return self._named_members("_buffers", prefix, recurse)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
@@ -194,10 +200,11 @@ class Module:
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values into this module's parameters and buffers, in place.
 
-        Accepts tensors or arrays. Everything is checked before anything is copied: a value of
-        the wrong shape is refused (ValueError naming every such key); with ``strict=True`` so
-        are missing and unexpected keys (KeyError naming them). Values are cast to each
-        parameter's dtype.
+        Accepts tensors or arrays (PyTorch tensors too). Everything is checked before anything
+        is copied, and a refused dict loads nothing: with ``strict=True``, missing and
+        unexpected keys raise KeyError naming every one of them (and any wrongly shaped key); a
+        value of the wrong shape raises ValueError naming every such key, whatever ``strict``.
+        Values are cast to each parameter's dtype.
         """
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
@@ -212,16 +219,19 @@ class Module:
             if array.shape != target.data.shape:
                 wrong.append(f"{key}: checkpoint {array.shape}, model {target.data.shape}")
             values[key] = array
-        if wrong:
-            raise ValueError(
-                f"load_state_dict into {type(self).__name__}: wrongly shaped keys: "
-                + "; ".join(wrong)
+        key_problems = strict and bool(missing or unexpected)
+        if wrong or key_problems:
+            parts = []
+            if key_problems:
+                parts.append(f"missing keys {missing}, unexpected keys {unexpected}")
+            if wrong:
+                parts.append("wrongly shaped keys: " + "; ".join(wrong))
+            message = (
+                f"load_state_dict into {type(self).__name__}: "
+                + "; ".join(parts)
+                + " (nothing was loaded)"
             )
-        if strict and (missing or unexpected):
-            raise KeyError(
-                f"load_state_dict into {type(self).__name__}: missing keys {missing}, "
-                f"unexpected keys {unexpected}"
-            )
+            raise KeyError(message) if key_problems else ValueError(message)
         for key, array in values.items():
             target = own[key]
             target.data[...] = array
@@ -339,5 +349,8 @@ class Module:
 
     def __dir__(self) -> list[str]:
         return sorted(
-            set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules)
+            set(super().__dir__())
+            | set(self._parameters)
+            | set(self._buffers)
+            | set(self._modules)
         )

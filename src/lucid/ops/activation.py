@@ -1,4 +1,10 @@
-"""Activation functions as ops: relu and sigmoid here; nn's activations build on this family."""
+"""Activation functions as ops: relu, sigmoid, their smooth relatives, softmax and log-softmax.
+
+The forwards and backwards run the kernels of ``lucid.kernels.activation`` (softmax and
+log-softmax those of ``lucid.kernels.loss``). When the upstream gradient is not a plain array
+(a tensor, for higher-order gradients) the gradient is ``grad`` times a derivative computed
+from the saved forward arrays, with operators that arrays and tensors share.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,39 @@ from typing import Any
 import numpy as np
 
 from lucid._graph import operation, unary_func_op
+from lucid.kernels import activation as K
+from lucid.kernels import loss as KL
+from lucid.ops._args import normalize_axis, pick
 from lucid.tensor import Tensor
 
-__all__ = ["relu", "sigmoid"]
+__all__ = [
+    "relu", "sigmoid", "leaky_relu", "hardtanh", "elu", "gelu", "silu", "softplus", "mish",
+    "softmax", "log_softmax",
+]  # fmt: skip
+
+
+def _kernel_ready(saved: np.ndarray, grad: np.ndarray) -> bool:
+    """Whether the backward kernels apply: float32/float64 ndarrays of one shape and dtype."""
+    return (
+        type(grad) is np.ndarray
+        and saved.dtype in (np.float32, np.float64)
+        and grad.dtype == saved.dtype
+        and grad.shape == saved.shape
+    )
+
+
+def _floating(x: np.ndarray) -> np.ndarray:
+    """The kernels take float32 and float64; other inputs compute in float32 (PyTorch's rule)."""
+    return x if x.dtype in (np.float32, np.float64) else x.astype(np.float32)
+
+
+def _derivative(backward: Any, x: np.ndarray, grad: Any, *args: Any) -> Any:
+    """``backward(x, grad, *args)`` through the fused kernel when ``grad`` is a plain array;
+    otherwise ``grad`` times the derivative (the kernel applied to ones), so that a tensor
+    ``grad`` stays a tensor."""
+    if _kernel_ready(x, grad):
+        return backward(x, grad, *args)
+    return grad * backward(x, np.ones_like(x), *args)
 
 
 class Relu(operation):
@@ -21,6 +57,8 @@ class Relu(operation):
         return np.maximum(x, 0)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
+        if _kernel_ready(self.x, grad):
+            return K.relu_backward(self.x, grad)
         return grad * (self.x > 0)
 
 
@@ -29,13 +67,12 @@ class Sigmoid(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = x if x.dtype.kind == "f" else x.astype(np.float32)
-        # exp(-|x|) never overflows: sigmoid(x) = 1/(1+e) for x >= 0, e/(1+e) for x < 0
-        e = np.exp(-np.abs(x))
-        self.out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        self.out = K.sigmoid(_floating(x))  # overflow-free for any x
         return self.out
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
+        if _kernel_ready(self.out, grad):
+            return K.sigmoid_backward(self.out, grad)
         return grad * self.out * (1 - self.out)
 
 
@@ -47,3 +84,220 @@ def relu(x: Any) -> Tensor:
 def sigmoid(x: Any) -> Tensor:
     """The logistic function ``1 / (1 + exp(-x))``, elementwise, stable for large ``|x|``."""
     return Sigmoid()(x)
+
+
+class LeakyRelu(operation):
+    """x if x > 0 else slope * x;  d/dx = 1 if x > 0 else slope (slope at 0, as in PyTorch)."""
+
+    def __init__(self, slope: float) -> None:
+        self.slope = slope
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = _floating(x)
+        return K.leaky_relu(self.x, self.slope)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        return _derivative(K.leaky_relu_backward, self.x, grad, self.slope)
+
+
+class Hardtanh(operation):
+    """clip(x, lo, hi);  d/dx = 1 strictly inside (lo, hi), 0 on and beyond the edges."""
+
+    def __init__(self, lo: float, hi: float) -> None:
+        self.lo, self.hi = lo, hi
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = _floating(x)
+        dtype = self.x.dtype.type
+        return np.clip(self.x, dtype(self.lo), dtype(self.hi))
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        return _derivative(K.hardtanh_backward, self.x, grad, self.lo, self.hi)
+
+
+class Elu(operation):
+    """x if x > 0 else alpha * (exp(x) - 1);  d/dx = 1 if x > 0 else out + alpha."""
+
+    def __init__(self, alpha: float) -> None:
+        self.alpha = alpha
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = _floating(x)
+        self.out = K.elu(self.x, self.alpha)
+        return self.out
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        if _kernel_ready(self.x, grad):
+            return K.elu_backward(self.x, self.out, grad, self.alpha)
+        return grad * K.elu_backward(self.x, self.out, np.ones_like(self.x), self.alpha)
+
+
+class Gelu(operation):
+    """x * Phi(x) (or its tanh form);  d/dx = Phi(x) + x * phi(x) (or the tanh form's)."""
+
+    def __init__(self, approximate: str) -> None:
+        self.approximate = approximate
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = _floating(x)
+        return K.gelu(self.x, self.approximate)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        return _derivative(K.gelu_backward, self.x, grad, self.approximate)
+
+
+class Silu(operation):
+    """x * sigmoid(x);  d/dx = s * (1 + x * (1 - s)) with s = sigmoid(x)."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = _floating(x)
+        return K.silu(self.x)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        return _derivative(K.silu_backward, self.x, grad)
+
+
+class Softplus(operation):
+    """log(1 + exp(beta x)) / beta (x above the threshold);  d/dx = sigmoid(beta x) (or 1)."""
+
+    def __init__(self, beta: float, threshold: float) -> None:
+        self.beta, self.threshold = beta, threshold
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = _floating(x)
+        return K.softplus(self.x, self.beta, self.threshold)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        return _derivative(K.softplus_backward, self.x, grad, self.beta, self.threshold)
+
+
+class Mish(operation):
+    """x * tanh(softplus(x));  d/dx = t + x * sigmoid(x) * (1 - t**2), t = tanh(softplus(x))."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = _floating(x)
+        return K.mish(self.x)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        return _derivative(K.mish_backward, self.x, grad)
+
+
+class Softmax(operation):
+    """exp(x) / sum(exp(x)) along an axis;  d/dx = out * (grad - sum(grad * out, axis))."""
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.out = _along_last(KL.softmax, self.axis, _floating(x))
+        return self.out
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        if _kernel_ready(self.out, grad):
+            return _along_last(KL.softmax_backward, self.axis, self.out, grad)
+        out = self.out
+        return out * (grad - (grad * out).sum(axis=self.axis, keepdims=True))
+
+
+class LogSoftmax(operation):
+    """x - logsumexp(x) along an axis;  d/dx = grad - exp(out) * sum(grad, axis)."""
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.out = _along_last(KL.log_softmax, self.axis, _floating(x))
+        return self.out
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        if _kernel_ready(self.out, grad):
+            return _along_last(KL.log_softmax_backward, self.axis, self.out, grad)
+        return grad - np.exp(self.out) * grad.sum(axis=self.axis, keepdims=True)
+
+
+def _along_last(kernel: Any, axis: int, *arrays: np.ndarray) -> np.ndarray:
+    """``kernel`` (which works along the last axis) applied along ``axis`` instead."""
+    last = arrays[0].ndim - 1
+    if last < 0:  # a 0-d tensor is a row of one
+        return kernel(*(a.reshape(1) for a in arrays)).reshape(())
+    if axis == last:
+        return kernel(*arrays)
+    moved = kernel(*(np.moveaxis(a, axis, -1) for a in arrays))
+    return np.moveaxis(moved, -1, axis)
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
+    """``x if x > 0 else negative_slope * x``, elementwise; same shape and dtype as ``x``."""
+    return LeakyRelu(negative_slope)(x)
+
+
+def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """``clip(x, min_val, max_val)`` with PyTorch's gradient: 1 strictly inside, 0 elsewhere."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val {min_val} must not exceed max_val {max_val}")
+    return Hardtanh(min_val, max_val)(x)
+
+
+def elu(x: Any, alpha: float = 1.0) -> Tensor:
+    """``x if x > 0 else alpha * (exp(x) - 1)``, elementwise; same shape and dtype as ``x``."""
+    return Elu(alpha)(x)
+
+
+def gelu(x: Any, approximate: str = "none") -> Tensor:
+    """``x * Phi(x)``, Phi the standard normal CDF (exact, via erf), elementwise.
+
+    ``approximate="tanh"`` is ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3)))``, as PyTorch.
+    """
+    if approximate not in K.APPROXIMATIONS:
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return Gelu(approximate)(x)
+
+
+def silu(x: Any) -> Tensor:
+    """Sigmoid-weighted linear unit, ``x * sigmoid(x)``, elementwise; ``x``'s shape and dtype."""
+    return Silu()(x)
+
+
+def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta x)) / beta``, and ``x`` itself where ``beta x > threshold``."""
+    if beta == 0:
+        raise ValueError("softplus: beta must be nonzero")
+    return Softplus(beta, threshold)(x)
+
+
+def mish(x: Any) -> Tensor:
+    """``x * tanh(softplus(x))``, elementwise; same shape and dtype as ``x``."""
+    return Mish()(x)
+
+
+def _softmax_axis(op: str, x: Any, axis: Any, dim: Any) -> tuple[Tensor, int]:
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    axis = pick(op, axis, dim, "axis", "dim", None)
+    if axis is None:
+        raise TypeError(f"{op}: give the axis (dim) to normalise over")
+    return x, normalize_axis(axis, x.ndim, op)
+
+
+def softmax(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
+    """``exp(x) / sum(exp(x))`` along ``axis`` (``dim``), shifted by the maximum so that no exp
+    overflows; same shape as ``x``, float dtype (integers give float32).
+
+    Unlike PyTorch, the axis is required (PyTorch guesses one with a warning).
+    """
+    x, axis = _softmax_axis("softmax", x, axis, dim)
+    return Softmax(axis)(x)
+
+
+def log_softmax(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
+    """``x - logsumexp(x)`` along ``axis`` (``dim``), computed stably; same shape as ``x``."""
+    x, axis = _softmax_axis("log_softmax", x, axis, dim)
+    return LogSoftmax(axis)(x)

@@ -1,0 +1,20 @@
+"""lucid.nn.functional (``F``): the functional forms of nn's layers, with PyTorch's names.
+
+Only re-exports, one import line per module: each form lives beside its op or layer.
+"""
+
+# ruff: noqa: F401, I001
+from lucid.nn.linear import bilinear, linear
+from lucid.nn.sparse import embedding, one_hot
+from lucid.ops.activation import elu, gelu, hardtanh, leaky_relu, log_softmax, mish, relu
+from lucid.ops.activation import sigmoid, silu, softmax, softplus
+from lucid.ops.dropout import dropout
+from lucid.ops.elementwise import tanh
+from lucid.ops.loss import binary_cross_entropy, binary_cross_entropy_with_logits
+from lucid.ops.loss import cross_entropy, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss
+from lucid.ops.norm import batch_norm, group_norm, layer_norm
+from lucid.ops.shape import pad_torch as pad
+from lucid.ops.attention import scaled_dot_product_attention
+from lucid.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from lucid.ops.pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d
+from lucid.ops.pool import max_pool1d, max_pool2d

@@ -1,0 +1,507 @@
+"""Loss functions as ops: fused, numerically stable cross-entropy and its relatives.
+
+Each op returns the loss per element (PyTorch's ``reduction="none"``); the public functions
+reduce it with the ``sum`` op, dividing by PyTorch's denominator for ``"mean"``. Gradients
+build a coefficient array from the saved forward arrays and multiply it by ``grad`` last, so
+that a tensor ``grad`` (higher-order gradients) stays a tensor.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from lucid._graph import binary_func_op, operation, unary_func_op
+from lucid.kernels import loss as KL
+from lucid.ops.elementwise import abs as _abs
+from lucid.ops.elementwise import square, sub
+from lucid.tensor import Tensor
+
+__all__ = [
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+]  # fmt: skip
+
+REDUCTIONS = ("none", "mean", "sum")
+# PyTorch clamps BCE's logs at -100 so that a prediction of exactly 0 or 1 costs 100, not inf,
+# and its gradient divides by max(x (1 - x), 1e-12).
+_LOG_FLOOR = -100.0
+_BCE_EPS = 1e-12
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _floating(x: np.ndarray) -> np.ndarray:
+    return x if x.dtype.kind == "f" else x.astype(np.float32)
+
+
+def _float_dtype(x: Tensor) -> np.dtype:
+    """The dtype a float-valued op computes in for input ``x`` (integers: float32)."""
+    return x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
+
+
+def _array(value: Any, dtype: np.dtype) -> np.ndarray | None:
+    """A constant argument (weight, pos_weight) as an array of the input's dtype, or None."""
+    if value is None:
+        return None
+    return np.asarray(value.data if isinstance(value, Tensor) else value, dtype=dtype)
+
+
+def _check_reduction(op: str, reduction: str, allowed: tuple[str, ...] = REDUCTIONS) -> None:
+    if reduction not in allowed:
+        raise ValueError(f"{op}: reduction must be one of {allowed}, got {reduction!r}")
+
+
+def _reduce(loss: Tensor, reduction: str, denominator: float | None = None) -> Tensor:
+    """``loss`` itself, its sum, or its sum over ``denominator`` (default: its size)."""
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    if reduction == "sum":
+        return total
+    n = loss.data.size if denominator is None else denominator
+    # 0 / 0 is NaN, as in PyTorch (every target ignored, or an empty batch).
+    return total * (1 / n) if n else total * math.nan
+
+
+def _warn_broadcast(op: str, a: Tensor, b: Tensor) -> None:
+    if a.shape != b.shape:
+        warnings.warn(
+            f"{op}: input shape {a.shape} and target shape {b.shape} differ and will be "
+            "broadcast, which is likely a mistake; make them equal",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+# --------------------------------------------------------------------------- class targets
+
+
+def _classes_last(x: np.ndarray) -> np.ndarray:
+    """(N, C, d1, ...) as (N * d1 * ..., C); (C,) as (1, C)."""
+    if x.ndim == 1:
+        return x.reshape(1, -1)
+    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+
+
+def _classes_back(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The inverse of ``_classes_last`` for a gradient of shape (M, C)."""
+    if len(shape) == 1:
+        return g.reshape(shape)
+    moved = g.reshape((shape[0],) + shape[2:] + (shape[1],))
+    return np.moveaxis(moved, -1, 1)
+
+
+def _check_class_target(
+    op: str, x: np.ndarray, target: np.ndarray, ignore_index: int
+) -> np.ndarray:
+    """Class-index targets as a flat int64 array, after checking shape, dtype and range."""
+    if target.dtype.kind not in "iu":
+        raise TypeError(
+            f"{op}: target must be an integer tensor of class indices, got {target.dtype}"
+        )
+    expected = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
+    if x.ndim == 0 or target.shape != expected:
+        raise ValueError(
+            f"{op}: input of shape {x.shape} (N, C, d1, ...) needs a target of shape "
+            f"{expected} (N, d1, ...), got {target.shape}"
+        )
+    flat = target.reshape(-1).astype(np.int64, copy=False)
+    n_classes = x.shape[1] if x.ndim > 1 else x.shape[0]
+    bad = (flat != ignore_index) & ((flat < 0) | (flat >= n_classes))
+    if bad.any():
+        raise IndexError(
+            f"{op}: target value {int(flat[bad][0])} is out of range for {n_classes} classes "
+            f"(valid: 0 to {n_classes - 1}, or ignore_index={ignore_index})"
+        )
+    return flat
+
+
+def _check_weight(op: str, weight: np.ndarray | None, n_classes: int) -> None:
+    if weight is not None and weight.shape != (n_classes,):
+        raise ValueError(
+            f"{op}: weight must have shape ({n_classes},), one per class, got {weight.shape}"
+        )
+
+
+class CrossEntropy(operation):
+    """l_i = -sum_c a_ic log softmax(x_i)_c;  d/dx_ij = A_i softmax(x_i)_j - a_ij, A = sum_c a.
+
+    ``a`` is (1 - s) w_y at the target class plus s/C w_c everywhere (class indices, label
+    smoothing s, class weights w; ignored rows 0), or w_c ((1 - s) t_c + s/C) for class
+    probabilities t. The input arrives as (M, C) rows; the loss is one value per row. Class
+    indices run the fused kernels of ``lucid.kernels.loss``.
+    """
+
+    def __init__(
+        self, target: np.ndarray, weight: np.ndarray | None, ignore_index: int, smoothing: float
+    ) -> None:
+        self.target, self.weight = target, weight
+        self.ignore_index, self.smoothing = ignore_index, smoothing
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.shape = x.shape
+        self.x = x = _classes_last(_floating(x))
+        s, w = self.smoothing, self.weight
+        if self.target.dtype.kind == "f":  # class probabilities, same shape as x
+            self.logp = KL.log_softmax(x)
+            t = _classes_last(self.target.astype(x.dtype, copy=False))
+            a = (1 - s) * t + s / x.shape[1] if s else t
+            self.coef = a * w if w is not None else a
+            return -(self.coef * self.logp).sum(axis=1)
+        loss, self.lse = KL.softmax_cross_entropy_forward(x, self.target, w, self.ignore_index, s)
+        return loss
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        if self.target.dtype.kind == "f":
+            p = np.exp(self.logp)
+            d = self.coef.sum(axis=1, keepdims=True) * p - self.coef
+        elif type(grad) is np.ndarray:
+            d = KL.softmax_cross_entropy_backward(
+                grad.reshape(-1), self.x, self.lse, self.target, self.weight, self.ignore_index,
+                self.smoothing,
+            )  # fmt: skip
+            return _classes_back(d, self.shape)
+        else:  # a tensor upstream: the coefficient form, multiplied by grad last
+            d = self._coefficients()
+        return _classes_back(d * grad.reshape(-1, 1), self.shape)
+
+    def _coefficients(self) -> np.ndarray:
+        """d l_i / d x_i for class indices: A_i p_i - a_i (see the class docstring)."""
+        n, c = self.x.shape
+        s, w = self.smoothing, self.weight
+        p = np.exp(self.x - self.lse[:, None]).astype(self.x.dtype)
+        valid = self.target != self.ignore_index
+        y = np.where(valid, self.target, 0)
+        wy = (w[y] if w is not None else np.ones(n, p.dtype)) * valid
+        total = (1 - s) * wy + s * (1.0 if w is None else w.mean()) * valid
+        d = total[:, None].astype(p.dtype) * p
+        d[np.arange(n), y] -= (1 - s) * wy
+        if s:
+            d -= (s / c) * (1 if w is None else w) * valid[:, None]
+        return d
+
+
+class NllLoss(operation):
+    """l_i = -w_y x_iy (x: log-probabilities);  d/dx_ij = -w_y where j = y_i, else 0."""
+
+    def __init__(self, target: np.ndarray, weight: np.ndarray | None, ignore_index: int) -> None:
+        self.target, self.weight, self.ignore_index = target, weight, ignore_index
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.shape = x.shape
+        x = _classes_last(x)
+        n = x.shape[0]
+        valid = self.target != self.ignore_index
+        self.y = np.where(valid, self.target, 0)
+        w = self.weight
+        self.wy = ((w[self.y] if w is not None else np.ones(n, x.dtype)) * valid).astype(x.dtype)
+        return -self.wy * x[np.arange(n), self.y]
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        n = self.y.shape[0]
+        c = self.shape[1] if len(self.shape) > 1 else self.shape[0]
+        d = np.zeros((n, c), dtype=self.wy.dtype)
+        d[np.arange(n), self.y] = -self.wy
+        return _classes_back(d * grad.reshape(-1, 1), self.shape)
+
+
+def _class_loss_setup(op: str, input: Any, target: Any, weight: Any, ignore_index: int) -> tuple:
+    x = _tensor(input)
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if x.ndim == 0:
+        raise ValueError(f"{op}: input must have a class axis, got a 0-d tensor")
+    n_classes = x.shape[1] if x.ndim > 1 else x.shape[0]
+    w = _array(weight, _float_dtype(x))
+    _check_weight(op, w, n_classes)
+    return x, t, w, n_classes
+
+
+def cross_entropy(
+    input: Any,  # noqa: A002 - PyTorch's name
+    target: Any,
+    weight: Any = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Softmax cross-entropy of logits ``input`` (N, C) or (N, C, d1, ...) against ``target``.
+
+    ``target`` holds class indices (ints of shape (N, d1, ...)) or class probabilities (floats
+    of the input's shape). One fused op: ``-sum_c a_c log_softmax(x)_c`` with a stable
+    log-softmax, so logits of any magnitude give a finite loss and gradient. ``weight`` (C,)
+    weighs classes; targets equal to ``ignore_index`` count for nothing; ``label_smoothing``
+    mixes the target with the uniform distribution. ``"mean"`` divides by the summed weight of
+    the counted targets (by N * d1 * ... for probabilities), as PyTorch. An index out of range
+    raises IndexError naming it.
+    """
+    _check_reduction("cross_entropy", reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(
+            f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}"
+        )
+    x, t, w, n_classes = _class_loss_setup("cross_entropy", input, target, weight, ignore_index)
+    if t.dtype.kind == "f":
+        if t.shape != x.shape:
+            raise ValueError(
+                f"cross_entropy: class-probability target of shape {t.shape} must have the "
+                f"input's shape {x.shape} (or pass integer class indices)"
+            )
+        out_shape = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
+        loss = CrossEntropy(t, w, ignore_index, label_smoothing)(x).reshape(out_shape)
+        return _reduce(loss, reduction, loss.data.size)
+    flat = _check_class_target("cross_entropy", x.data, t, ignore_index)
+    op = CrossEntropy(flat, w, ignore_index, label_smoothing)
+    loss = op(x).reshape(t.shape)
+    denominator = None
+    if reduction == "mean":
+        valid = flat != ignore_index
+        denominator = float(w[flat[valid]].sum()) if w is not None else int(valid.sum())
+    return _reduce(loss, reduction, denominator)
+
+
+def nll_loss(
+    input: Any,  # noqa: A002 - PyTorch's name
+    target: Any,
+    weight: Any = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood ``-w_y input[y]`` of log-probabilities ``input`` (N, C, d1, ...)
+    against class indices ``target`` (N, d1, ...); ``"mean"`` divides by the summed weights of
+    the counted targets, as PyTorch."""
+    _check_reduction("nll_loss", reduction)
+    x, t, w, _ = _class_loss_setup("nll_loss", input, target, weight, ignore_index)
+    flat = _check_class_target("nll_loss", x.data, t, ignore_index)
+    loss = NllLoss(flat, w, ignore_index)(x).reshape(t.shape)
+    denominator = None
+    if reduction == "mean":
+        valid = flat != ignore_index
+        denominator = float(w[flat[valid]].sum()) if w is not None else int(valid.sum())
+    return _reduce(loss, reduction, denominator)
+
+
+# --------------------------------------------------------------------------- regression
+
+
+def mse_loss(
+    input: Any,  # noqa: A002 - PyTorch's name
+    target: Any,
+    reduction: str = "mean",
+) -> Tensor:
+    """Squared error ``(input - target)**2``, reduced; gradients flow to both arguments."""
+    _check_reduction("mse_loss", reduction)
+    x, t = _tensor(input), _tensor(target)
+    _warn_broadcast("mse_loss", x, t)
+    return _reduce(square(sub(x, t)), reduction)
+
+
+def l1_loss(
+    input: Any,  # noqa: A002 - PyTorch's name
+    target: Any,
+    reduction: str = "mean",
+) -> Tensor:
+    """Absolute error ``|input - target|``, reduced (subgradient 0 where they are equal)."""
+    _check_reduction("l1_loss", reduction)
+    x, t = _tensor(input), _tensor(target)
+    _warn_broadcast("l1_loss", x, t)
+    return _reduce(_abs(sub(x, t)), reduction)
+
+
+class SmoothL1(operation):
+    """0.5 d**2 / beta where |d| < beta, else |d| - beta / 2 (d = a - b);  d/da = clip(d / beta,
+    -1, 1) = -d/db (sign(d) when beta is 0)."""
+
+    def __init__(self, beta: float) -> None:
+        self.beta = beta
+
+    @binary_func_op()
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        d = _floating(a) - b
+        self.d = d
+        ad = np.abs(d)
+        if self.beta == 0:
+            return ad
+        return np.where(ad < self.beta, 0.5 * d * d / self.beta, ad - 0.5 * self.beta)
+
+    def gradient(self, grad: np.ndarray) -> tuple:
+        slope = np.sign(self.d) if self.beta == 0 else np.clip(self.d / self.beta, -1, 1)
+        to_a = grad * slope.astype(self.d.dtype, copy=False)
+        return to_a, -to_a
+
+
+def smooth_l1_loss(
+    input: Any,  # noqa: A002 - PyTorch's name
+    target: Any,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
+    """Huber-like loss: ``0.5 d**2 / beta`` for ``|d| < beta``, else ``|d| - 0.5 beta``."""
+    _check_reduction("smooth_l1_loss", reduction)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must not be negative, got {beta}")
+    x, t = _tensor(input), _tensor(target)
+    _warn_broadcast("smooth_l1_loss", x, t)
+    return _reduce(SmoothL1(beta)(x, t), reduction)
+
+
+# --------------------------------------------------------------------------- binary targets
+
+
+def _check_same_shape(op: str, x: Tensor, t: Tensor) -> None:
+    if x.shape != t.shape:
+        raise ValueError(f"{op}: target shape {t.shape} must equal the input shape {x.shape}")
+
+
+class BinaryCrossEntropy(operation):
+    """-w (t log x + (1 - t) log(1 - x)), logs floored at -100;  d/dx = w (x - t) /
+    max(x (1 - x), 1e-12), d/dt = w (log(1 - x) - log x)."""
+
+    def __init__(self, weight: np.ndarray | None) -> None:
+        self.weight = weight
+
+    @binary_func_op()
+    def forward(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+        x = _floating(x)
+        if ((x < 0) | (x > 1)).any():
+            raise ValueError("binary_cross_entropy: every input element must be in [0, 1]")
+        t = t.astype(x.dtype, copy=False)
+        with np.errstate(divide="ignore"):
+            self.log_x = np.maximum(np.log(x), _LOG_FLOOR)
+            self.log_1mx = np.maximum(np.log1p(-x), _LOG_FLOOR)
+        self.x, self.t = x, t
+        loss = -(t * self.log_x + (1 - t) * self.log_1mx)
+        return (loss * self.weight if self.weight is not None else loss).astype(x.dtype)
+
+    def gradient(self, grad: np.ndarray) -> tuple:
+        x, t, w = self.x, self.t, self.weight
+        dx = (x - t) / np.maximum(x * (1 - x), _BCE_EPS)
+        dt = self.log_1mx - self.log_x
+        if w is not None:
+            dx, dt = dx * w, dt * w
+        to_x = grad * dx.astype(x.dtype) if self.parents[0].requires_grad else None
+        to_t = grad * dt.astype(x.dtype) if self.parents[1].requires_grad else None
+        return to_x, to_t
+
+
+class BinaryCrossEntropyWithLogits(operation):
+    """(1 - t) x + (1 + (p - 1) t) softplus(-x), times w (p: pos_weight);  d/dx = w (sigmoid(x)
+    (1 - t + p t) - p t), d/dt = w (p softplus(-x) - softplus(x))."""
+
+    def __init__(self, weight: np.ndarray | None, pos_weight: np.ndarray | None) -> None:
+        self.weight, self.pos_weight = weight, pos_weight
+
+    @binary_func_op()
+    def forward(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+        x = _floating(x)
+        t = t.astype(x.dtype, copy=False)
+        # softplus(-x) = log(1 + exp(-x)) = max(-x, 0) + log1p(exp(-|x|)): never overflows.
+        self.sp_neg = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+        self.x, self.t = x, t
+        p = self.pos_weight
+        loss = (1 - t) * x + (1 + (p - 1) * t if p is not None else 1) * self.sp_neg
+        return (loss * self.weight if self.weight is not None else loss).astype(x.dtype)
+
+    def gradient(self, grad: np.ndarray) -> tuple:
+        x, t, w = self.x, self.t, self.weight
+        p = 1 if self.pos_weight is None else self.pos_weight
+        s = np.exp(-self.sp_neg)  # sigmoid(x) = exp(-softplus(-x))
+        dx = s * (1 - t + p * t) - p * t
+        dt = p * self.sp_neg - (self.sp_neg + x)  # softplus(x) = softplus(-x) + x
+        if w is not None:
+            dx, dt = dx * w, dt * w
+        to_x = grad * dx.astype(x.dtype) if self.parents[0].requires_grad else None
+        to_t = grad * dt.astype(x.dtype) if self.parents[1].requires_grad else None
+        return to_x, to_t
+
+
+def binary_cross_entropy(
+    input: Any,  # noqa: A002 - PyTorch's name
+    target: Any,
+    weight: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``-w (t log x + (1 - t) log(1 - x))`` for probabilities ``x`` in [0, 1], logs floored at
+    -100 as in PyTorch; ``weight`` broadcasts against the input. Prefer
+    ``binary_cross_entropy_with_logits`` on logits: it is stable."""
+    _check_reduction("binary_cross_entropy", reduction)
+    x, t = _tensor(input), _tensor(target)
+    _check_same_shape("binary_cross_entropy", x, t)
+    w = _array(weight, _float_dtype(x))
+    return _reduce(BinaryCrossEntropy(w)(x, t), reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Any,  # noqa: A002 - PyTorch's name
+    target: Any,
+    weight: Any = None,
+    reduction: str = "mean",
+    pos_weight: Any = None,
+) -> Tensor:
+    """Sigmoid plus binary cross-entropy in one stable op: ``-w (p t log sigmoid(x) + (1 - t)
+    log(1 - sigmoid(x)))`` for logits ``x`` of any magnitude. ``pos_weight`` p weighs positives
+    and broadcasts along the last (class) axis; ``weight`` w broadcasts against the input."""
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    x, t = _tensor(input), _tensor(target)
+    _check_same_shape("binary_cross_entropy_with_logits", x, t)
+    dtype = _float_dtype(x)
+    w, p = _array(weight, dtype), _array(pos_weight, dtype)
+    return _reduce(BinaryCrossEntropyWithLogits(w, p)(x, t), reduction)
+
+
+class KlDiv(operation):
+    """t (log t - x), 0 where t = 0 (or exp(t) (t - x) for log targets);  d/dx = -t (-exp(t)),
+    d/dt = log t + 1 - x where t > 0 (exp(t) (t - x + 1))."""
+
+    def __init__(self, log_target: bool) -> None:
+        self.log_target = log_target
+
+    @binary_func_op()
+    def forward(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+        x = _floating(x)
+        t = t.astype(x.dtype, copy=False)
+        self.x, self.t = x, t
+        if self.log_target:
+            self.p = np.exp(t)
+            return self.p * (t - x)
+        positive = t > 0
+        self.log_t = np.log(np.where(positive, t, 1))  # log 1 = 0 where t = 0: 0 log 0 = 0
+        return np.where(positive, t * (self.log_t - x), 0).astype(x.dtype)
+
+    def gradient(self, grad: np.ndarray) -> tuple:
+        x, t = self.x, self.t
+        if self.log_target:
+            dx, dt = -self.p, self.p * (t - x + 1)
+        else:
+            dx, dt = -t, np.where(t > 0, self.log_t + 1 - x, 0).astype(x.dtype)
+        to_x = grad * dx if self.parents[0].requires_grad else None
+        to_t = grad * dt if self.parents[1].requires_grad else None
+        return to_x, to_t
+
+
+def kl_div(
+    input: Any,  # noqa: A002 - PyTorch's name
+    target: Any,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
+    """Kullback-Leibler divergence ``t (log t - input)`` with ``input`` log-probabilities and
+    ``target`` t probabilities (log-probabilities if ``log_target``).
+
+    ``reduction="batchmean"`` divides the sum by the batch size (the KL divergence proper);
+    ``"mean"`` divides by the element count, as PyTorch (which warns about it).
+    """
+    _check_reduction("kl_div", reduction, REDUCTIONS + ("batchmean",))
+    x, t = _tensor(input), _tensor(target)
+    _warn_broadcast("kl_div", x, t)
+    loss = KlDiv(log_target)(x, t)
+    if reduction == "batchmean":
+        return _reduce(loss, "mean", loss.shape[0] if loss.ndim else 1)
+    return _reduce(loss, reduction)

@@ -1,0 +1,262 @@
+"""Normalisation ops: layer norm, batch norm and group norm, each fused with its affine part.
+
+With ``xhat = (x - mean) / sqrt(var + eps)`` over the normalised elements (n of them) and
+``gw = grad * weight``, every training-mode input gradient is
+``rstd * (gw - mean(gw) - xhat * mean(gw * xhat))``; the weight's gradient is
+``sum(grad * xhat)`` and the bias's ``sum(grad)`` over everything but the feature axes.
+Forwards and backwards run the fused kernels of ``lucid.kernels.norm``; a tensor ``grad``
+(higher-order gradients) takes that formula written with operators instead. Group norm is a
+layer norm of each (sample, group) block followed by the per-channel affine ops.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from lucid._graph import operation, poly_func_op
+from lucid.kernels import norm as K
+from lucid.tensor import Tensor
+
+__all__ = ["layer_norm", "batch_norm", "group_norm"]
+
+
+def _floating(x: np.ndarray) -> np.ndarray:
+    """The kernels take float32 and float64; other inputs compute in float32 (PyTorch's rule)."""
+    return x if x.dtype in (np.float32, np.float64) else x.astype(np.float32)
+
+
+def _normalized_input_gradient(gw: Any, xhat: np.ndarray, rstd: np.ndarray, axes: tuple) -> Any:
+    """rstd * (gw - mean(gw) - xhat * mean(gw * xhat)), means over ``axes``; the form for a
+    tensor ``grad`` (higher-order gradients), where the fused kernels cannot run."""
+    mean_gw = gw.mean(axis=axes, keepdims=True)
+    mean_gwx = (gw * xhat).mean(axis=axes, keepdims=True)
+    return (gw - mean_gw - xhat * mean_gwx) * rstd
+
+
+def _plain(grad: Any) -> bool:
+    return type(grad) is np.ndarray
+
+
+class LayerNorm(operation):
+    """(x - mean) * rstd * w + b over the last axes;  d/dx = rstd (gw - mean(gw) - xhat
+    mean(gw xhat)), d/dw = sum(grad xhat), d/db = sum(grad) over the leading axes.
+
+    The input is viewed as (M, N) rows, N the size of the normalised shape.
+    """
+
+    def __init__(self, n_axes: int, eps: float, has_weight: bool, has_bias: bool) -> None:
+        self.n_axes, self.eps = n_axes, eps
+        self.has_weight, self.has_bias = has_weight, has_bias
+
+    @poly_func_op()
+    def forward(self, x: np.ndarray, *affine: np.ndarray) -> np.ndarray:
+        x = _floating(x)
+        self.shape = x.shape
+        n = math.prod(x.shape[x.ndim - self.n_axes :])
+        self.rows = x.reshape(-1, n)
+        w = affine[0].reshape(-1) if self.has_weight else None
+        b = affine[-1].reshape(-1) if self.has_bias else None
+        self.weight = w
+        y, self.mean, self.rstd = K.layer_norm_forward(self.rows, w, b, self.eps)
+        return y.reshape(x.shape)
+
+    def gradient(self, grad: np.ndarray) -> tuple:
+        needs = [p.requires_grad for p in self.parents]
+        w_shape = self.parents[1].shape if self.has_weight else None
+        if _plain(grad):
+            g = grad.reshape(self.rows.shape)
+            dx, dw, db = K.layer_norm_backward(g, self.rows, self.mean, self.rstd, self.weight)
+            dx = dx.reshape(self.shape)
+            if self.has_bias and db is None:
+                db = g.sum(axis=0)
+        else:
+            g = grad.reshape(self.rows.shape)
+            xhat = (self.rows - self.mean[:, None]) * self.rstd[:, None]
+            gw = g * self.weight if self.has_weight else g
+            dx = _normalized_input_gradient(gw, xhat, self.rstd[:, None], (1,))
+            dx = dx.reshape(self.shape)
+            dw, db = (g * xhat).sum(axis=0), g.sum(axis=0)
+        grads = [dx if needs[0] else None]
+        if self.has_weight:
+            grads.append(dw.reshape(w_shape) if needs[1] else None)
+        if self.has_bias:
+            grads.append(db.reshape(self.parents[-1].shape) if needs[-1] else None)
+        return tuple(grads) if len(grads) > 1 else grads[0]
+
+
+class BatchNorm(operation):
+    """(x - mean) * rstd * w + b per channel (axis 1), with the batch's statistics (training) or
+    given ones;  training d/dx as layer norm's over (N, d1, ...), else d/dx = gw * rstd;
+    d/dw = sum(grad xhat), d/db = sum(grad) over every axis but 1.
+
+    The input is viewed as (N, C, L). After the forward, ``batch_mean`` and ``batch_var``
+    (biased) hold the statistics it used.
+    """
+
+    def __init__(
+        self,
+        mean: np.ndarray | None,
+        var: np.ndarray | None,
+        eps: float,
+        has_weight: bool,
+        has_bias: bool,
+    ) -> None:
+        self.batch_mean, self.batch_var, self.eps = mean, var, eps
+        self.has_weight, self.has_bias = has_weight, has_bias
+
+    @poly_func_op()
+    def forward(self, x: np.ndarray, *affine: np.ndarray) -> np.ndarray:
+        x = _floating(x)
+        self.shape = x.shape
+        self.x = x3 = x.reshape(x.shape[0], x.shape[1], -1)
+        w = affine[0] if self.has_weight else None
+        b = affine[-1] if self.has_bias else None
+        self.weight = w
+        self.training = self.batch_mean is None
+        if self.training:
+            y, self.batch_mean, self.batch_var, self.rstd = K.batch_norm_forward(
+                x3, w, b, self.eps
+            )
+        else:
+            mean = self.batch_mean.astype(x.dtype, copy=False)
+            var = self.batch_var.astype(x.dtype, copy=False)
+            y = K.batch_norm_inference(x3, mean, var, w, b, self.eps)
+            self.batch_mean = mean
+            self.rstd = (1 / np.sqrt(var + x.dtype.type(self.eps))).astype(x.dtype)
+        return y.reshape(x.shape)
+
+    def gradient(self, grad: np.ndarray) -> tuple:
+        needs = [p.requires_grad for p in self.parents]
+        g = grad.reshape(self.x.shape)
+        mean, rstd = self.batch_mean[:, None], self.rstd[:, None]
+        if self.training and _plain(grad):
+            dx, dw, db = K.batch_norm_backward(g, self.x, self.batch_mean, self.rstd, self.weight)
+            if db is None:  # the kernel sums only when there is a weight
+                db = g.sum(axis=(0, 2))
+        else:
+            xhat = (self.x - mean) * rstd
+            gw = g * self.weight[:, None] if self.has_weight else g
+            if self.training:
+                dx = _normalized_input_gradient(gw, xhat, rstd, (0, 2))
+            else:
+                dx = gw * rstd
+            dw, db = (g * xhat).sum(axis=(0, 2)), g.sum(axis=(0, 2))
+        grads = [dx.reshape(self.shape) if needs[0] else None]
+        if self.has_weight:
+            grads.append(dw if needs[1] else None)
+        if self.has_bias:
+            grads.append(db if needs[-1] else None)
+        return tuple(grads) if len(grads) > 1 else grads[0]
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _affine(weight: Any, bias: Any) -> list[Tensor]:
+    return [_tensor(p) for p in (weight, bias) if p is not None]
+
+
+def _check_param(op: str, name: str, p: Any, shape: tuple[int, ...]) -> None:
+    if p is not None and tuple(_tensor(p).shape) != shape:
+        raise ValueError(f"{op}: {name} must have shape {shape}, got {tuple(_tensor(p).shape)}")
+
+
+def layer_norm(
+    input: Any,  # noqa: A002 - PyTorch's name
+    normalized_shape: Any,
+    weight: Any = None,
+    bias: Any = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise over the trailing axes ``normalized_shape`` (biased variance), then scale and
+    shift: ``(x - mean) / sqrt(var + eps) * weight + bias``; ``x``'s shape and float dtype."""
+    x = _tensor(input)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or x.ndim < k or x.shape[x.ndim - k :] != shape:
+        raise ValueError(
+            f"layer_norm: expected an input whose last {k} dimensions are {shape} "
+            f"(normalized_shape), got shape {x.shape}"
+        )
+    _check_param("layer_norm", "weight", weight, shape)
+    _check_param("layer_norm", "bias", bias, shape)
+    op = LayerNorm(k, eps, weight is not None, bias is not None)
+    return op(x, *_affine(weight, bias))
+
+
+def batch_norm(
+    input: Any,  # noqa: A002 - PyTorch's name
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Any = None,
+    bias: Any = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalisation over every axis but the channel axis 1 of ``input`` (N, C, d1, ...).
+
+    Training: normalise with the batch's mean and biased variance, and update the running
+    buffers in place (``running = (1 - momentum) * running + momentum * batch``, the variance
+    unbiased, as PyTorch). Evaluation: normalise with the running statistics.
+    """
+    x = _tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
+    c = x.shape[1]
+    for name, p in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):  # fmt: skip
+        _check_param("batch_norm", name, p, (c,))
+    affine = _affine(weight, bias)
+    if not training:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
+        op = BatchNorm(running_mean.data, running_var.data, eps, weight is not None,
+                       bias is not None)  # fmt: skip
+        return op(x, *affine)
+    n = x.data.size // c
+    if n <= 1:
+        raise ValueError(
+            f"batch_norm: expected more than 1 value per channel when training, got input of "
+            f"shape {x.shape}"
+        )
+    op = BatchNorm(None, None, eps, weight is not None, bias is not None)
+    out = op(x, *affine)
+    m = momentum
+    for buffer, stat in ((running_mean, op.batch_mean), (running_var, op.batch_var * n / (n - 1))):
+        if buffer is not None:
+            buffer.data[...] = (1 - m) * buffer.data + m * stat
+            buffer._version += 1
+    return out
+
+
+def group_norm(
+    input: Any,  # noqa: A002 - PyTorch's name
+    num_groups: int,
+    weight: Any = None,
+    bias: Any = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise ``input`` (N, C, d1, ...) within each of ``num_groups`` groups of channels
+    (over the group's channels and all of d1, ...), then scale and shift per channel."""
+    x = _tensor(input)
+    if x.ndim < 2 or x.shape[1] % num_groups:
+        raise ValueError(
+            f"group_norm: expected an input of shape (N, C, ...) with C divisible by "
+            f"num_groups={num_groups}, got shape {x.shape}"
+        )
+    c = x.shape[1]
+    _check_param("group_norm", "weight", weight, (c,))
+    _check_param("group_norm", "bias", bias, (c,))
+    grouped = x.reshape(x.shape[0], num_groups, math.prod(x.shape[1:]) // num_groups)
+    out = LayerNorm(1, eps, False, False)(grouped).reshape(x.shape)
+    per_channel = (c,) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        out = out * _tensor(weight).reshape(per_channel)
+    if bias is not None:
+        out = out + _tensor(bias).reshape(per_channel)
+    return out
