@@ -1,6 +1,7 @@
 """Lucid: PyTorch's surface over NumPy arrays, with a graph layer you can read end to end."""
 
 from lucid._graph import enable_grad, is_grad_enabled, no_grad
+from lucid._warmup import precompile
 from lucid.ops.activation import *  # noqa: F403
 from lucid.ops.creation import *  # noqa: F403
 from lucid.ops.elementwise import *  # noqa: F403
@@ -9,6 +10,7 @@ from lucid.ops.inplace import *  # noqa: F403
 from lucid.ops.linalg import *  # noqa: F403
 from lucid.ops.reduce import *  # noqa: F403
 from lucid.ops.shape import *  # noqa: F403
+from lucid.serialization import load, save
 from lucid.tensor import (
     Tensor,
     bool_,
@@ -22,10 +24,7 @@ from lucid.tensor import (
     uint8,
 )
 
-from lucid import autograd  # noqa: E402  (after the ops it checks)
-from lucid import random  # noqa: E402
+# Subpackages built on the ops above (DESIGN.md's top layer), importable as lucid.nn etc.
+from lucid import autograd, data, datasets, nn, optim, random  # noqa: E402, I001
 
 __version__ = "0.1.0.dev0"
-from lucid import nn  # noqa: E402
-from lucid import data, datasets, optim  # noqa: E402
-from lucid.serialization import load, save  # noqa: E402

@@ -163,8 +163,8 @@ def _as_tensors(args: Sequence[Any]) -> list[Tensor]:
     return out
 
 
-def _result(data: Any, op: operation | None, index: int = 0) -> Tensor:
-    """A tensor around an op's result (``Tensor._wrap`` inlined: this runs once per op)."""
+def _result(data: Any, op: operation | None = None, index: int = 0) -> Tensor:
+    """A tensor around an op's result, without copying or checking (``Tensor._wrap``)."""
     t = _new_tensor(Tensor)
     t.data = data if type(data) is np.ndarray or op is None else np.asarray(data)
     t.grad = None

@@ -105,19 +105,8 @@ class Tensor:
             return array.astype(np.int64, copy=False)
         return array
 
-    @staticmethod
-    def _wrap(data: Any, op: _graph.operation | None = None, index: int = 0) -> Tensor:
-        """A tensor around an op's result, without copying or checking."""
-        t = _new(Tensor)
-        t.data = data if type(data) is np.ndarray else np.asarray(data)
-        t.grad = None
-        t.requires_grad = op is not None
-        t._op = op
-        t._index = index
-        t._retain = False
-        t._version = 0
-        t._hooks = None
-        return t
+    # A tensor around an op's result, without copying or checking: the graph layer's maker.
+    _wrap = staticmethod(_graph._result)
 
     # ----------------------------------------------------------------- attributes
     # (``numpy()`` and ``data`` share memory with the tensor; ``detach()`` does too.)
@@ -363,7 +352,6 @@ class Tensor:
     def copy_(self, src: Any) -> Tensor: return _inp.copy_(self, src)
 
 
-_new = object.__new__
 _graph.bind_tensor(Tensor)
 
 # The op modules import Tensor from here, so they are bound after the class exists; methods
