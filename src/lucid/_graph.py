@@ -136,6 +136,20 @@ def _scalar_dtype(value: Any, like: np.dtype) -> np.dtype:
 
 
 _SCALARS = (int, float, bool, np.number, np.bool_)
+_CONSTANTS: dict[tuple[float, np.dtype], np.ndarray] = {}
+
+
+def _constant(value: float, dtype: np.dtype) -> np.ndarray:
+    """A read-only 0-d array for a Python float, cached: loops reuse the same few constants,
+    and NumPy multiplies by a 0-d array faster than by a NumPy or Python scalar."""
+    key = (value, dtype)
+    array = _CONSTANTS.get(key)
+    if array is None:
+        if len(_CONSTANTS) >= 1024:
+            _CONSTANTS.clear()
+        array = _CONSTANTS[key] = np.array(value, dtype=dtype)
+        array.flags.writeable = False
+    return array
 _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
@@ -215,7 +229,7 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
             def run(self: operation, a: Any, b: Any, *args: Any, **kwargs: Any) -> Any:
                 if type(b) is float and isinstance(a, Tensor) and a.data.dtype.kind == "f":
                     # the common `x * 0.5`: no tensor for the constant, a shared stand-in
-                    out = forward(self, a.data, a.data.dtype.type(b), *args, **kwargs)
+                    out = forward(self, a.data, _constant(b, a.data.dtype), *args, **kwargs)
                     if _mode.anomaly:
                         _anomaly_forward(self, out)
                     if has_gradient and a.requires_grad and _mode.enabled:
