@@ -80,3 +80,22 @@ def test_any_broadcast_reduction_matches_reference(shape, data):
     np.testing.assert_allclose(
         K.reduce_to_shape(g, target), K.reduce_to_shape_ref(g, target), rtol=1e-10, atol=1e-10
     )
+
+
+@pytest.mark.parametrize("jit", [True, False])
+def test_stretched_gradients_reduce_like_their_copies(jit, monkeypatch, rng):
+    monkeypatch.setattr(_jit, "JIT_ENABLED", jit)
+    base = rng.standard_normal((1, 30, 1))
+    g = np.broadcast_to(base, (7, 30, 40))  # strides 0 along the stretched axes
+    for target in [(30, 1), (1, 1, 40), (7, 30, 1), ()]:
+        expected = reduce_to_shape_ref_copy(g, target)
+        np.testing.assert_allclose(K.reduce_to_shape(g, target), expected, rtol=1e-12)
+        buf = rng.standard_normal(target)
+        before = buf.copy()
+        K.accumulate(buf, g)
+        np.testing.assert_allclose(buf, before + expected, rtol=1e-12)
+
+
+def reduce_to_shape_ref_copy(g, target):
+    """The reference on a real (contiguous) copy of the stretched view."""
+    return K.reduce_to_shape_ref(np.ascontiguousarray(g), target)

@@ -114,6 +114,26 @@ def _reduce_into(g: np.ndarray, out: np.ndarray) -> None:
     )
 
 
+def _unstretch(g: np.ndarray, shape: tuple) -> tuple[np.ndarray, int]:
+    """Drop the stretched copies along axes that will be summed anyway.
+
+    A gradient is often itself a broadcast view (the gradient of ``sum`` is ones stretched to
+    the input's shape): along an axis of stride 0 every entry is the same, so summing it is
+    one entry times the length. Returns the smaller view and the factor to multiply by.
+    """
+    lead = g.ndim - len(shape)
+    keep = []
+    factor = 1
+    for axis, (n, stride) in enumerate(zip(g.shape, g.strides, strict=True)):
+        summed = axis < lead or shape[axis - lead] == 1
+        if stride == 0 and n > 1 and summed:
+            keep.append(slice(0, 1))
+            factor *= n
+        else:
+            keep.append(slice(None))
+    return (g[tuple(keep)], factor) if factor > 1 else (g, 1)
+
+
 def reduce_to_shape(g: np.ndarray, shape: tuple) -> np.ndarray:
     """``g`` summed down to ``shape`` by NumPy's broadcasting rules; a new array of g's dtype.
 
@@ -124,10 +144,16 @@ def reduce_to_shape(g: np.ndarray, shape: tuple) -> np.ndarray:
     if g.shape == shape:
         return g
     _check_reducible(g.shape, shape)
+    factor = 1
+    if 0 in g.strides:
+        g, factor = _unstretch(g, shape)
     if not _jit.JIT_ENABLED or g.size < JIT_MIN_SIZE or g.dtype.kind != "f":
-        return reduce_to_shape_ref(g, shape)
-    out = np.zeros(shape, dtype=g.dtype)
-    _reduce_into(g, out)
+        out = reduce_to_shape_ref(g, shape)
+    else:
+        out = np.zeros(shape, dtype=g.dtype)
+        _reduce_into(g, out)
+    if factor != 1:
+        out = out * np.asarray(factor, dtype=out.dtype)
     return out
 
 
@@ -149,6 +175,9 @@ def accumulate(buf: np.ndarray, g: np.ndarray) -> None:
         buf += g  # same shape: NumPy's add is already one pass at memory speed
         return
     _check_reducible(g.shape, buf.shape)
+    if 0 in g.strides:  # a stretched view: reduce its one copy (see _unstretch)
+        buf += reduce_to_shape(g, buf.shape)
+        return
     if (
         not _jit.JIT_ENABLED
         or g.size < JIT_MIN_SIZE
