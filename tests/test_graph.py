@@ -316,3 +316,27 @@ def test_import_loads_neither_numba_nor_scipy():
     code = "import sys, lucid; print('numba' in sys.modules, 'scipy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_hooked_leaf_gets_each_contribution_reduced_to_its_shape():
+    x = lucid.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(g.shape))
+    y = (x * np.ones((2, 3))).sum() + (x * 2.0).sum()
+    (g,) = lucid.autograd.grad(y, x, retain_graph=True)
+    np.testing.assert_allclose(g.numpy(), [4.0, 4.0, 4.0])
+    y.backward()
+    np.testing.assert_allclose(x.grad, [4.0, 4.0, 4.0])
+    assert seen == [(3,), (3,)]
+
+
+def test_detached_copy_is_a_constant_in_second_derivatives():
+    a = lucid.tensor([1.0, 2.0], dtype=lucid.float64, requires_grad=True)
+    (g,) = lucid.autograd.grad((a * a.detach()).sum(), a, create_graph=True)
+    np.testing.assert_allclose(g.numpy(), a.data)
+    assert not g.requires_grad  # d/da (a * c) = c, a constant
+
+
+def test_an_op_defining_call_keeps_it():
+    pieces = lucid.split(lucid.randn(4, requires_grad=True), 2)
+    assert all(type(p.grad_fn).__name__ == "Split" for p in pieces)

@@ -106,7 +106,8 @@ class operation:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # Calling an op runs its decorated forward; binding it as __call__ saves a frame.
-        cls.__call__ = cls.forward
+        if "__call__" not in cls.__dict__:
+            cls.__call__ = cls.forward
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} defines no forward")
@@ -544,8 +545,10 @@ def _array_step(op: operation, pass_: _Pass) -> None:
             owned = g is not grad_in and g.flags.owndata and _unique(g, grads)
             if t._hooks is None and pass_.capture is None:
                 _add_to_leaf(t, g, owned)
-            else:
-                pass_.add_leaf(t, g)
+            else:  # summed first, so reduced to the leaf's shape first
+                if g.shape != t.data.shape:
+                    g = reduce_to_shape(g, t.data.shape)
+                pass_.add_leaf(t, g.astype(t.data.dtype, copy=False))
             continue
         child_slots = child.__dict__.get("_slots")
         if child_slots is None:

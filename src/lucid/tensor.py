@@ -144,7 +144,7 @@ class Tensor:
     def tolist(self) -> Any: return self.data.tolist()
     def numel(self) -> int: return self.data.size
     def dim(self) -> int: return self.data.ndim
-    def detach(self) -> Tensor: return Tensor._wrap(self.data)
+    def detach(self) -> Tensor: return Tensor._wrap(self.data.view())  # same memory, new array
     def clone(self) -> Tensor: return _ew.clone(self)
     def astype(self, dtype: Any) -> Tensor: return _ew.astype(self, dtype)
     def type(self, dtype: Any) -> Tensor: return _ew.astype(self, dtype)

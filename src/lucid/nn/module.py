@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from lucid.autograd.module_hooks import BackwardHookCall
 from lucid.nn.hooks import RemovableHandle
 from lucid.nn.parameter import Parameter
 from lucid.tensor import Tensor, _dtype
@@ -37,6 +38,7 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
 
     # ----------------------------------------------------------------- registration
 
@@ -311,11 +313,17 @@ class Module:
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
+        backward_hooks = None
+        if self._backward_hooks:  # identity ops around the call see its gradients
+            backward_hooks = BackwardHookCall(self, self._backward_hooks)
+            args = backward_hooks.wrap_inputs(args)
         out = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
             result = hook(self, args, out)
             if result is not None:
                 out = result
+        if backward_hooks is not None:
+            out = backward_hooks.wrap_outputs(out)
         return out
 
     def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:
@@ -328,6 +336,20 @@ class Module:
         """``hook(module, args, output)`` runs after forward; a non-None result replaces it."""
         handle = RemovableHandle(self._forward_hooks)
         self._forward_hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """``hook(module, grad_input, grad_output)`` runs in backward once the gradients of the
+        module's positional tensor inputs are summed; a non-None result (a tuple, one entry
+        per positional argument) replaces ``grad_input``.
+
+        ``grad_input`` holds one entry per positional argument (None for non-tensors and
+        tensors that need no gradient; all None, called as soon as ``grad_output`` is known,
+        when no input needs one); ``grad_output`` one per output. Entries are ndarrays, or
+        Tensors under ``create_graph=True``.
+        """
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
         return handle
 
     # ----------------------------------------------------------------- printing

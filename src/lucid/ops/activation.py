@@ -15,6 +15,7 @@ import numpy as np
 from lucid._graph import operation, unary_func_op
 from lucid.kernels import activation as K
 from lucid.kernels import loss as KL
+from lucid.ops import _xp
 from lucid.ops._args import normalize_axis, pick
 from lucid.tensor import Tensor
 
@@ -41,10 +42,12 @@ def _floating(x: np.ndarray) -> np.ndarray:
 
 def _derivative(backward: Any, x: np.ndarray, grad: Any, *args: Any) -> Any:
     """``backward(x, grad, *args)`` through the fused kernel when ``grad`` is a plain array;
-    otherwise ``grad`` times the derivative (the kernel applied to ones), so that a tensor
-    ``grad`` stays a tensor."""
+    otherwise ``grad`` times the derivative at x's values (the kernel applied to ones), a
+    constant: right for the piecewise-linear functions (leaky relu, hardtanh), whose
+    derivative is piecewise constant. The smooth ones record their derivative with ops."""
     if _kernel_ready(x, grad):
         return backward(x, grad, *args)
+    x = _xp.data(x)
     return grad * backward(x, np.ones_like(x), *args)
 
 
@@ -132,7 +135,8 @@ class Elu(operation):
     def gradient(self, grad: np.ndarray) -> np.ndarray:
         if _kernel_ready(self.x, grad):
             return K.elu_backward(self.x, self.out, grad, self.alpha)
-        return grad * K.elu_backward(self.x, self.out, np.ones_like(self.x), self.alpha)
+        # out + alpha = alpha exp(x) below 0: the saved result, recorded through this op
+        return grad * _xp.where(_xp.data(self.x) > 0, 1, self.out + self.alpha)
 
 
 class Gelu(operation):
@@ -147,7 +151,32 @@ class Gelu(operation):
         return K.gelu(self.x, self.approximate)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
+        if isinstance(grad, Tensor):
+            return grad * _gelu_derivative(self.x, self.approximate)
         return _derivative(K.gelu_backward, self.x, grad, self.approximate)
+
+
+def _gelu_derivative(x: Any, approximate: str) -> Any:
+    """GELU's derivative as ops (recorded): ``GeluDerivative`` for the exact form (there is no
+    erf op), the tanh form's formula, ``0.5 (1 + t) + 0.5 x (1 - t**2) k (1 + 3 c x**2)``."""
+    if approximate == "none":
+        return GeluDerivative()(x)
+    k, c = K.SQRT_2_OVER_PI, K.GELU_TANH_COEFF
+    t = _xp.tanh((x + c * x * x * x) * k)
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (k * (1 + 3 * c * x * x))
+
+
+class GeluDerivative(operation):
+    """Phi(x) + x phi(x), the exact GELU's derivative;  d/dx = phi(x) (2 - x**2)."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = x
+        return K.gelu_backward(x, np.ones_like(x), "none")
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        x = self.x
+        return grad * (_xp.exp(-0.5 * x * x) * K.INV_SQRT_2PI) * (2 - x * x)
 
 
 class Silu(operation):
@@ -159,6 +188,9 @@ class Silu(operation):
         return K.silu(self.x)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
+        if isinstance(grad, Tensor):  # s (1 + x (1 - s)) as ops, to be recorded
+            s = Sigmoid()(self.x)
+            return grad * (s * (1 + self.x * (1 - s)))
         return _derivative(K.silu_backward, self.x, grad)
 
 
@@ -174,6 +206,9 @@ class Softplus(operation):
         return K.softplus(self.x, self.beta, self.threshold)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
+        if isinstance(grad, Tensor):  # sigmoid(beta x) as an op, to be recorded
+            linear = _xp.data(self.x) * self.beta > self.threshold
+            return grad * _xp.where(linear, 1, Sigmoid()(self.x * self.beta))
         return _derivative(K.softplus_backward, self.x, grad, self.beta, self.threshold)
 
 
@@ -186,6 +221,10 @@ class Mish(operation):
         return K.mish(self.x)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
+        if isinstance(grad, Tensor):  # t + x sigmoid(x) (1 - t**2) as ops, to be recorded
+            x = self.x
+            t = _xp.tanh(Softplus(1.0, 20.0)(x))
+            return grad * (t + x * Sigmoid()(x) * (1 - t * t))
         return _derivative(K.mish_backward, self.x, grad)
 
 
@@ -221,7 +260,7 @@ class LogSoftmax(operation):
     def gradient(self, grad: np.ndarray) -> np.ndarray:
         if _kernel_ready(self.out, grad):
             return _along_last(KL.log_softmax_backward, self.axis, self.out, grad)
-        return grad - np.exp(self.out) * grad.sum(axis=self.axis, keepdims=True)
+        return grad - _xp.exp(self.out) * grad.sum(axis=self.axis, keepdims=True)
 
 
 def _along_last(kernel: Any, axis: int, *arrays: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ import numpy as np
 
 from lucid import random
 from lucid._graph import operation, poly_func_op
+from lucid.ops import _xp
 from lucid.tensor import Tensor
 
 TensorLike = Any
@@ -54,17 +55,35 @@ class Attention(operation):
         # AttentionWeights has two results: the gradient of the weights Pd joins G @ v^T.
         g_out, g_weights = grad if isinstance(grad, tuple) else (grad, None)
         need = [t.requires_grad for t in self.parents]
-        dv = self.pd.swapaxes(-1, -2) @ g_out if need[2] else None
+        p, pd = self.p, self.pd
+        if isinstance(g_out, Tensor):  # recorded: the weights recomputed from q and k by ops
+            p = self._recorded_weights()
+            pd = p if self.keep is None else p * self.keep.astype(p.dtype, copy=False)
+        dv = pd.swapaxes(-1, -2) @ g_out if need[2] else None
         if not (need[0] or need[1] or (len(need) == 4 and need[3])):
             return (None, None, dv) + ((None,) if len(need) == 4 else ())
         g_pd = g_out @ self.v.swapaxes(-1, -2)
         if g_weights is not None:
             g_pd = g_pd + g_weights
         g_p = g_pd if self.keep is None else g_pd * self.keep
-        ds = self.p * (g_p - (g_p * self.p).sum(axis=-1, keepdims=True))
+        ds = p * (g_p - (g_p * p).sum(axis=-1, keepdims=True))
         dq = (ds @ self.k) * self.scale if need[0] else None
         dk = (ds.swapaxes(-1, -2) @ self.q) * self.scale if need[1] else None
         return (dq, dk, dv) + ((ds,) if len(need) == 4 else ())
+
+    def _recorded_weights(self) -> Tensor:
+        """P = softmax(q @ k^T * scale + bias) as ops, for higher-order gradients."""
+        from lucid.ops.activation import softmax
+
+        s = (self.q @ self.k.swapaxes(-1, -2)) * self.scale
+        if len(self.parents) == 4:
+            s = s + self.parents[3]
+        if not np.isfinite(_xp.data(s).max(axis=-1)).all():
+            raise RuntimeError(
+                "Attention cannot be differentiated twice (create_graph=True) with a row that "
+                "is masked everywhere"
+            )
+        return softmax(s, axis=-1)
 
 
 class AttentionWeights(Attention):

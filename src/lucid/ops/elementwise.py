@@ -16,6 +16,7 @@ import numpy as np
 from lucid._graph import binary_func_op, func_op, operation, unary_func_op
 from lucid.kernels import activation as KA
 from lucid.kernels import elementwise as K
+from lucid.ops import _xp
 from lucid.ops._args import pick
 from lucid.tensor import Tensor, _dtype
 
@@ -177,10 +178,10 @@ class Power(operation):
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.parents[0].requires_grad:
                 # b * a**(b - 1) is 0 * inf at a == 0, b == 0; the true derivative is 0
-                to_a = np.where(b == 0, 0, grad * b * a ** (b - 1))
+                to_a = _xp.where(b == 0, 0, grad * b * a ** (b - 1))
             if self.parents[1].requires_grad:
                 # 0**b is constant (0) for b > 0: PyTorch gives d/db = 0 where a == 0, b >= 0
-                log_a = np.log(np.where((a == 0) & (b >= 0), 1, a))
+                log_a = _xp.log(_xp.where((a == 0) & (b >= 0), 1, a))
                 to_b = grad * self.out * log_a
         return to_a, to_b
 
@@ -194,6 +195,8 @@ class Maximum(operation):
         return _binary("maximum", np.maximum, self.a, self.b)
 
     def gradient(self, grad: np.ndarray) -> tuple:
+        if isinstance(grad, Tensor):
+            return _split_by_mask(_xp.data(self.a) > _xp.data(self.b), self.a, self.b, grad)
         return K.maximum_backward(self.a, self.b, grad)
 
 
@@ -206,7 +209,17 @@ class Minimum(operation):
         return _binary("minimum", np.minimum, self.a, self.b)
 
     def gradient(self, grad: np.ndarray) -> tuple:
+        if isinstance(grad, Tensor):
+            return _split_by_mask(_xp.data(self.a) < _xp.data(self.b), self.a, self.b, grad)
         return K.minimum_backward(self.a, self.b, grad)
+
+
+def _split_by_mask(wins: np.ndarray, a: Any, b: Any, grad: Tensor) -> tuple:
+    """Maximum's and minimum's gradient for a tensor ``grad``: ``grad`` times a constant share
+    (1 where a wins, 1/2 at ties, else 0; the derivative is piecewise constant)."""
+    share = np.where(wins, 1.0, np.where(_xp.data(a) == _xp.data(b), 0.5, 0.0))
+    to_a = grad * share.astype(grad.dtype)
+    return to_a, grad - to_a
 
 
 class Where(operation):
@@ -228,8 +241,8 @@ class Where(operation):
 
     def gradient(self, grad: np.ndarray) -> tuple:
         a_needs, b_needs = self.parents[0].requires_grad, self.parents[1].requires_grad
-        to_a = np.where(self.cond, grad, 0) if a_needs else None
-        to_b = np.where(self.cond, 0, grad) if b_needs else None
+        to_a = _xp.where(self.cond, grad, 0) if a_needs else None
+        to_b = _xp.where(self.cond, 0, grad) if b_needs else None
         return to_a, to_b, None
 
 
@@ -259,7 +272,10 @@ class Clip(operation):
     def gradient(self, grad: np.ndarray) -> tuple:
         """x: grad where lo <= x <= hi (inclusive, as PyTorch); lo: where x < lo < hi; hi:
         where x > hi, or everywhere when hi < lo (then the result is hi)."""
-        x, lo, hi = self.x, self.lo, self.hi
+        if isinstance(grad, Tensor):  # piecewise constant: grad times each input's 0/1 mask
+            masks = self.gradient(np.ones(grad.shape, grad.dtype))
+            return tuple(None if m is None else grad * m for m in masks)
+        x, lo, hi = _xp.data(self.x), _xp.data(self.lo), _xp.data(self.hi)
         need_x, *need_bounds = (t.requires_grad for t in self.parents)
         if not any(need_bounds):  # constant bounds: one fused pass for x
             return (K.clip_backward(x, lo, hi, grad), *(None for _ in need_bounds))
@@ -347,7 +363,7 @@ class Abs(operation):
         return np.abs(x)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return grad * np.sign(self.x)
+        return grad * np.sign(_xp.data(self.x))  # piecewise constant
 
 
 class Reciprocal(operation):
@@ -372,7 +388,7 @@ class Sin(operation):
         return np.sin(self.x)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return grad * np.cos(self.x)
+        return grad * _xp.cos(self.x)
 
 
 class Cos(operation):
@@ -384,7 +400,7 @@ class Cos(operation):
         return np.cos(self.x)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return -grad * np.sin(self.x)
+        return -grad * _xp.sin(self.x)
 
 
 class Tan(operation):
@@ -422,7 +438,7 @@ class Sinh(operation):
         return np.sinh(self.x)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return grad * np.cosh(self.x)
+        return grad * _xp.cosh(self.x)
 
 
 class Cosh(operation):
@@ -434,7 +450,7 @@ class Cosh(operation):
         return np.cosh(self.x)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return grad * np.sinh(self.x)
+        return grad * _xp.sinh(self.x)
 
 
 class Arcsin(operation):
@@ -447,7 +463,7 @@ class Arcsin(operation):
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
-            return grad / np.sqrt(1 - self.x * self.x)
+            return grad / _xp.sqrt(1 - self.x * self.x)
 
 
 class Arccos(operation):
@@ -460,7 +476,7 @@ class Arccos(operation):
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
-            return -grad / np.sqrt(1 - self.x * self.x)
+            return -grad / _xp.sqrt(1 - self.x * self.x)
 
 
 class Arctan(operation):

@@ -70,22 +70,24 @@ class GetItem(operation):
     def __init__(self, key: Any) -> None:
         self.key = key
 
-    @unary_func_op()
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self.shape = x.shape
+    def _plan(self) -> None:
+        """How to pick and scatter: ``unique`` when no element can be picked twice; ``axis``
+        and ``index`` when the key is one integer array along one axis (``np.take``)."""
         parts = self.key if isinstance(self.key, tuple) else (self.key,)
         self.unique = not any(_is_int_array(k) for k in parts)
         self.axis = None if self.unique else _single_axis(self.key)
+        self.index = parts[self.axis] if self.axis is not None else None
+
+    def _pick(self, x: np.ndarray) -> np.ndarray:
         try:
             if self.axis is not None:
-                self.index = parts[self.axis]
                 return np.take(x, self.index, axis=self.axis)
             out = x[self.key]
         except IndexError as exc:
             raise IndexError(f"getitem: {exc} (tensor of shape {x.shape})") from None
         return out if isinstance(out, np.ndarray) else np.asarray(out)
 
-    def gradient(self, grad: np.ndarray) -> np.ndarray:
+    def _scatter(self, grad: np.ndarray) -> np.ndarray:
         out = np.zeros(self.shape, dtype=grad.dtype)
         if self.unique:
             out[self.key] = grad
@@ -95,6 +97,35 @@ class GetItem(operation):
             source = np.arange(out.size).reshape(self.shape)[self.key]
             K.index_add(out.reshape(-1), 0, source.reshape(-1), grad.reshape(-1))
         return out
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.shape = x.shape
+        self._plan()
+        return self._pick(x)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        if isinstance(grad, Tensor):  # the scatter as an op, so that it is recorded
+            return Scatter(self.key, self.shape)(grad)
+        return self._scatter(grad)
+
+
+class Scatter(GetItem):
+    """zeros of ``shape`` with g added at [key] (copies of an element add up): the adjoint of
+    x[key], which is GetItem's gradient as an op;  d/dg = grad[key]."""
+
+    def __init__(self, key: Any, shape: tuple[int, ...]) -> None:
+        self.key, self.shape = key, shape
+
+    @unary_func_op()
+    def forward(self, g: np.ndarray) -> np.ndarray:
+        self._plan()
+        return self._scatter(g)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        if isinstance(grad, Tensor):
+            return GetItem(self.key)(grad)
+        return self._pick(grad)
 
 
 def _rows(grad: np.ndarray, shape: tuple, axis: int) -> np.ndarray:
@@ -164,6 +195,10 @@ class Take(operation):
         return np.take(x, self.index, axis=self.axis)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
+        if isinstance(grad, Tensor):  # the scatter as an op, so that it is recorded
+            if self.axis is None:
+                return Scatter((self.index,), (math.prod(self.shape),))(grad).reshape(self.shape)
+            return Scatter((slice(None),) * self.axis + (self.index,), self.shape)(grad)
         out = np.zeros(self.shape, dtype=grad.dtype)
         if self.axis is None:
             K.index_add(out.reshape(-1), 0, self.index.reshape(-1), grad.reshape(-1))
@@ -247,8 +282,10 @@ class Gather(operation):
         return np.take_along_axis(x[corner], self.index, axis=self.dim)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        out = np.zeros(self.shape, dtype=grad.dtype)
         flat = _flat_positions(self.index, self.dim, self.shape)
+        if isinstance(grad, Tensor):  # the scatter as an op, so that it is recorded
+            return Scatter((flat,), (math.prod(self.shape),))(grad).reshape(self.shape)
+        out = np.zeros(self.shape, dtype=grad.dtype)
         K.index_add(out.reshape(-1), 0, flat.reshape(-1), grad.reshape(-1))
         return out
 
@@ -275,7 +312,9 @@ class ScatterAdd(operation):
         to_src = None
         if self.parents[1].requires_grad:
             to_src = grad.reshape(-1)[self.flat]
-            if to_src.shape != self.src_shape:
+            if to_src.shape != self.src_shape and isinstance(grad, Tensor):
+                to_src = Scatter(self.corner, self.src_shape)(to_src)
+            elif to_src.shape != self.src_shape:
                 padded = np.zeros(self.src_shape, dtype=grad.dtype)
                 padded[self.corner] = to_src
                 to_src = padded

@@ -11,6 +11,7 @@ import numpy as np
 
 from lucid._graph import binary_func_op, operation, poly_func_op
 from lucid.kernels import linalg as K
+from lucid.ops import _xp
 from lucid.ops._args import normalize_axis
 from lucid.ops.elementwise import _promote, multiply
 from lucid.tensor import Tensor
@@ -53,9 +54,24 @@ class MatMul(operation):
             ) from None
 
     def gradient(self, grad: np.ndarray) -> tuple:
-        return K.matmul_backward(
-            self.a, self.b, grad, self.parents[0].requires_grad, self.parents[1].requires_grad
-        )
+        need_a, need_b = self.parents[0].requires_grad, self.parents[1].requires_grad
+        if not isinstance(grad, Tensor):
+            return K.matmul_backward(self.a, self.b, grad, need_a, need_b)
+        # Recorded (higher-order gradients): the plain formulas as ops; the graph layer sums
+        # the broadcast batch axes. A 1-D operand is a row (a) or a column (b) meanwhile.
+        a, b, g = self.a, self.b, grad
+        if b.ndim == 1:
+            g = g.reshape(g.shape + (1,))
+        if a.ndim == 1:
+            g = g.reshape(g.shape[:-1] + (1, g.shape[-1]))
+        da = db = None
+        if need_a:
+            da = g @ (b.reshape(-1, 1) if b.ndim == 1 else b).swapaxes(-1, -2)
+            da = da.reshape(da.shape[:-2] + da.shape[-1:]) if a.ndim == 1 else da
+        if need_b:
+            db = (a.reshape(1, -1) if a.ndim == 1 else a).swapaxes(-1, -2) @ g
+            db = db.reshape(db.shape[:-1]) if b.ndim == 1 else db
+        return da, db
 
 
 # --------------------------------------------------------------------------- outer, tensordot
@@ -67,13 +83,13 @@ class Outer(operation):
     @binary_func_op()
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.a_shape, self.b_shape = a.shape, b.shape
-        a, b = _promote(a, b)
-        self.a, self.b = a.reshape(-1), b.reshape(-1)
+        self.a, self.b = _promote(a, b)  # flattened in the gradient: views, or recorded ops
         return np.outer(self.a, self.b)
 
     def gradient(self, grad: np.ndarray) -> tuple:
-        to_a = (grad @ self.b).reshape(self.a_shape) if self.parents[0].requires_grad else None
-        to_b = (self.a @ grad).reshape(self.b_shape) if self.parents[1].requires_grad else None
+        a, b = self.a.reshape(-1), self.b.reshape(-1)
+        to_a = (grad @ b).reshape(self.a_shape) if self.parents[0].requires_grad else None
+        to_b = (a @ grad).reshape(self.b_shape) if self.parents[1].requires_grad else None
         return to_a, to_b
 
 
@@ -128,15 +144,22 @@ class TensorDot(operation):
         free_b = [j for j in range(b.ndim) if j not in pb]
         to_a = to_b = None
         if self.parents[0].requires_grad:
-            g = np.tensordot(grad, b, axes=(list(range(len(free_a), grad.ndim)), free_b))
+            g = _tensordot(grad, b, (list(range(len(free_a), grad.ndim)), free_b))
             # g's axes: free_a, then b's contracted axes in b's order, each standing for its pair
             held = free_a + [pa[pb.index(j)] for j in sorted(pb)]
-            to_a = g.transpose(np.argsort(held))
+            to_a = g.transpose(tuple(int(i) for i in np.argsort(held)))
         if self.parents[1].requires_grad:
-            g = np.tensordot(a, grad, axes=(free_a, list(range(len(free_a)))))
+            g = _tensordot(a, grad, (free_a, list(range(len(free_a)))))
             held = [pb[pa.index(i)] for i in sorted(pa)] + free_b
-            to_b = g.transpose(np.argsort(held))
+            to_b = g.transpose(tuple(int(i) for i in np.argsort(held)))
         return to_a, to_b
+
+
+def _tensordot(a: Any, b: Any, axes: tuple) -> Any:
+    """``np.tensordot`` for arrays, the TensorDot op when either is a tensor (recorded)."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return TensorDot(axes)(a, b)
+    return np.tensordot(a, b, axes=axes)
 
 
 # --------------------------------------------------------------------------- einsum
@@ -203,7 +226,10 @@ EINSUM_PLAN_MIN_WORK = 80_000
 
 
 def _einsum(terms: list[str], out: str, *arrays: np.ndarray) -> np.ndarray:
-    """np.einsum over explicit terms, planned when there is enough work (or three operands)."""
+    """np.einsum over explicit terms, planned when there is enough work (or three operands);
+    the Einsum op when an operand is a tensor (a recorded gradient)."""
+    if any(isinstance(a, Tensor) for a in arrays):
+        return Einsum(",".join(terms) + "->" + out)(*arrays)
     sizes: dict[str, int] = {}
     for term, a in zip(terms, arrays, strict=True):
         for c, n in zip(term, a.shape, strict=True):
@@ -232,15 +258,19 @@ class Einsum(operation):
             raise _einsum_error(self.subscripts, [a.shape for a in arrays], str(exc)) from None
 
     def gradient(self, grad: np.ndarray) -> tuple | np.ndarray:
+        arrays = self.arrays
+        if isinstance(grad, Tensor):  # the operands as the input tensors, to be recorded
+            pairs = zip(self.parents, arrays, strict=True)
+            arrays = tuple(p if p.data is a else a for p, a in pairs)
         grads = tuple(
-            self._operand_gradient(k, grad) if t.requires_grad else None
+            self._operand_gradient(k, grad, arrays) if t.requires_grad else None
             for k, t in enumerate(self.parents)
         )
         return grads if len(grads) > 1 else grads[0]  # one input: one array, not a tuple
 
-    def _operand_gradient(self, k: int, grad: np.ndarray) -> np.ndarray:
-        term, x = self.terms[k], self.arrays[k]
-        others = [a for j, a in enumerate(self.arrays) if j != k]
+    def _operand_gradient(self, k: int, grad: np.ndarray, arrays: tuple) -> np.ndarray:
+        term, x = self.terms[k], arrays[k]
+        others = [a for j, a in enumerate(arrays) if j != k]
         other_terms = [t for j, t in enumerate(self.terms) if j != k]
         unique = "".join(dict.fromkeys(term))  # the labels of x, each once, in order
         known = set(self.out).union(*other_terms)
@@ -253,9 +283,14 @@ class Einsum(operation):
         wide = tuple(i for i, c in enumerate(unique) if size[c] == 1 and g.shape[i] != 1)
         if wide:
             g = g.sum(axis=wide, keepdims=True)
-        g = np.broadcast_to(g, [size[c] for c in unique])
+        g = _xp.broadcast_to(g, tuple(size[c] for c in unique))
         if unique == term:
             return g
+        if isinstance(g, Tensor):
+            raise RuntimeError(
+                f"Einsum cannot be differentiated twice (create_graph=True) for a label "
+                f"repeated within one operand ({self.subscripts!r})"
+            )
         # a repeated label: the gradient lives on that diagonal of x, zero elsewhere
         full = np.zeros(x.shape, g.dtype)
         strides = [sum(full.strides[i] for i, t in enumerate(term) if t == c) for c in unique]

@@ -16,6 +16,8 @@ import numpy as np
 
 from lucid._graph import binary_func_op, operation, unary_func_op
 from lucid.kernels import loss as KL
+from lucid.ops import _xp
+from lucid.ops.activation import softmax
 from lucid.ops.elementwise import abs as _abs
 from lucid.ops.elementwise import square, sub
 from lucid.tensor import Tensor
@@ -83,18 +85,18 @@ def _warn_broadcast(op: str, a: Tensor, b: Tensor) -> None:
 
 
 def _classes_last(x: np.ndarray) -> np.ndarray:
-    """(N, C, d1, ...) as (N * d1 * ..., C); (C,) as (1, C)."""
+    """(N, C, d1, ...) as (N * d1 * ..., C); (C,) as (1, C). Arrays or tensors."""
     if x.ndim == 1:
         return x.reshape(1, -1)
-    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+    return _xp.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
 
 
 def _classes_back(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """The inverse of ``_classes_last`` for a gradient of shape (M, C)."""
+    """The inverse of ``_classes_last`` for a gradient of shape (M, C). Arrays or tensors."""
     if len(shape) == 1:
         return g.reshape(shape)
     moved = g.reshape((shape[0],) + shape[2:] + (shape[1],))
-    return np.moveaxis(moved, -1, 1)
+    return _xp.moveaxis(moved, -1, 1)
 
 
 def _check_class_target(
@@ -147,7 +149,8 @@ class CrossEntropy(operation):
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.shape = x.shape
-        self.x = x = _classes_last(_floating(x))
+        self.input = x = _floating(x)  # for a recorded gradient, which recomputes softmax
+        self.x = x = _classes_last(x)
         s, w = self.smoothing, self.weight
         if self.target.dtype.kind == "f":  # class probabilities, same shape as x
             self.logp = KL.log_softmax(x)
@@ -159,33 +162,37 @@ class CrossEntropy(operation):
         return loss
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
+        if isinstance(grad, Tensor):
+            # Recorded (higher-order gradients): A p - a with p = softmax of the input rows
+            # recomputed by ops, so that its dependence on the input is recorded too.
+            total, a = self._target_weights()
+            p = softmax(_classes_last(self.input), axis=1)
+            return _classes_back((total * p - a) * grad.reshape(-1, 1), self.shape)
         if self.target.dtype.kind == "f":
             p = np.exp(self.logp)
             d = self.coef.sum(axis=1, keepdims=True) * p - self.coef
-        elif type(grad) is np.ndarray:
-            d = KL.softmax_cross_entropy_backward(
-                grad.reshape(-1), self.x, self.lse, self.target, self.weight, self.ignore_index,
-                self.smoothing,
-            )  # fmt: skip
-            return _classes_back(d, self.shape)
-        else:  # a tensor upstream: the coefficient form, multiplied by grad last
-            d = self._coefficients()
-        return _classes_back(d * grad.reshape(-1, 1), self.shape)
+            return _classes_back(d * grad.reshape(-1, 1), self.shape)
+        d = KL.softmax_cross_entropy_backward(
+            grad.reshape(-1), self.x, self.lse, self.target, self.weight, self.ignore_index,
+            self.smoothing,
+        )  # fmt: skip
+        return _classes_back(d, self.shape)
 
-    def _coefficients(self) -> np.ndarray:
-        """d l_i / d x_i for class indices: A_i p_i - a_i (see the class docstring)."""
+    def _target_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """A (M, 1) and a (M, C) of the class docstring: d l_i / d x_i = A_i p_i - a_i."""
+        if self.target.dtype.kind == "f":
+            return self.coef.sum(axis=1, keepdims=True), self.coef
         n, c = self.x.shape
-        s, w = self.smoothing, self.weight
-        p = np.exp(self.x - self.lse[:, None]).astype(self.x.dtype)
+        s, w, dtype = self.smoothing, self.weight, self.x.dtype
         valid = self.target != self.ignore_index
         y = np.where(valid, self.target, 0)
-        wy = (w[y] if w is not None else np.ones(n, p.dtype)) * valid
+        wy = (w[y] if w is not None else np.ones(n, dtype)) * valid
         total = (1 - s) * wy + s * (1.0 if w is None else w.mean()) * valid
-        d = total[:, None].astype(p.dtype) * p
-        d[np.arange(n), y] -= (1 - s) * wy
+        a = np.zeros((n, c), dtype)
+        a[np.arange(n), y] = (1 - s) * wy
         if s:
-            d -= (s / c) * (1 if w is None else w) * valid[:, None]
-        return d
+            a += (s / c) * (1 if w is None else w) * valid[:, None]
+        return total[:, None].astype(dtype), a
 
 
 class NllLoss(operation):
@@ -324,6 +331,7 @@ class SmoothL1(operation):
 
     @binary_func_op()
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.a, self.b = a, b  # for a recorded gradient, which recomputes d
         d = _floating(a) - b
         self.d = d
         ad = np.abs(d)
@@ -332,8 +340,15 @@ class SmoothL1(operation):
         return np.where(ad < self.beta, 0.5 * d * d / self.beta, ad - 0.5 * self.beta)
 
     def gradient(self, grad: np.ndarray) -> tuple:
-        slope = np.sign(self.d) if self.beta == 0 else np.clip(self.d / self.beta, -1, 1)
-        to_a = grad * slope.astype(self.d.dtype, copy=False)
+        d = self.d
+        if isinstance(grad, Tensor) and self.beta:  # recorded: d from the inputs, by ops
+            d = self.a - self.b
+        if self.beta == 0:
+            slope = np.sign(_xp.data(d))  # piecewise constant
+        else:
+            slope = _xp.clip(d / self.beta, -1, 1)
+        dtype = self.d.dtype
+        to_a = grad * (slope if slope.dtype == dtype else slope.astype(dtype))
         return to_a, -to_a
 
 
@@ -382,8 +397,12 @@ class BinaryCrossEntropy(operation):
 
     def gradient(self, grad: np.ndarray) -> tuple:
         x, t, w = self.x, self.t, self.weight
-        dx = (x - t) / np.maximum(x * (1 - x), _BCE_EPS)
-        dt = self.log_1mx - self.log_x
+        log_x, log_1mx = self.log_x, self.log_1mx
+        if isinstance(grad, Tensor):  # recorded: the logs recomputed from x by ops
+            log_x = _xp.maximum(_xp.log(x), _LOG_FLOOR)
+            log_1mx = _xp.maximum(_xp.log(1 - x), _LOG_FLOOR)
+        dx = (x - t) / _xp.maximum(x * (1 - x), _BCE_EPS)
+        dt = log_1mx - log_x
         if w is not None:
             dx, dt = dx * w, dt * w
         to_x = grad * dx.astype(x.dtype) if self.parents[0].requires_grad else None
@@ -412,9 +431,12 @@ class BinaryCrossEntropyWithLogits(operation):
     def gradient(self, grad: np.ndarray) -> tuple:
         x, t, w = self.x, self.t, self.weight
         p = 1 if self.pos_weight is None else self.pos_weight
-        s = np.exp(-self.sp_neg)  # sigmoid(x) = exp(-softplus(-x))
+        sp_neg = self.sp_neg
+        if isinstance(grad, Tensor):  # recorded: softplus(-x) recomputed from x by ops
+            sp_neg = _xp.maximum(-x, 0) + _xp.log(1 + _xp.exp(-abs(x)))
+        s = _xp.exp(-sp_neg)  # sigmoid(x) = exp(-softplus(-x))
         dx = s * (1 - t + p * t) - p * t
-        dt = p * self.sp_neg - (self.sp_neg + x)  # softplus(x) = softplus(-x) + x
+        dt = p * sp_neg - (sp_neg + x)  # softplus(x) = softplus(-x) + x
         if w is not None:
             dx, dt = dx * w, dt * w
         to_x = grad * dx.astype(x.dtype) if self.parents[0].requires_grad else None
@@ -477,10 +499,14 @@ class KlDiv(operation):
 
     def gradient(self, grad: np.ndarray) -> tuple:
         x, t = self.x, self.t
+        recorded = isinstance(grad, Tensor)  # then exp(t), log(t) recomputed from t by ops
         if self.log_target:
-            dx, dt = -self.p, self.p * (t - x + 1)
+            p = _xp.exp(t) if recorded else self.p
+            dx, dt = -p, p * (t - x + 1)
         else:
-            dx, dt = -t, np.where(t > 0, self.log_t + 1 - x, 0).astype(x.dtype)
+            positive = _xp.data(t) > 0
+            log_t = _xp.log(_xp.where(positive, t, 1)) if recorded else self.log_t
+            dx, dt = -t, _xp.where(positive, log_t + 1 - x, 0).astype(x.dtype)
         to_x = grad * dx if self.parents[0].requires_grad else None
         to_t = grad * dt if self.parents[1].requires_grad else None
         return to_x, to_t

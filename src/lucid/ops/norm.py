@@ -53,7 +53,8 @@ class LayerNorm(operation):
 
     @poly_func_op()
     def forward(self, x: np.ndarray, *affine: np.ndarray) -> np.ndarray:
-        x = _floating(x)
+        self.x = x = _floating(x)  # x and w themselves, for a recorded gradient
+        self.w = affine[0] if self.has_weight else None
         self.shape = x.shape
         n = math.prod(x.shape[x.ndim - self.n_axes :])
         self.rows = x.reshape(-1, n)
@@ -72,11 +73,14 @@ class LayerNorm(operation):
             dx = dx.reshape(self.shape)
             if self.has_bias and db is None:
                 db = g.sum(axis=0)
-        else:
+        else:  # recorded (higher-order gradients): the statistics recomputed from x by ops
             g = grad.reshape(self.rows.shape)
-            xhat = (self.rows - self.mean[:, None]) * self.rstd[:, None]
-            gw = g * self.weight if self.has_weight else g
-            dx = _normalized_input_gradient(gw, xhat, self.rstd[:, None], (1,))
+            rows = self.x.reshape(self.rows.shape)
+            d = rows - rows.mean(axis=1, keepdims=True)
+            rstd = ((d * d).mean(axis=1, keepdims=True) + self.eps) ** -0.5
+            xhat = d * rstd
+            gw = g * self.w.reshape(-1) if self.has_weight else g
+            dx = _normalized_input_gradient(gw, xhat, rstd, (1,))
             dx = dx.reshape(self.shape)
             dw, db = (g * xhat).sum(axis=0), g.sum(axis=0)
         grads = [dx if needs[0] else None]
@@ -109,7 +113,7 @@ class BatchNorm(operation):
 
     @poly_func_op()
     def forward(self, x: np.ndarray, *affine: np.ndarray) -> np.ndarray:
-        x = _floating(x)
+        self.input = x = _floating(x)  # x itself, for a recorded gradient
         self.shape = x.shape
         self.x = x3 = x.reshape(x.shape[0], x.shape[1], -1)
         w = affine[0] if self.has_weight else None
@@ -137,7 +141,14 @@ class BatchNorm(operation):
             if db is None:  # the kernel sums only when there is a weight
                 db = g.sum(axis=(0, 2))
         else:
-            xhat = (self.x - mean) * rstd
+            x3 = self.x
+            if not _plain(grad):  # recorded: x and, in training, its statistics by ops
+                x3 = self.input.reshape(self.x.shape)
+                if self.training:
+                    mean = x3.mean(axis=(0, 2), keepdims=True)
+                    var = ((x3 - mean) * (x3 - mean)).mean(axis=(0, 2), keepdims=True)
+                    rstd = (var + self.eps) ** -0.5
+            xhat = (x3 - mean) * rstd
             gw = g * self.weight[:, None] if self.has_weight else g
             if self.training:
                 dx = _normalized_input_gradient(gw, xhat, rstd, (0, 2))

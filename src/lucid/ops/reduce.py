@@ -11,6 +11,7 @@ import numpy as np
 
 from lucid._graph import operation, unary_func_op
 from lucid.kernels import reduce as K
+from lucid.ops import _xp
 from lucid.ops import elementwise as _ew
 from lucid.ops._args import normalize_axes, normalize_axis, pick
 from lucid.tensor import Tensor
@@ -64,7 +65,7 @@ class Sum(_AxesOp):
         return np.sum(x, axis=self.axes, keepdims=self.keepdims)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(_expand(grad, self.axes, self.keepdims), self.shape)
+        return _xp.broadcast_to(_expand(grad, self.axes, self.keepdims), self.shape)
 
 
 class Mean(_AxesOp):
@@ -78,7 +79,7 @@ class Mean(_AxesOp):
     def gradient(self, grad: np.ndarray) -> np.ndarray:
         n = _count(self.shape, self.axes)
         g = _expand(grad, self.axes, self.keepdims) * (1 / n if n else math.nan)
-        return np.broadcast_to(g, self.shape)
+        return _xp.broadcast_to(g, self.shape)
 
 
 class Var(_AxesOp):
@@ -90,7 +91,7 @@ class Var(_AxesOp):
 
     def _moments(self, x: np.ndarray) -> np.ndarray:
         """Stashes x - mean and the divisor; returns the variance with the axes kept."""
-        x = _floating(x)
+        self.x = x = _floating(x)  # for a recorded gradient, which recomputes d from x
         # NumPy's and PyTorch's divisor: never negative; 0 gives inf or NaN, as in both
         self.divisor = builtins.max(_count(x.shape, self.axes) - self.ddof, 0)
         self.d = x - np.mean(x, axis=self.axes, keepdims=True)
@@ -101,9 +102,16 @@ class Var(_AxesOp):
     def forward(self, x: np.ndarray) -> np.ndarray:
         return _squeeze(self._moments(x), self.axes, self.keepdims)
 
+    def _centred(self, grad: Any) -> Any:
+        """x - mean(x): the saved array, or for a tensor ``grad`` recomputed from x by ops so
+        that its dependence on x is recorded too."""
+        if isinstance(grad, Tensor):
+            return self.x - self.x.mean(axis=self.axes, keepdims=True)
+        return self.d
+
     def gradient(self, grad: np.ndarray) -> np.ndarray:
         scale = 2 / self.divisor if self.divisor else math.inf
-        return _expand(grad, self.axes, self.keepdims) * scale * self.d
+        return _expand(grad, self.axes, self.keepdims) * scale * self._centred(grad)
 
 
 class Std(Var):
@@ -115,9 +123,14 @@ class Std(Var):
         return _squeeze(self.out, self.axes, self.keepdims)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
+        d, out = self._centred(grad), self.out
+        zero = _xp.data(out) == 0
+        if isinstance(grad, Tensor):  # std recomputed by ops; 1 where it is 0 (then masked)
+            var = (d * d).sum(axis=self.axes, keepdims=True) * (1 / self.divisor)
+            out = _xp.sqrt(_xp.where(zero, 1, var))
         with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(self.out == 0, 0, 1 / (self.out * self.divisor))
-        return _expand(grad, self.axes, self.keepdims) * scale * self.d
+            scale = _xp.where(zero, 0, 1 / (out * self.divisor))
+        return _expand(grad, self.axes, self.keepdims) * scale * d
 
 
 class _Extremum(_AxesOp):
@@ -137,9 +150,11 @@ class _Extremum(_AxesOp):
         return _squeeze(self.out, self.axes, self.keepdims)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return K.extremum_backward(
-            self.x, self.out, _expand(grad, self.axes, self.keepdims), self.axes
-        )
+        g = _expand(grad, self.axes, self.keepdims)
+        if isinstance(grad, Tensor):  # piecewise constant: g times the constant shares
+            ones = np.ones(self.out.shape, grad.dtype)
+            return g * K.extremum_backward(_xp.data(self.x), self.out, ones, self.axes)
+        return K.extremum_backward(self.x, self.out, g, self.axes)
 
 
 class Max(_Extremum):
@@ -195,6 +210,14 @@ class Prod(_AxesOp):
         # out / x_i fails at zeros. Per row: no zero -> out / x_i; one zero -> the product of
         # the others at the zero, 0 elsewhere; two or more zeros -> 0 everywhere.
         x, axes = self.x, self.axes
+        if isinstance(grad, Tensor):
+            if (x.data == 0).any():
+                raise RuntimeError(
+                    "Prod cannot be differentiated twice (create_graph=True) where its input "
+                    "has zeros"
+                )
+            # out / x_i, with out recomputed by an op so that its dependence on x is recorded
+            return _expand(grad, axes, self.keepdims) * x.prod(axis=axes, keepdims=True) / x
         is_zero = x == 0
         safe = np.where(is_zero, 1, x)
         others = np.prod(safe, axis=axes, keepdims=True)  # product of the non-zeros
@@ -221,7 +244,10 @@ class LogSumExp(_AxesOp):
         return _squeeze(self.out, self.axes, self.keepdims)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return _expand(grad, self.axes, self.keepdims) * np.exp(self.x - self.out)
+        out = self.out
+        if isinstance(grad, Tensor):  # recomputed by an op, so that it is recorded
+            out = LogSumExp(self.axes, True)(self.x)
+        return _expand(grad, self.axes, self.keepdims) * _xp.exp(self.x - out)
 
 
 class Cumsum(operation):
@@ -242,7 +268,12 @@ class Cumsum(operation):
     def gradient(self, grad: np.ndarray) -> np.ndarray:
         axis = 0 if self.axis is None or grad.ndim == 0 else self.axis
         g = grad.reshape(-1) if grad.ndim == 0 else grad
-        reversed_sum = np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+        if isinstance(grad, Tensor):
+            from lucid.ops.shape import flip
+
+            reversed_sum = flip(Cumsum(axis)(flip(g, axis)), axis)
+        else:
+            reversed_sum = np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
         return reversed_sum.reshape(self.shape)
 
 
@@ -280,6 +311,8 @@ class VectorNorm(_AxesOp):
     def gradient(self, grad: np.ndarray) -> np.ndarray:
         x, out, p = self.x, self.out, self.p
         g = _expand(grad, self.axes, self.keepdims)
+        if isinstance(grad, Tensor):
+            return self._recorded_gradient(x, g)
         if p == 0:
             return np.zeros(x.shape, grad.dtype)
         if p == 1:
@@ -294,10 +327,35 @@ class VectorNorm(_AxesOp):
             along = np.where(x == 0, 0, np.sign(x) * np.abs(x) ** (p - 1))
         return scale * along
 
+    def _recorded_gradient(self, x: Any, g: Tensor) -> Any:
+        """The gradient for a tensor ``grad``, the norm recomputed by ops so that its
+        dependence on x is recorded (p = 2, other finite p away from zeros of x)."""
+        p, xd, zero = self.p, _xp.data(x), self.out == 0
+        if p == 0:
+            return g * 0
+        if p == 1 or math.isinf(p):  # piecewise linear: g times a constant slope
+            if p == 1:
+                return g * np.sign(xd)
+            ones = np.ones(self.out.shape, g.dtype)
+            return g * (np.sign(xd) * K.extremum_backward(np.abs(xd), self.out, ones, self.axes))
+        if p == 2:
+            squares = (x * x).sum(axis=self.axes, keepdims=True)
+            return x * _xp.where(zero, 0, g / _xp.sqrt(_xp.where(zero, 1, squares)))
+        if (xd == 0).any():
+            raise RuntimeError(
+                f"VectorNorm of order {p} cannot be differentiated twice (create_graph=True) "
+                "where its input has zeros"
+            )
+        ax = _ew.abs(x)
+        norm = (ax**p).sum(axis=self.axes, keepdims=True) ** (1 / p)
+        return g / norm ** (p - 1) * np.sign(xd) * ax ** (p - 1)
+
 
 class SpectralNorm(_AxesOp):
     """Matrix norms from the singular values over two axes: ``2`` (largest), ``-2`` (smallest)
     and ``'nuc'`` (their sum);  d/dx = u v^T of the picked singular value, U V^T for nuc."""
+
+    double_backward = False  # the singular vectors are saved arrays, not recorded functions of x
 
     def __init__(self, ord: Any, axes: tuple[int, int], keepdims: bool) -> None:  # noqa: A002
         super().__init__(tuple(sorted(axes)), keepdims)

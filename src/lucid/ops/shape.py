@@ -20,6 +20,7 @@ import numpy as np
 from lucid._graph import func_op, operation, poly_func_op, unary_func_op
 from lucid.kernels import index as K
 from lucid.ops._args import normalize_axes, normalize_axis, pick
+from lucid.ops.index import Scatter
 from lucid.tensor import Tensor
 
 TensorLike = Any
@@ -405,7 +406,11 @@ class Split(operation):
 
     def gradient(self, grad: Any) -> np.ndarray:
         grads = grad if isinstance(grad, tuple) else (grad,)
-        return np.concatenate(grads, axis=self.axis) if len(grads) > 1 else grads[0]
+        if len(grads) == 1:
+            return grads[0]
+        if isinstance(grads[0], Tensor):  # recorded (higher-order gradients)
+            return Concatenate(self.axis)(*grads)
+        return np.concatenate(grads, axis=self.axis)
 
 
 def _split_axis(op: str, x: Tensor, axis: int) -> int:
@@ -476,8 +481,11 @@ class Repeat(operation):
         if isinstance(self.repeats, int):  # copies sit side by side: one more axis to sum
             copies = self.shape[:axis] + (n, self.repeats) + self.shape[axis + 1 :]
             return grad.reshape(copies).sum(axis=axis + 1)
+        source = np.repeat(np.arange(n), self.repeats)
+        if isinstance(grad, Tensor):  # the scatter-add as an op, to be recorded
+            return Scatter((slice(None),) * axis + (source,), self.shape)(grad)
         out = np.zeros(self.shape, dtype=grad.dtype)
-        K.index_add(out, axis, np.repeat(np.arange(n), self.repeats), grad)
+        K.index_add(out, axis, source, grad)
         return out
 
 
@@ -576,6 +584,9 @@ class Pad(operation):
         # Pad the flat positions of x the same way: each output element names its source.
         size = math.prod(self.shape)
         source = np.pad(np.arange(size).reshape(self.shape), self.width, mode=self.mode)
+        if isinstance(grad, Tensor):  # the scatter-add as an op, to be recorded
+            flat = Scatter((source.reshape(-1),), (size,))(grad.reshape(-1))
+            return flat.reshape(self.shape)
         out = np.zeros(self.shape, dtype=grad.dtype)
         K.index_add(out.reshape(-1), 0, source.reshape(-1), grad.reshape(-1))
         return out

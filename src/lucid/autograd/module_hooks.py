@@ -1,0 +1,121 @@
+"""Module full backward hooks: two identity ops around a module call see its gradients.
+
+``Module.__call__`` passes the tensor inputs through one identity op before ``forward`` and the
+tensor outputs through another after it. In backward the outputs' identity runs first and
+records ``grad_output``; the inputs' identity runs once every gradient of the inputs is summed,
+calls each ``hook(module, grad_input, grad_output)`` and passes on what the hooks return. No
+engine change: the identities are ordinary ops with several results.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from lucid._graph import func_op, operation
+from lucid.tensor import Tensor
+
+
+class _Identity(operation):
+    """The tensors unchanged (new views of their arrays);  the gradients pass through
+    ``receive``, which may replace them."""
+
+    def __init__(self, receive: Callable[[tuple], tuple]) -> None:
+        self.receive = receive
+
+    def forward(self, *xs: np.ndarray) -> Any:  # decorated per call, by _identity
+        # views, not the arrays: the graph layer tells saved arrays apart by identity
+        views = tuple(x.view() for x in xs)
+        return views if len(views) > 1 else views[0]
+
+    def gradient(self, grad: Any) -> Any:
+        grads = self.receive(grad if isinstance(grad, tuple) else (grad,))
+        return grads if len(grads) > 1 else grads[0]
+
+
+@functools.cache
+def _identity(n: int) -> Callable:
+    """``_Identity.forward`` decorated for ``n`` inputs and results."""
+    return func_op(None, n)(_Identity.forward)
+
+
+def _pass_through(receive: Callable[[tuple], tuple], tensors: list[Tensor]) -> tuple:
+    out = _identity(len(tensors))(_Identity(receive), *tensors)
+    return out if isinstance(out, tuple) else (out,)
+
+
+def _as_gradient(value: Any, like: Any) -> Any:
+    """A hook's replacement gradient in the form the pass uses (Tensor or array)."""
+    if value is None or isinstance(like, Tensor):
+        return value
+    return np.asarray(value.data if isinstance(value, Tensor) else value)
+
+
+class BackwardHookCall:
+    """One call of a module with full backward hooks: wraps its inputs and outputs and calls
+    ``hook(module, grad_input, grad_output)`` for each hook in ``hooks`` (read at backward
+    time, so a removed hook is not called). ``grad_input`` has one entry per positional
+    argument (None for non-tensors and tensors that need no gradient)."""
+
+    def __init__(self, module: Any, hooks: dict) -> None:
+        self.module, self.hooks = module, hooks
+        self.n_args = 0
+        self.wired: list[int] = []  # positions of the arguments passed through the identity
+        self.grad_output: tuple = ()
+
+    def wrap_inputs(self, args: tuple) -> tuple:
+        self.n_args = len(args)
+        self.wired = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+        if not self.wired:
+            return args
+        passed = _pass_through(self._inputs_done, [args[i] for i in self.wired])
+        args = list(args)
+        for i, t in zip(self.wired, passed, strict=True):
+            args[i] = t
+        return tuple(args)
+
+    def wrap_outputs(self, result: Any) -> Any:
+        outputs = list(result) if isinstance(result, (tuple, list)) else [result]
+        wired = [i for i, o in enumerate(outputs) if isinstance(o, Tensor) and o.requires_grad]
+        self.n_outputs, self.outputs_wired = len(outputs), wired
+        if not wired:
+            return result
+        passed = _pass_through(self._outputs_done, [outputs[i] for i in wired])
+        for i, t in zip(wired, passed, strict=True):
+            outputs[i] = t
+        if isinstance(result, (tuple, list)):
+            return type(result)(outputs)
+        return outputs[0]
+
+    def _outputs_done(self, grads: tuple) -> tuple:
+        full: list[Any] = [None] * self.n_outputs
+        for i, g in zip(self.outputs_wired, grads, strict=True):
+            full[i] = g
+        self.grad_output = tuple(full)
+        if not self.wired:  # no input needs a gradient: the hooks see None for each
+            self._call_hooks((None,) * self.n_args)
+        return grads
+
+    def _inputs_done(self, grads: tuple) -> tuple:
+        full: list[Any] = [None] * self.n_args
+        for i, g in zip(self.wired, grads, strict=True):
+            full[i] = g
+        full = self._call_hooks(tuple(full))
+        return tuple(_as_gradient(full[i], g) for i, g in zip(self.wired, grads, strict=True))
+
+    def _call_hooks(self, grad_input: tuple) -> tuple:
+        for hook in list(self.hooks.values()):
+            result = hook(self.module, grad_input, self.grad_output)
+            if result is None:
+                continue
+            result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+            if len(result) != len(grad_input):
+                raise RuntimeError(
+                    f"backward hook of {type(self.module).__name__} returned {len(result)} "
+                    f"gradients for {len(grad_input)} inputs"
+                )
+            grad_input = result
+        return grad_input

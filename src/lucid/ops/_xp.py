@@ -1,0 +1,92 @@
+"""Array-or-tensor dispatch for gradient code: NumPy for ndarrays, the Lucid op for Tensors.
+
+A gradient runs on ndarrays in a plain backward and on Tensors under ``create_graph=True``
+(higher-order gradients), where NumPy functions would have to turn a Tensor into an array and
+lose the graph. Operators and methods (``*``, ``reshape``, ``sum``) already work on both; the
+functions here cover the rest. On arrays each is one ``isinstance`` check away from NumPy.
+The op modules are imported at call time: they import this module themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lucid.tensor import Tensor
+
+
+def is_tensor(*values: Any) -> bool:
+    """Whether any of ``values`` is a Tensor (the gradient is being recorded)."""
+    return any(isinstance(v, Tensor) for v in values)
+
+
+def data(x: Any) -> Any:
+    """The array of a Tensor (for constants such as masks, never for a differentiated value)."""
+    return x.data if isinstance(x, Tensor) else x
+
+
+def where(cond: Any, a: Any, b: Any) -> Any:
+    """``a`` where ``cond``, else ``b``; ``cond`` is read as a constant mask."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        from lucid.ops.elementwise import where as where_op
+
+        return where_op(data(cond), a, b)
+    return np.where(data(cond), a, b)
+
+
+def broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
+    if isinstance(x, Tensor):
+        from lucid.ops.shape import broadcast_to as broadcast_op
+
+        return broadcast_op(x, shape)
+    return np.broadcast_to(x, shape)
+
+
+def moveaxis(x: Any, source: Any, destination: Any) -> Any:
+    if isinstance(x, Tensor):
+        from lucid.ops.shape import moveaxis as moveaxis_op
+
+        return moveaxis_op(x, source, destination)
+    return np.moveaxis(x, source, destination)
+
+
+def maximum(a: Any, b: Any) -> Any:
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        from lucid.ops.elementwise import maximum as maximum_op
+
+        return maximum_op(a, b)
+    return np.maximum(a, b)
+
+
+def clip(x: Any, lo: Any, hi: Any) -> Any:
+    if isinstance(x, Tensor):
+        from lucid.ops.elementwise import clip as clip_op
+
+        return clip_op(x, lo, hi)
+    return np.clip(x, lo, hi)
+
+
+def _unary(name: str) -> Any:
+    ufunc = getattr(np, name)
+
+    def apply(x: Any) -> Any:
+        if isinstance(x, Tensor):
+            from lucid.ops import elementwise
+
+            return getattr(elementwise, name)(x)
+        return ufunc(x)
+
+    apply.__name__ = name
+    apply.__doc__ = f"``np.{name}`` for arrays, ``lucid.{name}`` for Tensors."
+    return apply
+
+
+exp = _unary("exp")
+log = _unary("log")
+sqrt = _unary("sqrt")
+sin = _unary("sin")
+cos = _unary("cos")
+sinh = _unary("sinh")
+cosh = _unary("cosh")
+tanh = _unary("tanh")
