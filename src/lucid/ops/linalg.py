@@ -362,3 +362,47 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
     if not operands:
         raise ValueError(f"einsum: no operands for subscripts {subscripts!r}")
     return Einsum(subscripts)(*operands)
+
+
+class Linear(operation):
+    """x @ w.T (+ b);  d/dx = grad @ w, d/dw = grad^T @ x over all leading axes, d/db = sum.
+
+    One op instead of transpose, matmul and add: a layer costs one graph node, and the weight
+    gradient is a single BLAS product over the folded batch. The gradient uses only
+    operators and methods that Tensors share, so it also runs under ``create_graph``.
+    """
+
+    @poly_func_op()
+    def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+        self.x, self.w = x, w
+        out = x @ w.T
+        return out if b is None else out + b
+
+    def gradient(self, grad: Any) -> tuple:
+        x, w = self.x, self.w
+        dx = grad @ w if self.parents[0].requires_grad else None
+        dw = db = None
+        if self.parents[1].requires_grad:
+            dw = grad.reshape(-1, grad.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+        if len(self.parents) == 3 and self.parents[2].requires_grad:
+            db = grad.reshape(-1, grad.shape[-1]).sum(axis=0)
+        return (dx, dw) if len(self.parents) == 2 else (dx, dw, db)
+
+
+def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
+    """``x @ weight.T + bias`` as one op: x (..., in), weight (out, in), bias (out,) or None.
+
+    Same as ``torch.nn.functional.linear``; ValueError names the shapes when they disagree.
+    """
+    x, w = _tensor(x), _tensor(weight)
+    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
+        raise ValueError(
+            f"linear: input of shape {x.shape} does not match weight of shape {w.shape} "
+            f"(out_features, in_features): the input's last dimension must be in_features"
+        )
+    if bias is None:
+        return Linear()(x, w)
+    b = _tensor(bias)
+    if b.shape != (w.shape[0],):
+        raise ValueError(f"linear: bias of shape {b.shape} does not match weight {w.shape}")
+    return Linear()(x, w, b)
