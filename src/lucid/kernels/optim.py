@@ -5,7 +5,9 @@ Each update follows the single-tensor code path of ``torch.optim`` step for step
 state arrays it keeps. ``name_ref`` states the update in NumPy (the fallback and the test
 oracle); ``name_jit`` is the same update as one pass over flat contiguous arrays; ``name``
 validates, computes the per-step scalars (bias corrections, ...) in Python, casts every scalar
-to the param's dtype, so that a float32 update runs in float32, and dispatches.
+to the param's dtype, so that a float32 update runs in float32, and dispatches. Adam, NAdam and
+RAdam share Adam's weight decay and moment updates: `_adam_moments_ref` in their references,
+the scalar `_adam_moments` in their loops.
 """
 
 from __future__ import annotations
@@ -41,13 +43,6 @@ _LOOP_OPTIONS = {"error_model": "numpy"}
 def _cast(dtype: np.dtype, *values: float) -> tuple:
     """Python floats as scalars of `dtype`: NumPy and numba then compute in that dtype."""
     return tuple(dtype.type(v) for v in values)
-
-
-def _moment_scalars(
-    dtype: np.dtype, lr: float, beta1: float, beta2: float, eps: float, weight_decay: float
-) -> tuple:
-    """Adam's (decay, weight_decay, 1 - beta1, beta2, 1 - beta2, eps) as scalars of `dtype`."""
-    return _cast(dtype, 1 - lr * weight_decay, weight_decay, 1 - beta1, beta2, 1 - beta2, eps)
 
 
 def _check(name: str, param: np.ndarray, grad: np.ndarray, **state: np.ndarray | None) -> None:
@@ -200,6 +195,66 @@ def sgd(
     _run_flat(sgd_jit, [param, momentum_buf], [grad], *scalars, nesterov, maximize, first_step)
 
 
+# --- Adam's weight decay and moments (shared by Adam/AdamW, NAdam, RAdam) -------------------
+
+
+def _moment_scalars(
+    dtype: np.dtype, lr: float, beta1: float, beta2: float, weight_decay: float
+) -> tuple:
+    """Adam's (1 - lr * weight_decay, weight_decay, 1 - beta1, beta2, 1 - beta2) in `dtype`.
+
+    These are the ``*moments`` that the Adam, NAdam and RAdam loops take last and hand on to
+    `_adam_moments`.
+    """
+    return _cast(dtype, 1 - lr * weight_decay, weight_decay, 1 - beta1, beta2, 1 - beta2)
+
+
+def _adam_moments_ref(
+    g: np.ndarray,
+    param: np.ndarray,
+    exp_avg: np.ndarray,
+    exp_avg_sq: np.ndarray,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    weight_decay: float,
+    decoupled_weight_decay: bool,
+) -> np.ndarray:
+    """Adam's weight decay and moment updates in NumPy, in place; returns the decayed `g`.
+
+    ``param *= 1 - lr * weight_decay`` when `decoupled_weight_decay`, else
+    ``g = g + weight_decay * param``; then ``m = lerp(m, g, 1 - beta1)`` and
+    ``v = beta2 * v + (1 - beta2) * g * g``. The Adam, NAdam and RAdam references share it.
+    """
+    decay, weight_decay, one_minus_beta1, beta2, one_minus_beta2 = _moment_scalars(
+        param.dtype, lr, beta1, beta2, weight_decay
+    )
+    if weight_decay != 0:
+        if decoupled_weight_decay:
+            param *= decay
+        else:
+            g = g + weight_decay * param
+    exp_avg += one_minus_beta1 * (g - exp_avg)  # torch's exp_avg.lerp_(g, 1 - beta1)
+    exp_avg_sq *= beta2
+    exp_avg_sq += one_minus_beta2 * g * g
+    return g
+
+
+@njit(**_LOOP_OPTIONS)
+def _adam_moments(
+    g, p, m, v, decoupled, decay, weight_decay, one_minus_beta1, beta2, one_minus_beta2
+):
+    """`_adam_moments_ref` on one element: the new (g, param, exp_avg, exp_avg_sq)."""
+    if weight_decay != 0:
+        if decoupled:
+            p = p * decay
+        else:
+            g = g + weight_decay * p
+    m = m + one_minus_beta1 * (g - m)
+    v = beta2 * v + one_minus_beta2 * g * g
+    return g, p, m, v
+
+
 # --- Adam and AdamW -------------------------------------------------------------------------
 
 
@@ -220,21 +275,13 @@ def adam_ref(
     decoupled_weight_decay: bool,
 ) -> None:
     """Adam (AdamW when `decoupled_weight_decay`) in NumPy; see `adam`."""
-    step_size, bias_correction2_sqrt = _cast(
-        param.dtype, lr / (1 - beta1**step), math.sqrt(1 - beta2**step)
-    )
-    decay, weight_decay, one_minus_beta1, beta2, one_minus_beta2, eps = _moment_scalars(
-        param.dtype, lr, beta1, beta2, eps, weight_decay
+    step_size, bias_correction2_sqrt, eps = _cast(
+        param.dtype, lr / (1 - beta1**step), math.sqrt(1 - beta2**step), eps
     )
     g = -grad if maximize else grad
-    if weight_decay != 0:
-        if decoupled_weight_decay:
-            param *= decay
-        else:
-            g = g + weight_decay * param
-    exp_avg += one_minus_beta1 * (g - exp_avg)  # torch's exp_avg.lerp_(g, 1 - beta1)
-    exp_avg_sq *= beta2
-    exp_avg_sq += one_minus_beta2 * g * g
+    _adam_moments_ref(
+        g, param, exp_avg, exp_avg_sq, lr, beta1, beta2, weight_decay, decoupled_weight_decay
+    )
     if amsgrad:
         np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
     second = max_exp_avg_sq if amsgrad else exp_avg_sq
@@ -251,26 +298,15 @@ def adam_jit(
     grad,
     step_size,
     bias_correction2_sqrt,
-    decay,
-    weight_decay,
-    one_minus_beta1,
-    beta2,
-    one_minus_beta2,
     eps,
     amsgrad,
     maximize,
-    decoupled_weight_decay,
+    decoupled,
+    *moments,
 ):
     for i in range(param.size):
         g = -grad[i] if maximize else grad[i]
-        p = param[i]
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                p = p * decay
-            else:
-                g = g + weight_decay * p
-        m = exp_avg[i] + one_minus_beta1 * (g - exp_avg[i])
-        v = beta2 * exp_avg_sq[i] + one_minus_beta2 * g * g
+        g, p, m, v = _adam_moments(g, param[i], exp_avg[i], exp_avg_sq[i], decoupled, *moments)
         exp_avg[i] = m
         exp_avg_sq[i] = v
         if amsgrad:
@@ -323,17 +359,15 @@ def adam(
     if not _use_jit(param, JIT_MIN_SIZE):
         adam_ref(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, *args)
         return
-    per_step = _cast(param.dtype, lr / (1 - beta1**step), math.sqrt(1 - beta2**step))
-    moments = _moment_scalars(param.dtype, lr, beta1, beta2, eps, weight_decay)
     _run_flat(
         adam_jit,
         [param, exp_avg, exp_avg_sq, max_exp_avg_sq],
         [grad],
-        *per_step,
-        *moments,
+        *_cast(param.dtype, lr / (1 - beta1**step), math.sqrt(1 - beta2**step), eps),
         amsgrad,
         maximize,
         decoupled_weight_decay,
+        *_moment_scalars(param.dtype, lr, beta1, beta2, weight_decay),
     )
 
 
@@ -531,20 +565,25 @@ def adagrad(
 
 
 def _nadam_scalars(
+    dtype: np.dtype,
     step: int,
     mu_product: float,
     lr: float,
     beta1: float,
     beta2: float,
     momentum_decay: float,
-) -> tuple[float, float, float, float]:
-    """(new mu_product, 1 - beta2**step, coefficient of g, coefficient of m) as in PyTorch."""
+    eps: float,
+) -> tuple[float, tuple]:
+    """NAdam's new mu_product, and (1 - beta2**step, coef of g, coef of m, eps) in `dtype`.
+
+    As in PyTorch, except that mu_product stays a Python float.
+    """
     mu = beta1 * (1 - 0.5 * 0.96 ** (step * momentum_decay))
     mu_next = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
     mu_product = mu_product * mu
     grad_coef = lr * (1 - mu) / (1 - mu_product)
     avg_coef = lr * mu_next / (1 - mu_product * mu_next)
-    return mu_product, 1 - beta2**step, grad_coef, avg_coef
+    return mu_product, _cast(dtype, 1 - beta2**step, grad_coef, avg_coef, eps)
 
 
 def nadam_ref(
@@ -564,20 +603,13 @@ def nadam_ref(
     maximize: bool = False,
 ) -> float:
     """NAdam in NumPy; see `nadam`. Returns the new mu_product."""
-    mu_product, *per_step = _nadam_scalars(step, mu_product, lr, beta1, beta2, momentum_decay)
-    bias_correction2, grad_coef, avg_coef = _cast(param.dtype, *per_step)
-    decay, weight_decay, one_minus_beta1, beta2, one_minus_beta2, eps = _moment_scalars(
-        param.dtype, lr, beta1, beta2, eps, weight_decay
+    mu_product, (bias_correction2, grad_coef, avg_coef, eps) = _nadam_scalars(
+        param.dtype, step, mu_product, lr, beta1, beta2, momentum_decay, eps
     )
     g = -grad if maximize else grad
-    if weight_decay != 0:
-        if decoupled_weight_decay:
-            param *= decay
-        else:
-            g = g + weight_decay * param
-    exp_avg += one_minus_beta1 * (g - exp_avg)
-    exp_avg_sq *= beta2
-    exp_avg_sq += one_minus_beta2 * g * g
+    g = _adam_moments_ref(
+        g, param, exp_avg, exp_avg_sq, lr, beta1, beta2, weight_decay, decoupled_weight_decay
+    )
     denom = np.sqrt(exp_avg_sq / bias_correction2) + eps
     param -= grad_coef * g / denom
     param -= avg_coef * exp_avg / denom
@@ -593,25 +625,14 @@ def nadam_jit(
     bias_correction2,
     grad_coef,
     avg_coef,
-    decay,
-    weight_decay,
-    one_minus_beta1,
-    beta2,
-    one_minus_beta2,
     eps,
-    decoupled_weight_decay,
     maximize,
+    decoupled,
+    *moments,
 ):
     for i in range(param.size):
         g = -grad[i] if maximize else grad[i]
-        p = param[i]
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                p = p * decay
-            else:
-                g = g + weight_decay * p
-        m = exp_avg[i] + one_minus_beta1 * (g - exp_avg[i])
-        v = beta2 * exp_avg_sq[i] + one_minus_beta2 * g * g
+        g, p, m, v = _adam_moments(g, param[i], exp_avg[i], exp_avg_sq[i], decoupled, *moments)
         exp_avg[i] = m
         exp_avg_sq[i] = v
         denom = np.sqrt(v / bias_correction2) + eps
@@ -650,15 +671,17 @@ def nadam(
     args = (lr, beta1, beta2, eps, weight_decay, momentum_decay, decoupled_weight_decay)
     if not _use_jit(param, JIT_MIN_SIZE):
         return nadam_ref(param, grad, exp_avg, exp_avg_sq, step, mu_product, *args, maximize)
-    mu_product, *per_step = _nadam_scalars(step, mu_product, lr, beta1, beta2, momentum_decay)
+    mu_product, scalars = _nadam_scalars(
+        param.dtype, step, mu_product, lr, beta1, beta2, momentum_decay, eps
+    )
     _run_flat(
         nadam_jit,
         [param, exp_avg, exp_avg_sq],
         [grad],
-        *_cast(param.dtype, *per_step),
-        *_moment_scalars(param.dtype, lr, beta1, beta2, eps, weight_decay),
-        decoupled_weight_decay,
+        *scalars,
         maximize,
+        decoupled_weight_decay,
+        *_moment_scalars(param.dtype, lr, beta1, beta2, weight_decay),
     )
     return mu_product
 
@@ -666,13 +689,25 @@ def nadam(
 # --- RAdam ----------------------------------------------------------------------------------
 
 
-def _radam_rectification(step: int, beta2: float) -> float | None:
-    """The variance rectification term r_t, or None while rho_t <= 5 (then no adaptive lr)."""
+def _radam_scalars(
+    dtype: np.dtype, step: int, lr: float, beta1: float, beta2: float, eps: float
+) -> tuple:
+    """(step size, sqrt(1 - beta2**step), eps) as scalars of `dtype`, and whether to rectify.
+
+    While ``rho_t <= 5`` there is no adaptive lr and the step size is ``lr / (1 - beta1**step)``;
+    after that it also carries the variance rectification term ``r_t``.
+    """
     rho_inf = 2 / (1 - beta2) - 1
     rho_t = rho_inf - 2 * step * beta2**step / (1 - beta2**step)
     if rho_t <= 5:
-        return None
-    return math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+        rect, rectify = 1.0, False
+    else:
+        rect = math.sqrt(
+            (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+        )
+        rectify = True
+    step_size = lr * rect / (1 - beta1**step)
+    return (*_cast(dtype, step_size, math.sqrt(1 - beta2**step), eps), rectify)
 
 
 def radam_ref(
@@ -690,25 +725,17 @@ def radam_ref(
     maximize: bool = False,
 ) -> None:
     """RAdam in NumPy; see `radam`."""
-    rect = _radam_rectification(step, beta2)
-    step_size = lr * (1.0 if rect is None else rect) / (1 - beta1**step)
-    step_size, bias_correction2_sqrt = _cast(param.dtype, step_size, math.sqrt(1 - beta2**step))
-    decay, weight_decay, one_minus_beta1, beta2, one_minus_beta2, eps = _moment_scalars(
-        param.dtype, lr, beta1, beta2, eps, weight_decay
+    step_size, bias_correction2_sqrt, eps, rectify = _radam_scalars(
+        param.dtype, step, lr, beta1, beta2, eps
     )
     g = -grad if maximize else grad
-    if weight_decay != 0:
-        if decoupled_weight_decay:
-            param *= decay
-        else:
-            g = g + weight_decay * param
-    exp_avg += one_minus_beta1 * (g - exp_avg)
-    exp_avg_sq *= beta2
-    exp_avg_sq += one_minus_beta2 * g * g
-    if rect is None:
-        param -= step_size * exp_avg
-    else:  # step_size includes r_t
+    _adam_moments_ref(
+        g, param, exp_avg, exp_avg_sq, lr, beta1, beta2, weight_decay, decoupled_weight_decay
+    )
+    if rectify:  # step_size includes r_t
         param -= step_size * exp_avg * (bias_correction2_sqrt / (np.sqrt(exp_avg_sq) + eps))
+    else:
+        param -= step_size * exp_avg
 
 
 @njit(**_LOOP_OPTIONS)
@@ -719,26 +746,15 @@ def radam_jit(
     grad,
     step_size,
     bias_correction2_sqrt,
-    decay,
-    weight_decay,
-    one_minus_beta1,
-    beta2,
-    one_minus_beta2,
     eps,
     rectify,
-    decoupled_weight_decay,
     maximize,
+    decoupled,
+    *moments,
 ):
     for i in range(param.size):
         g = -grad[i] if maximize else grad[i]
-        p = param[i]
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                p = p * decay
-            else:
-                g = g + weight_decay * p
-        m = exp_avg[i] + one_minus_beta1 * (g - exp_avg[i])
-        v = beta2 * exp_avg_sq[i] + one_minus_beta2 * g * g
+        g, p, m, v = _adam_moments(g, param[i], exp_avg[i], exp_avg_sq[i], decoupled, *moments)
         exp_avg[i] = m
         exp_avg_sq[i] = v
         if rectify:  # step_size includes r_t
@@ -776,15 +792,12 @@ def radam(
     if not _use_jit(param, JIT_MIN_SIZE):
         radam_ref(param, grad, exp_avg, exp_avg_sq, step, *args)
         return
-    rect = _radam_rectification(step, beta2)
-    step_size = lr * (1.0 if rect is None else rect) / (1 - beta1**step)
     _run_flat(
         radam_jit,
         [param, exp_avg, exp_avg_sq],
         [grad],
-        *_cast(param.dtype, step_size, math.sqrt(1 - beta2**step)),
-        *_moment_scalars(param.dtype, lr, beta1, beta2, eps, weight_decay),
-        rect is not None,
-        decoupled_weight_decay,
+        *_radam_scalars(param.dtype, step, lr, beta1, beta2, eps),
         maximize,
+        decoupled_weight_decay,
+        *_moment_scalars(param.dtype, lr, beta1, beta2, weight_decay),
     )

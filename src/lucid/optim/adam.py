@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from lucid.kernels import optim as K
-from lucid.optim.optimizer import Optimizer, check_betas, check_nonnegative
+from lucid.optim.optimizer import Optimizer, check_adam_hyperparameters, count_step
 
 __all__ = ["Adam", "AdamW"]
 
@@ -47,21 +47,14 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _validate(self, group: dict[str, Any]) -> None:
-        name = type(self).__name__
-        check_nonnegative(name, group, "lr", "eps")
-        check_betas(name, group)
-        check_nonnegative(name, group, "weight_decay")
+        check_adam_hyperparameters(type(self).__name__, group)
 
     def _update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros(param.shape, param.dtype)
-            state["exp_avg_sq"] = np.zeros(param.shape, param.dtype)
+        step = count_step(state, param, "exp_avg", "exp_avg_sq")
         if group["amsgrad"] and "max_exp_avg_sq" not in state:
             state["max_exp_avg_sq"] = np.zeros(param.shape, param.dtype)
-        state["step"] += 1
         beta1, beta2 = group["betas"]
         K.adam(
             param,
@@ -69,7 +62,7 @@ class Adam(Optimizer):
             state["exp_avg"],
             state["exp_avg_sq"],
             state.get("max_exp_avg_sq"),
-            state["step"],
+            step,
             group["lr"],
             beta1,
             beta2,

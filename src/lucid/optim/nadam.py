@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from lucid.kernels import optim as K
-from lucid.optim.optimizer import Optimizer, check_betas, check_nonnegative
+from lucid.optim.optimizer import Optimizer, check_adam_hyperparameters, count_step
 
 __all__ = ["NAdam"]
 
@@ -46,26 +46,19 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _validate(self, group: dict[str, Any]) -> None:
-        check_nonnegative("NAdam", group, "lr", "eps")
-        check_betas("NAdam", group)
-        check_nonnegative("NAdam", group, "weight_decay", "momentum_decay")
+        check_adam_hyperparameters("NAdam", group, "momentum_decay")
 
     def _update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
-        if not state:
-            state["step"] = 0
-            state["mu_product"] = 1.0
-            state["exp_avg"] = np.zeros(param.shape, param.dtype)
-            state["exp_avg_sq"] = np.zeros(param.shape, param.dtype)
-        state["step"] += 1
+        step = count_step(state, param, "exp_avg", "exp_avg_sq", mu_product=1.0)
         beta1, beta2 = group["betas"]
         state["mu_product"] = K.nadam(
             param,
             grad,
             state["exp_avg"],
             state["exp_avg_sq"],
-            state["step"],
+            step,
             state["mu_product"],
             group["lr"],
             beta1,

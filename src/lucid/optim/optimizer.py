@@ -35,6 +35,32 @@ def check_betas(name: str, group: Mapping[str, Any]) -> None:
             raise ValueError(f"{name}: invalid betas[{i}] {beta!r}: must be in [0, 1)")
 
 
+def check_adam_hyperparameters(name: str, group: Mapping[str, Any], *nonnegative: str) -> None:
+    """ValueError naming the first invalid hyperparameter of an Adam-style ``group``.
+
+    In order: lr and eps must be >= 0, betas a pair in [0, 1), weight_decay and then each of
+    ``nonnegative`` >= 0.
+    """
+    check_nonnegative(name, group, "lr", "eps")
+    check_betas(name, group)
+    check_nonnegative(name, group, "weight_decay", *nonnegative)
+
+
+def count_step(state: dict[str, Any], param: np.ndarray, *arrays: str, **scalars: Any) -> int:
+    """Count one more step of ``param`` in its ``state`` and return the count (1 on the first).
+
+    An empty ``state`` (the parameter's first step) is filled first, in PyTorch's order:
+    ``"step"`` 0, then ``scalars``, then a zero array like ``param`` under each of ``arrays``.
+    """
+    if not state:
+        state["step"] = 0
+        state.update(scalars)
+        for key in arrays:
+            state[key] = np.zeros(param.shape, param.dtype)
+    state["step"] += 1
+    return state["step"]
+
+
 def _copy_value(value: Any) -> Any:
     """A deep copy of a state or group value: arrays are copied, tensors become arrays."""
     if isinstance(value, Tensor):

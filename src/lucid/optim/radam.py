@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from lucid.kernels import optim as K
-from lucid.optim.optimizer import Optimizer, check_betas, check_nonnegative
+from lucid.optim.optimizer import Optimizer, check_adam_hyperparameters, count_step
 
 __all__ = ["RAdam"]
 
@@ -42,25 +42,19 @@ class RAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _validate(self, group: dict[str, Any]) -> None:
-        check_nonnegative("RAdam", group, "lr", "eps")
-        check_betas("RAdam", group)
-        check_nonnegative("RAdam", group, "weight_decay")
+        check_adam_hyperparameters("RAdam", group)
 
     def _update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros(param.shape, param.dtype)
-            state["exp_avg_sq"] = np.zeros(param.shape, param.dtype)
-        state["step"] += 1
+        step = count_step(state, param, "exp_avg", "exp_avg_sq")
         beta1, beta2 = group["betas"]
         K.radam(
             param,
             grad,
             state["exp_avg"],
             state["exp_avg_sq"],
-            state["step"],
+            step,
             group["lr"],
             beta1,
             beta2,

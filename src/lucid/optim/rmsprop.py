@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from lucid.kernels import optim as K
-from lucid.optim.optimizer import Optimizer, check_nonnegative
+from lucid.optim.optimizer import Optimizer, check_nonnegative, count_step
 
 __all__ = ["RMSprop"]
 
@@ -50,14 +50,11 @@ class RMSprop(Optimizer):
     def _update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
-        if not state:
-            state["step"] = 0
-            state["square_avg"] = np.zeros(param.shape, param.dtype)
+        count_step(state, param, "square_avg")
         if group["momentum"] > 0 and "momentum_buffer" not in state:
             state["momentum_buffer"] = np.zeros(param.shape, param.dtype)
         if group["centered"] and "grad_avg" not in state:
             state["grad_avg"] = np.zeros(param.shape, param.dtype)
-        state["step"] += 1
         K.rmsprop(
             param,
             grad,
