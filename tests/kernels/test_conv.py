@@ -52,6 +52,19 @@ def _pair(v):
     return (v, v) if isinstance(v, int) else tuple(v)
 
 
+def _assert_gradients_match_finite_differences(loss, arrays, gradients):
+    """Each of ``gradients`` against central differences of ``loss(*arrays)`` in its array."""
+    for which, (array, analytic) in enumerate(zip(arrays, gradients, strict=True)):
+        numeric = np.zeros_like(array)
+        for k in np.ndindex(array.shape):
+            shifted = [a.copy() for a in arrays]
+            shifted[which][k] += 1e-6
+            up = loss(*shifted)
+            shifted[which][k] -= 2e-6
+            numeric[k] = (up - loss(*shifted)) / 2e-6
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-6)
+
+
 def _naive_conv2d(x, w, b, stride, padding, dilation, groups):
     """An oracle independent of im2col: one einsum per kernel offset and group."""
     (sh, sw), (dh, dw), (kh, kw) = _pair(stride), _pair(dilation), w.shape[2:]
@@ -199,15 +212,7 @@ def test_conv2d_backward_matches_finite_differences(stride, padding, dilation, g
     def loss(x, w, b):
         return np.vdot(K.conv2d_forward(x, w, b, stride, padding, dilation, groups)[0], upstream)
 
-    for which, (array, analytic) in enumerate([(x, dx), (w, dw), (b, db)]):
-        numeric = np.zeros_like(array)
-        for k in np.ndindex(array.shape):
-            args = [x.copy(), w.copy(), b.copy()]
-            args[which][k] += 1e-6
-            up = loss(*args)
-            args[which][k] -= 2e-6
-            numeric[k] = (up - loss(*args)) / 2e-6
-        np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-6)
+    _assert_gradients_match_finite_differences(loss, [x, w, b], [dx, dw, db])
 
 
 def test_conv2d_backward_skips_what_is_not_needed(rng):
@@ -308,15 +313,7 @@ def test_conv_transpose2d_backward_matches_finite_differences(rng):
     def loss(x, w, b):
         return np.vdot(K.conv_transpose2d_forward(x, w, b, *args), upstream)
 
-    for which, (array, analytic) in enumerate([(x, dx), (w, dw), (b, db)]):
-        numeric = np.zeros_like(array)
-        for k in np.ndindex(array.shape):
-            shifted = [x.copy(), w.copy(), b.copy()]
-            shifted[which][k] += 1e-6
-            up = loss(*shifted)
-            shifted[which][k] -= 2e-6
-            numeric[k] = (up - loss(*shifted)) / 2e-6
-        np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-6)
+    _assert_gradients_match_finite_differences(loss, [x, w, b], [dx, dw, db])
 
 
 # --- errors -----------------------------------------------------------------------------------

@@ -117,6 +117,22 @@ def _geometry(kernel_size, stride, padding, dilation, fn: str):
     return kernel, stride, _padding(padding, kernel, stride, dilation, fn), dilation
 
 
+def _output_hw(
+    x_shape: tuple, kernel: Pair, stride: Pair, padding: Padding, dilation: Pair
+) -> Pair:
+    """``(OH, OW)`` of a convolution of an ``(N, C, H, W)`` input, on normalised geometry."""
+    return (
+        conv_output_size(x_shape[2], kernel[0], stride[0], padding[0], dilation[0]),
+        conv_output_size(x_shape[3], kernel[1], stride[1], padding[1], dilation[1]),
+    )
+
+
+def _loop_geometry(stride: Pair, padding: Padding, dilation: Pair) -> tuple[int, ...]:
+    """``(sh, sw, pt, pl, dh, dw)``, the geometry scalars ``im2col_jit``/``col2im_jit`` read
+    (the bottom/right pads only shorten the output grid, which the array shapes carry)."""
+    return stride[0], stride[1], padding[0][0], padding[1][0], dilation[0], dilation[1]
+
+
 def _check_geometry(fn: str, x_shape: tuple, kernel: Pair, stride, padding, dilation) -> Pair:
     """Raise unless the geometry is valid for input ``x_shape``; return ``(OH, OW)``."""
     if min(kernel) < 1 or min(stride) < 1 or min(dilation) < 1:
@@ -126,8 +142,7 @@ def _check_geometry(fn: str, x_shape: tuple, kernel: Pair, stride, padding, dila
         )
     if min(padding[0] + padding[1]) < 0:
         raise ValueError(f"{fn}: padding must be >= 0, got {padding}")
-    oh = conv_output_size(x_shape[2], kernel[0], stride[0], padding[0], dilation[0])
-    ow = conv_output_size(x_shape[3], kernel[1], stride[1], padding[1], dilation[1])
+    oh, ow = _output_hw(x_shape, kernel, stride, padding, dilation)
     if oh < 1 or ow < 1:
         raise ValueError(
             f"{fn}: input of shape {tuple(x_shape)} is too small for kernel_size={kernel}, "
@@ -137,10 +152,28 @@ def _check_geometry(fn: str, x_shape: tuple, kernel: Pair, stride, padding, dila
 
 
 def _check_4d(fn: str, name: str, a: np.ndarray) -> None:
+    """Raise unless ``a`` is a 4-D floating-point array (also used by lucid.kernels.pool)."""
     if a.ndim != 4:
         raise ValueError(f"{fn}: {name} must be 4-D (N, C, H, W), got shape {a.shape}")
     if a.dtype.kind != "f":
         raise TypeError(f"{fn}: {name} must be a floating-point array, got {a.dtype}")
+
+
+def _x_shape(fn: str, x_shape) -> tuple:
+    """``x_shape`` as a tuple of 4 ints; ValueError otherwise (also used by kernels.pool)."""
+    x_shape = tuple(int(s) for s in x_shape)
+    if len(x_shape) != 4:
+        raise ValueError(f"{fn}: x_shape must be (N, C, H, W), got {x_shape}")
+    return x_shape
+
+
+def _check_grad(fn: str, grad: np.ndarray, expected: tuple, x_shape, w_shape) -> None:
+    """Raise unless the output gradient has the forward output's shape ``expected``."""
+    if grad.shape != expected:
+        raise ValueError(
+            f"{fn}: grad of shape {grad.shape} does not match the output shape "
+            f"{expected} of input {x_shape} and weight {w_shape}"
+        )
 
 
 # --- im2col -----------------------------------------------------------------------------------
@@ -148,12 +181,10 @@ def _check_4d(fn: str, name: str, a: np.ndarray) -> None:
 
 def im2col_ref(x: np.ndarray, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
     """``im2col`` in NumPy: a strided window view of the zero-padded input, copied."""
-    (kh, kw), (sh, sw), ((pt, pb), (pl, pr)), (dh, dw) = _geometry(
-        kernel_size, stride, padding, dilation, "im2col"
-    )
-    n, c, h, w = x.shape
-    oh = conv_output_size(h, kh, sh, (pt, pb), dh)
-    ow = conv_output_size(w, kw, sw, (pl, pr), dw)
+    geometry = _geometry(kernel_size, stride, padding, dilation, "im2col")
+    (kh, kw), (sh, sw), ((pt, pb), (pl, pr)), (dh, dw) = geometry
+    n, c = x.shape[:2]
+    oh, ow = _output_hw(x.shape, *geometry)
     # A negative bottom/right pad (used by conv_transpose2d's output_padding) only shortens
     # the output grid, so padding by max(pad, 0) always covers every window.
     xp = np.pad(x, ((0, 0), (0, 0), (pt, max(pb, 0)), (pl, max(pr, 0))))
@@ -188,22 +219,13 @@ def im2col_jit(x, sh, sw, pt, pl, dh, dw, out):
 
 def _im2col(x: np.ndarray, kernel: Pair, stride: Pair, padding: Padding, dilation: Pair):
     """im2col on checked, normalised arguments: JIT or NumPy."""
-    n, c, h, w = x.shape
-    oh = conv_output_size(h, kernel[0], stride[0], padding[0], dilation[0])
-    ow = conv_output_size(w, kernel[1], stride[1], padding[1], dilation[1])
     if not _jit.JIT_ENABLED:
         return im2col_ref(x, kernel, stride, padding, dilation)
+    n, c = x.shape[:2]
+    oh, ow = _output_hw(x.shape, kernel, stride, padding, dilation)
     out = np.empty((c * kernel[0] * kernel[1], n * oh * ow), dtype=x.dtype)
-    im2col_jit(
-        np.ascontiguousarray(x),
-        stride[0],
-        stride[1],
-        padding[0][0],
-        padding[1][0],
-        dilation[0],
-        dilation[1],
-        out.reshape(c, kernel[0], kernel[1], n, oh, ow),
-    )
+    out6 = out.reshape(c, kernel[0], kernel[1], n, oh, ow)
+    im2col_jit(np.ascontiguousarray(x), *_loop_geometry(stride, padding, dilation), out6)
     return out
 
 
@@ -228,12 +250,10 @@ def col2im_ref(
 ) -> np.ndarray:
     """``col2im`` in NumPy: one strided slice-add per kernel offset (the slices of one offset
     never overlap, so plain ``+=`` is exact)."""
-    (kh, kw), (sh, sw), ((pt, pb), (pl, pr)), (dh, dw) = _geometry(
-        kernel_size, stride, padding, dilation, "col2im"
-    )
+    geometry = _geometry(kernel_size, stride, padding, dilation, "col2im")
+    (kh, kw), (sh, sw), ((pt, pb), (pl, pr)), (dh, dw) = geometry
     n, c, h, w = x_shape
-    oh = conv_output_size(h, kh, sh, (pt, pb), dh)
-    ow = conv_output_size(w, kw, sw, (pl, pr), dw)
+    oh, ow = _output_hw(x_shape, *geometry)
     cols6 = cols.reshape(c, kh, kw, n, oh, ow)
     xp = np.zeros((n, c, h + pt + max(pb, 0), w + pl + max(pr, 0)), dtype=cols.dtype)
     for i in range(kh):
@@ -265,22 +285,13 @@ def col2im_jit(cols, sh, sw, pt, pl, dh, dw, out):
 
 def _col2im(cols, x_shape: tuple, kernel: Pair, stride: Pair, padding: Padding, dilation: Pair):
     """col2im on checked, normalised arguments: JIT or NumPy."""
-    n, c, h, w = x_shape
     if not _jit.JIT_ENABLED:
         return col2im_ref(cols, x_shape, kernel, stride, padding, dilation)
-    oh = conv_output_size(h, kernel[0], stride[0], padding[0], dilation[0])
-    ow = conv_output_size(w, kernel[1], stride[1], padding[1], dilation[1])
-    out = np.zeros((n, c, h, w), dtype=cols.dtype)
-    col2im_jit(
-        np.ascontiguousarray(cols).reshape(c, kernel[0], kernel[1], n, oh, ow),
-        stride[0],
-        stride[1],
-        padding[0][0],
-        padding[1][0],
-        dilation[0],
-        dilation[1],
-        out,
-    )
+    n, c = x_shape[:2]
+    oh, ow = _output_hw(x_shape, kernel, stride, padding, dilation)
+    cols6 = np.ascontiguousarray(cols).reshape(c, kernel[0], kernel[1], n, oh, ow)
+    out = np.zeros(x_shape, dtype=cols.dtype)
+    col2im_jit(cols6, *_loop_geometry(stride, padding, dilation), out)
     return out
 
 
@@ -292,9 +303,7 @@ def col2im(
     Overlapping windows add up; entries that fall in the padding are dropped. The result has
     shape ``x_shape`` and ``cols``'s dtype (``torch.nn.functional.fold``, batch in the columns).
     """
-    x_shape = tuple(int(s) for s in x_shape)
-    if len(x_shape) != 4:
-        raise ValueError(f"col2im: x_shape must be (N, C, H, W), got {x_shape}")
+    x_shape = _x_shape("col2im", x_shape)
     if cols.dtype.kind != "f":
         raise TypeError(f"col2im: cols must be a floating-point array, got {cols.dtype}")
     kernel, stride, padding, dilation = _geometry(kernel_size, stride, padding, dilation, "col2im")
@@ -389,9 +398,7 @@ def conv2d_backward(
     ``need_dw`` (which needs the forward's ``cols``); ``db = grad.sum((0, 2, 3))`` always.
     Arguments as in the forward call.
     """
-    x_shape = tuple(int(s) for s in x_shape)
-    if len(x_shape) != 4:
-        raise ValueError(f"conv2d_backward: x_shape must be (N, C, H, W), got {x_shape}")
+    x_shape = _x_shape("conv2d_backward", x_shape)
     _check_4d("conv2d_backward", "grad", grad)
     c_out = _check_conv("conv2d_backward", x_shape, grad.dtype, w, None, groups, False)
     kernel, stride, padding, dilation = _geometry(
@@ -399,11 +406,7 @@ def conv2d_backward(
     )
     oh, ow = _check_geometry("conv2d_backward", x_shape, kernel, stride, padding, dilation)
     n = x_shape[0]
-    if grad.shape != (n, c_out, oh, ow):
-        raise ValueError(
-            f"conv2d_backward: grad of shape {grad.shape} does not match the output shape "
-            f"{(n, c_out, oh, ow)} of input {x_shape} and weight {w.shape}"
-        )
+    _check_grad("conv2d_backward", grad, (n, c_out, oh, ow), x_shape, w.shape)
     k_rows = x_shape[1] * kernel[0] * kernel[1]
     if need_dw and (cols is None or cols.shape != (k_rows, n * oh * ow)):
         got = None if cols is None else cols.shape
@@ -517,11 +520,7 @@ def conv_transpose2d_backward(
         fn, x.shape, w.shape, stride, padding, output_padding, dilation
     )
     n, c_in, h, wd = x.shape
-    if grad.shape != (n, c_out, out_h, out_w):
-        raise ValueError(
-            f"{fn}: grad of shape {grad.shape} does not match the output shape "
-            f"{(n, c_out, out_h, out_w)} of input {x.shape} and weight {w.shape}"
-        )
+    _check_grad(fn, grad, (n, c_out, out_h, out_w), x.shape, w.shape)
     db = grad.sum(axis=(0, 2, 3))
     if not (need_dx or need_dw):
         return None, None, db

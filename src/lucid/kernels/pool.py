@@ -11,20 +11,9 @@ import numpy as np
 
 from lucid.kernels import _jit
 from lucid.kernels._jit import njit
-
-Pair = tuple[int, int]
-
+from lucid.kernels.conv import Pair, _check_4d, _pair, _x_shape  # checks shared with conv
 
 # --- geometry ---------------------------------------------------------------------------------
-
-
-def _pair(value, what: str, fn: str) -> Pair:
-    if isinstance(value, (int, np.integer)):
-        return int(value), int(value)
-    pair = tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) for v in pair):
-        raise ValueError(f"{fn}: {what} must be an int or a pair of ints, got {value!r}")
-    return int(pair[0]), int(pair[1])
 
 
 def pool_output_size(
@@ -81,20 +70,6 @@ def _check(fn: str, x_shape: tuple, kernel_size, stride, padding, dilation, ceil
             f"dilation={dilation}, padding={padding}: the output would be ({oh}, {ow})"
         )
     return geometry
-
-
-def _check_input(fn: str, x: np.ndarray, name: str = "x") -> None:
-    if x.ndim != 4:
-        raise ValueError(f"{fn}: {name} must be 4-D (N, C, H, W), got shape {x.shape}")
-    if x.dtype.kind != "f":
-        raise TypeError(f"{fn}: {name} must be a floating-point array, got {x.dtype}")
-
-
-def _x_shape(fn: str, x_shape) -> tuple:
-    x_shape = tuple(int(s) for s in x_shape)
-    if len(x_shape) != 4:
-        raise ValueError(f"{fn}: x_shape must be (N, C, H, W), got {x_shape}")
-    return x_shape
 
 
 def _check_grad(fn: str, grad: np.ndarray, expected: tuple, x_shape: tuple) -> None:
@@ -201,7 +176,7 @@ def max_pool2d_forward(
     PyTorch's ``return_indices``: the first maximum in window order, or the last NaN. A window
     wholly in the padding (possible only with dilation) gives -inf and index -1.
     """
-    _check_input("max_pool2d", x)
+    _check_4d("max_pool2d", "x", x)
     geometry = _check("max_pool2d", x.shape, kernel_size, stride, padding, dilation, ceil_mode)
     if not _jit.JIT_ENABLED:
         return max_pool2d_ref(x, *geometry[:4], ceil_mode)
@@ -238,7 +213,7 @@ def max_pool2d_backward(grad: np.ndarray, argmax: np.ndarray, x_shape: tuple) ->
     Shape ``x_shape``, grad's dtype; overlapping windows that share a winner add up.
     """
     fn = "max_pool2d_backward"
-    _check_input(fn, grad, "grad")
+    _check_4d(fn, "grad", grad)
     x_shape = _x_shape(fn, x_shape)
     _check_grad(fn, grad, argmax.shape, x_shape)
     if argmax.shape[:2] != x_shape[:2]:
@@ -386,7 +361,7 @@ def avg_pool2d_forward(
     padded input (``count_include_pad``) or to the input itself, or ``divisor_override``.
     """
     fn = "avg_pool2d"
-    _check_input(fn, x)
+    _check_4d(fn, "x", x)
     _check_divisor(fn, divisor_override)
     geometry = _check(fn, x.shape, kernel_size, stride, padding, 1, ceil_mode)
     if not _jit.JIT_ENABLED or x.size > AVG_JIT_MAX_SIZE:
@@ -433,7 +408,7 @@ def avg_pool2d_backward(
     its window's input entries. Shape ``x_shape``, grad's dtype; arguments as in the forward.
     """
     fn = "avg_pool2d_backward"
-    _check_input(fn, grad, "grad")
+    _check_4d(fn, "grad", grad)
     _check_divisor(fn, divisor_override)
     x_shape = _x_shape(fn, x_shape)
     geometry = _check(fn, x_shape, kernel_size, stride, padding, 1, ceil_mode)
@@ -506,7 +481,7 @@ def adaptive_avg_pool2d_forward(x: np.ndarray, output_size) -> np.ndarray:
     ``(N, C, OH, OW)``, x's dtype.
     """
     fn = "adaptive_avg_pool2d"
-    _check_input(fn, x)
+    _check_4d(fn, "x", x)
     out_hw = _output_size(fn, x.shape, output_size)
     if min(x.shape[2:]) < 1:
         raise ValueError(f"{fn}: x of shape {x.shape} has an empty plane")
@@ -526,7 +501,7 @@ def adaptive_avg_pool2d_backward(grad: np.ndarray, x_shape: tuple) -> np.ndarray
     """Gradient of ``adaptive_avg_pool2d_forward``: each ``grad`` entry over its window size,
     spread over its window. The output size is read from ``grad``; shape ``x_shape``."""
     fn = "adaptive_avg_pool2d_backward"
-    _check_input(fn, grad, "grad")
+    _check_4d(fn, "grad", grad)
     x_shape = _x_shape(fn, x_shape)
     _check_grad(fn, grad, x_shape[:2] + grad.shape[2:], x_shape)
     if min(x_shape[2:]) < 1:

@@ -138,7 +138,48 @@ class _ConvNd(Module):
         return text
 
 
-class Conv1d(_ConvNd):
+class _PlainConvNd(_ConvNd):
+    """Conv1d and Conv2d: PyTorch's constructor and a forward through conv1d or conv2d."""
+
+    transposed = False
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device=device,
+            dtype=dtype,
+        )
+
+    def forward(self, x: Any) -> Tensor:
+        x = self._check_input(x)
+        conv = C.conv1d if self.spatial == 1 else C.conv2d
+        return conv(
+            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
+
+class Conv1d(_PlainConvNd):
     """1-D convolution over ``(N, C_in, L)`` (or ``(C_in, L)``) inputs, as ``torch.nn.Conv1d``.
 
     ``weight`` is ``(out_channels, in_channels/groups, kernel_size)``, ``bias``
@@ -146,44 +187,10 @@ class Conv1d(_ConvNd):
     ``'valid'``; ``padding_mode`` other than ``'zeros'`` raises NotImplementedError.
     """
 
-    spatial, transposed = 1, False
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        dilation: Any = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            device=device,
-            dtype=dtype,
-        )
-
-    def forward(self, x: Any) -> Tensor:
-        x = self._check_input(x)
-        return C.conv1d(
-            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
+    spatial = 1
 
 
-class Conv2d(_ConvNd):
+class Conv2d(_PlainConvNd):
     """2-D convolution over ``(N, C_in, H, W)`` (or ``(C_in, H, W)``), as ``torch.nn.Conv2d``.
 
     ``weight`` is ``(out_channels, in_channels/groups, kh, kw)``, ``bias`` ``(out_channels,)``,
@@ -191,44 +198,13 @@ class Conv2d(_ConvNd):
     ``'valid'``; ``padding_mode`` other than ``'zeros'`` raises NotImplementedError.
     """
 
-    spatial, transposed = 2, False
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        dilation: Any = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            device=device,
-            dtype=dtype,
-        )
-
-    def forward(self, x: Any) -> Tensor:
-        x = self._check_input(x)
-        return C.conv2d(
-            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
+    spatial = 2
 
 
 class _ConvTransposeNd(_ConvNd):
+    """ConvTranspose1d and ConvTranspose2d: PyTorch's constructor (``output_padding``, then
+    ``groups`` before ``dilation``) and a forward that may ask for an ``output_size``."""
+
     transposed = True
 
     def __init__(
@@ -291,16 +267,10 @@ class _ConvTransposeNd(_ConvNd):
             out.append(extra)
         return tuple(out)
 
-
-class ConvTranspose1d(_ConvTransposeNd):
-    """1-D transposed convolution, as ``torch.nn.ConvTranspose1d``: ``weight`` is
-    ``(in_channels, out_channels/groups, kernel_size)``; ``forward(x, output_size=None)``."""
-
-    spatial = 1
-
     def forward(self, x: Any, output_size: Any = None) -> Tensor:
         x = self._check_input(x)
-        return C.conv_transpose1d(
+        conv = C.conv_transpose1d if self.spatial == 1 else C.conv_transpose2d
+        return conv(
             x,
             self.weight,
             self.bias,
@@ -310,6 +280,13 @@ class ConvTranspose1d(_ConvTransposeNd):
             self.groups,
             self.dilation,
         )
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution, as ``torch.nn.ConvTranspose1d``: ``weight`` is
+    ``(in_channels, out_channels/groups, kernel_size)``; ``forward(x, output_size=None)``."""
+
+    spatial = 1
 
 
 class ConvTranspose2d(_ConvTransposeNd):
@@ -322,16 +299,3 @@ class ConvTranspose2d(_ConvTransposeNd):
     """
 
     spatial = 2
-
-    def forward(self, x: Any, output_size: Any = None) -> Tensor:
-        x = self._check_input(x)
-        return C.conv_transpose2d(
-            x,
-            self.weight,
-            self.bias,
-            self.stride,
-            self.padding,
-            self._output_padding(x, output_size),
-            self.groups,
-            self.dilation,
-        )

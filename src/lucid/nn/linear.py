@@ -17,8 +17,16 @@ def _tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def _empty(shape: tuple[int, ...], dtype: Any) -> Parameter:
-    return Parameter(np.empty(shape, dtype=np.float32 if dtype is None else _dtype(dtype)))
+def _add_parameters(layer: Module, weight_shape: tuple[int, ...], bias: bool, dtype: Any) -> None:
+    """Give ``layer`` an uninitialised ``weight`` of ``weight_shape`` and, if ``bias``, a
+    ``bias`` of ``weight_shape[0]`` outputs (else ``bias`` is None); float32 unless ``dtype``.
+    The layer's ``reset_parameters`` fills them."""
+    dt = np.float32 if dtype is None else _dtype(dtype)
+    layer.weight = Parameter(np.empty(weight_shape, dtype=dt))
+    if bias:
+        layer.bias = Parameter(np.empty(weight_shape[:1], dtype=dt))
+    else:
+        layer.register_parameter("bias", None)
 
 
 def linear(
@@ -78,11 +86,7 @@ class Linear(Module):
     ) -> None:
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        self.weight = _empty((out_features, in_features), dtype)
-        if bias:
-            self.bias = _empty((out_features,), dtype)
-        else:
-            self.register_parameter("bias", None)
+        _add_parameters(self, (out_features, in_features), bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -125,11 +129,7 @@ class Bilinear(Module):
         super().__init__()
         self.in1_features, self.in2_features = in1_features, in2_features
         self.out_features = out_features
-        self.weight = _empty((out_features, in1_features, in2_features), dtype)
-        if bias:
-            self.bias = _empty((out_features,), dtype)
-        else:
-            self.register_parameter("bias", None)
+        _add_parameters(self, (out_features, in1_features, in2_features), bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

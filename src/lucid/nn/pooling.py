@@ -31,6 +31,8 @@ class _Pool(Module):
 
 
 class _MaxPoolNd(_Pool):
+    """MaxPool1d and MaxPool2d: PyTorch's constructor, a forward through max_pool1d/2d."""
+
     def __init__(
         self,
         kernel_size: Any,
@@ -46,6 +48,18 @@ class _MaxPoolNd(_Pool):
         self.padding, self.dilation = padding, dilation
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
+    def forward(self, x: Any) -> Tensor | tuple[Tensor, Tensor]:
+        pool = P.max_pool1d if self.spatial == 1 else P.max_pool2d
+        return pool(
+            self._check_input(x),
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
+        )
+
     def extra_repr(self) -> str:
         return (
             f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -59,17 +73,6 @@ class MaxPool1d(_MaxPoolNd):
 
     spatial = 1
 
-    def forward(self, x: Any) -> Tensor | tuple[Tensor, Tensor]:
-        return P.max_pool1d(
-            self._check_input(x),
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-        )
-
 
 class MaxPool2d(_MaxPoolNd):
     """2-D max pooling over ``(N, C, H, W)`` or ``(C, H, W)``, as ``torch.nn.MaxPool2d``;
@@ -77,22 +80,9 @@ class MaxPool2d(_MaxPoolNd):
 
     spatial = 2
 
-    def forward(self, x: Any) -> Tensor | tuple[Tensor, Tensor]:
-        return P.max_pool2d(
-            self._check_input(x),
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-        )
 
-
-class AvgPool1d(_Pool):
-    """1-D average pooling over ``(N, C, L)`` or ``(C, L)``, as ``torch.nn.AvgPool1d``."""
-
-    spatial = 1
+class _AvgPoolNd(_Pool):
+    """AvgPool1d and AvgPool2d: PyTorch's constructor, a forward through avg_pool1d/2d."""
 
     def __init__(
         self,
@@ -105,27 +95,33 @@ class AvgPool1d(_Pool):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
-        self.padding, self.ceil_mode, self.count_include_pad = (
-            padding,
-            ceil_mode,
-            count_include_pad,
-        )
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad = count_include_pad
 
     def forward(self, x: Any) -> Tensor:
-        return P.avg_pool1d(
-            self._check_input(x),
+        x = self._check_input(x)
+        args = (
             self.kernel_size,
             self.stride,
             self.padding,
             self.ceil_mode,
             self.count_include_pad,
         )
+        if self.spatial == 1:
+            return P.avg_pool1d(x, *args)
+        return P.avg_pool2d(x, *args, self.divisor_override)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AvgPool2d(_Pool):
+class AvgPool1d(_AvgPoolNd):
+    """1-D average pooling over ``(N, C, L)`` or ``(C, L)``, as ``torch.nn.AvgPool1d``."""
+
+    spatial = 1
+
+
+class AvgPool2d(_AvgPoolNd):
     """2-D average pooling over ``(N, C, H, W)`` or ``(C, H, W)``, as ``torch.nn.AvgPool2d``:
     the divisor counts the padding (``count_include_pad``) or not, or is ``divisor_override``."""
 
@@ -140,59 +136,33 @@ class AvgPool2d(_Pool):
         count_include_pad: bool = True,
         divisor_override: int | None = None,
     ) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding, self.ceil_mode, self.count_include_pad = (
-            padding,
-            ceil_mode,
-            count_include_pad,
-        )
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
         self.divisor_override = divisor_override
 
+
+class _AdaptiveAvgPoolNd(_Pool):
+    """AdaptiveAvgPool1d and AdaptiveAvgPool2d: an output size, adaptive_avg_pool1d/2d."""
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        self.output_size = output_size
+
     def forward(self, x: Any) -> Tensor:
-        return P.avg_pool2d(
-            self._check_input(x),
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            self.count_include_pad,
-            self.divisor_override,
-        )
+        pool = P.adaptive_avg_pool1d if self.spatial == 1 else P.adaptive_avg_pool2d
+        return pool(self._check_input(x), self.output_size)
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return f"output_size={self.output_size}"
 
 
-class AdaptiveAvgPool1d(_Pool):
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
     """Adaptive 1-D average pooling to ``output_size``, as ``torch.nn.AdaptiveAvgPool1d``."""
 
     spatial = 1
 
-    def __init__(self, output_size: Any) -> None:
-        super().__init__()
-        self.output_size = output_size
 
-    def forward(self, x: Any) -> Tensor:
-        return P.adaptive_avg_pool1d(self._check_input(x), self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
-
-
-class AdaptiveAvgPool2d(_Pool):
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     """Adaptive 2-D average pooling to ``output_size`` (an int, or a pair whose None entries
     keep that input size), as ``torch.nn.AdaptiveAvgPool2d``."""
 
     spatial = 2
-
-    def __init__(self, output_size: Any) -> None:
-        super().__init__()
-        self.output_size = output_size
-
-    def forward(self, x: Any) -> Tensor:
-        return P.adaptive_avg_pool2d(self._check_input(x), self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"

@@ -2,7 +2,8 @@
 one BLAS product for the whole batch (``lucid.kernels.conv``), with its own gradient.
 
 1-D convolutions run as 2-D ones of height 1, and unbatched inputs as a batch of one: the ops
-reshape their arrays (free views) instead of adding nodes to the graph.
+reshape their arrays (free views) instead of adding nodes to the graph. That reshaping
+(``_Spatial``) and the argument checks for 1-D and unbatched inputs also serve lucid.ops.pool.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ TensorLike = Any
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
+# A 1-D op runs as a 2-D one of height 1: the height-axis value of each geometry argument.
+_HEIGHT_1D = {
+    "kernel_size": 1, "stride": 1, "padding": 0, "output_padding": 0, "dilation": 1,
+    "output_size": 1,
+}  # fmt: skip
+
 
 def _floating(a: np.ndarray, like: np.ndarray) -> np.ndarray:
     """Integer inputs compute in the other operand's float dtype (float32 if neither is)."""
@@ -27,22 +34,22 @@ def _floating(a: np.ndarray, like: np.ndarray) -> np.ndarray:
     return a.astype(like.dtype if like.dtype.kind == "f" else np.float32)
 
 
-class _Conv(operation):
-    """Shared reshaping of a convolution op: arrays to (N, C, H, W) and the results back."""
+class _Spatial(operation):
+    """An op over 1 or 2 spatial axes of a batched or unbatched input, run by a kernel on
+    (N, C, H, W) arrays: the reshaping there and back (free views), shared with lucid.ops.pool.
+
+    The subclass's forward sets ``self.x_shape``, the input's shape as given.
+    """
 
     def __init__(self, spatial: int, **geometry: Any) -> None:
         self.spatial = spatial  # 1 or 2 spatial axes
         self.geometry = geometry  # keyword arguments of the kernel, already 2-D
 
-    def _as_2d(self, x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        self.x_shape, self.w_shape = x.shape, w.shape
-        x = _floating(x, w)
-        w = _floating(w, x)
-        if x.ndim == self.spatial + 1:  # unbatched
-            x = x[None]
-        if self.spatial == 1:
-            x, w = x[:, :, None, :], w[:, :, None, :]
-        return x, w
+    def _to_4d(self, a: np.ndarray) -> np.ndarray:
+        """An array in the input's layout (x, or the output's gradient) as (N, C, H, W)."""
+        if len(self.x_shape) == self.spatial + 1:  # unbatched
+            a = a[None]
+        return a[:, :, None, :] if self.spatial == 1 else a
 
     def _out_shape(self, out: np.ndarray) -> np.ndarray:
         """The 4-D kernel result in the caller's layout (no batch axis for unbatched input)."""
@@ -51,9 +58,23 @@ class _Conv(operation):
         return out[0] if len(self.x_shape) == self.spatial + 1 else out
 
     def _grad_4d(self, grad: np.ndarray) -> np.ndarray:
-        if len(self.x_shape) == self.spatial + 1:
-            grad = grad[None]
-        return grad[:, :, None, :] if self.spatial == 1 else grad
+        """The output's gradient as the contiguous (N, C, H, W) array the kernels take."""
+        return np.ascontiguousarray(self._to_4d(grad))
+
+
+class _Conv(_Spatial):
+    """What the convolution ops share: float inputs, the weight's 1-D reshape, the gradients."""
+
+    # The gradients run im2col/col2im kernels on saved arrays: not recorded as ops.
+    double_backward = False
+
+    def _as_2d(self, x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self.x_shape, self.w_shape = x.shape, w.shape
+        x = _floating(x, w)
+        w = _floating(w, x)
+        if self.spatial == 1:
+            w = w[:, :, None, :]
+        return self._to_4d(x), w
 
     def _gradients(self, dx: Any, dw: Any, db: Any) -> tuple:
         dx = None if dx is None else dx.reshape(self.x_shape)
@@ -75,7 +96,7 @@ class Conv(_Conv):
 
     def gradient(self, grad: np.ndarray) -> tuple:
         dx, dw, db = K.conv2d_backward(
-            np.ascontiguousarray(self._grad_4d(grad)),
+            self._grad_4d(grad),
             self.x4_shape,
             self.cols,
             self.w4,
@@ -97,7 +118,7 @@ class ConvTranspose(_Conv):
 
     def gradient(self, grad: np.ndarray) -> tuple:
         dx, dw, db = K.conv_transpose2d_backward(
-            np.ascontiguousarray(self._grad_4d(grad)),
+            self._grad_4d(grad),
             self.x4,
             self.w4,
             need_dx=self.parents[0].requires_grad,
@@ -110,51 +131,60 @@ class ConvTranspose(_Conv):
 # --------------------------------------------------------------------------- arguments
 
 
-def _as_tensor(x: TensorLike) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
-def _check_ranks(fn: str, x: Tensor, w: Tensor, spatial: int, transposed: bool) -> None:
-    axes = "(C, L)" if spatial == 1 else "(C, H, W)"
-    batched = "(N, C, L)" if spatial == 1 else "(N, C, H, W)"
+def _spatial_input(fn: str, x: TensorLike, spatial: int) -> Tensor:
+    """``x`` as a Tensor; ValueError unless it is ``(C, *spatial)`` or ``(N, C, *spatial)``."""
+    x = x if isinstance(x, Tensor) else Tensor(x)
     if x.ndim not in (spatial + 1, spatial + 2):
+        axes = "(C, L)" if spatial == 1 else "(C, H, W)"
+        batched = "(N, C, L)" if spatial == 1 else "(N, C, H, W)"
         raise ValueError(
             f"{fn}: expected a {spatial + 1}-D {axes} or {spatial + 2}-D {batched} input, "
             f"got shape {x.shape}"
         )
-    if w.ndim != spatial + 2:
-        layout = "(C_in, C_out/groups" if transposed else "(C_out, C_in/groups"
-        kernel = ", k)" if spatial == 1 else ", kh, kw)"
-        raise ValueError(
-            f"{fn}: weight must be {spatial + 2}-D {layout}{kernel}, got shape {w.shape}"
-        )
+    return x
 
 
-def _one(value: Any, what: str, fn: str) -> int:
+def _one(fn: str, what: str, value: Any) -> int:
     """A 1-D geometry argument: an int or a 1-tuple of one."""
-    if isinstance(value, (tuple, list)):
-        if len(value) != 1:
-            raise ValueError(f"{fn}: {what} must be an int or a 1-tuple, got {value!r}")
+    if isinstance(value, (tuple, list)) and len(value) == 1:
         value = value[0]
     if not isinstance(value, (int, np.integer)):
         raise ValueError(f"{fn}: {what} must be an int or a 1-tuple, got {value!r}")
     return int(value)
 
 
-def _geometry_1d(fn: str, fill: dict[str, int], *values: Any) -> dict[str, Any]:
-    """1-D arguments (in ``fill``'s order) as the 2-D kernel's keywords; ``fill[name]`` is the
-    value for the height axis."""
-    out = {}
-    for name, value in zip(fill, values, strict=True):
-        if isinstance(value, str):  # padding='same' / 'valid'
-            out[name] = value
-        else:
-            out[name] = (fill[name], _one(value, name, fn))
-    return out
+def _geometry_1d(fn: str, keep: type | tuple[type, ...] = (), **values: Any) -> dict[str, Any]:
+    """1-D geometry arguments as the 2-D kernel's keywords, height 1: ``padding=2`` becomes
+    ``(0, 2)``. Values of type ``keep`` (a convolution's ``padding='same'``) go on unchanged."""
+    return {
+        name: value if isinstance(value, keep) else (_HEIGHT_1D[name], _one(fn, name, value))
+        for name, value in values.items()
+    }
 
 
-def _inputs(x: Tensor, w: Tensor, b: TensorLike | None) -> tuple:
-    return (x, w) if b is None else (x, w, b)
+def _convolve(
+    op: type[_Conv],
+    fn: str,
+    spatial: int,
+    x: TensorLike,
+    weight: TensorLike,
+    bias: TensorLike | None,
+    groups: int,
+    **geometry: Any,
+) -> Tensor:
+    """Check the ranks of ``x`` and ``weight``, then apply ``op`` (with ``bias`` if given)."""
+    x = _spatial_input(fn, x, spatial)
+    weight = weight if isinstance(weight, Tensor) else Tensor(weight)
+    if weight.ndim != spatial + 2:
+        layout = "(C_in, C_out/groups" if op is ConvTranspose else "(C_out, C_in/groups"
+        kernel = ", k)" if spatial == 1 else ", kh, kw)"
+        raise ValueError(
+            f"{fn}: weight must be {spatial + 2}-D {layout}{kernel}, got shape {weight.shape}"
+        )
+    if spatial == 1:
+        geometry = _geometry_1d(fn, str, **geometry)
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    return op(spatial, groups=groups, **geometry)(*inputs)
 
 
 # --------------------------------------------------------------------------- public functions
@@ -178,10 +208,8 @@ def conv2d(
     Lucid also accepts ``((top, bottom), (left, right))``. Result ``(N, C_out, OH, OW)`` in x's
     dtype, computed as im2col and one matrix product for the whole batch.
     """
-    x, weight = _as_tensor(x), _as_tensor(weight)
-    _check_ranks("conv2d", x, weight, 2, transposed=False)
-    op = Conv(2, stride=stride, padding=padding, dilation=dilation, groups=groups)
-    return op(*_inputs(x, weight, bias))
+    geometry = {"stride": stride, "padding": padding, "dilation": dilation}
+    return _convolve(Conv, "conv2d", 2, x, weight, bias, groups, **geometry)
 
 
 def conv1d(
@@ -198,12 +226,8 @@ def conv1d(
 
     ``padding`` is an int, ``'valid'`` or ``'same'``; runs as conv2d with height 1.
     """
-    x, weight = _as_tensor(x), _as_tensor(weight)
-    _check_ranks("conv1d", x, weight, 1, transposed=False)
-    geometry = _geometry_1d(
-        "conv1d", {"stride": 1, "padding": 0, "dilation": 1}, stride, padding, dilation
-    )
-    return Conv(1, groups=groups, **geometry)(*_inputs(x, weight, bias))
+    geometry = {"stride": stride, "padding": padding, "dilation": dilation}
+    return _convolve(Conv, "conv1d", 1, x, weight, bias, groups, **geometry)
 
 
 def conv_transpose2d(
@@ -222,17 +246,13 @@ def conv_transpose2d(
     x ``(N, C_in, H, W)`` or ``(C_in, H, W)``, weight ``(C_in, C_out/groups, kh, kw)``; result
     ``(N, C_out, OH, OW)`` with ``OH = (H-1)*sh - 2*ph + dh*(kh-1) + output_padding + 1``.
     """
-    x, weight = _as_tensor(x), _as_tensor(weight)
-    _check_ranks("conv_transpose2d", x, weight, 2, transposed=True)
-    op = ConvTranspose(
-        2,
-        stride=stride,
-        padding=padding,
-        output_padding=output_padding,
-        dilation=dilation,
-        groups=groups,
-    )
-    return op(*_inputs(x, weight, bias))
+    geometry = {
+        "stride": stride,
+        "padding": padding,
+        "output_padding": output_padding,
+        "dilation": dilation,
+    }
+    return _convolve(ConvTranspose, "conv_transpose2d", 2, x, weight, bias, groups, **geometry)
 
 
 def conv_transpose1d(
@@ -247,8 +267,10 @@ def conv_transpose1d(
 ) -> Tensor:
     """1-D transposed convolution, as ``torch.nn.functional.conv_transpose1d``: x
     ``(N, C_in, L)`` or ``(C_in, L)``, weight ``(C_in, C_out/groups, k)``."""
-    x, weight = _as_tensor(x), _as_tensor(weight)
-    _check_ranks("conv_transpose1d", x, weight, 1, transposed=True)
-    fill = {"stride": 1, "padding": 0, "output_padding": 0, "dilation": 1}
-    geometry = _geometry_1d("conv_transpose1d", fill, stride, padding, output_padding, dilation)
-    return ConvTranspose(1, groups=groups, **geometry)(*_inputs(x, weight, bias))
+    geometry = {
+        "stride": stride,
+        "padding": padding,
+        "output_padding": output_padding,
+        "dilation": dilation,
+    }
+    return _convolve(ConvTranspose, "conv_transpose1d", 1, x, weight, bias, groups, **geometry)

@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from lucid._graph import operation, unary_func_op
+from lucid._graph import unary_func_op
 from lucid.kernels import pool as K
+from lucid.ops.conv import _geometry_1d, _Spatial, _spatial_input
 from lucid.tensor import Tensor
 
 TensorLike = Any
@@ -23,31 +24,17 @@ __all__ = [
 ]  # fmt: skip
 
 
-class _Pool(operation):
-    """Shared reshaping of a pooling op: x to (N, C, H, W) and the results back."""
+class _Pool(_Spatial):
+    """What the pooling ops share: x to (N, C, H, W) in a float dtype, its shape kept."""
 
-    def __init__(self, spatial: int, **geometry: Any) -> None:
-        self.spatial = spatial
-        self.geometry = geometry  # keyword arguments of the kernel, already 2-D
+    # The gradients are window kernels on arrays, not recorded as ops.
+    double_backward = False
 
     def _as_4d(self, x: np.ndarray) -> np.ndarray:
         self.x_shape = x.shape
-        x = x if x.dtype.kind == "f" else x.astype(np.float32)
-        if x.ndim == self.spatial + 1:  # unbatched
-            x = x[None]
-        x = x[:, :, None, :] if self.spatial == 1 else x
+        x = self._to_4d(x if x.dtype.kind == "f" else x.astype(np.float32))
         self.x4_shape = x.shape
         return x
-
-    def _out_shape(self, out: np.ndarray) -> np.ndarray:
-        if self.spatial == 1:
-            out = out[:, :, 0, :]
-        return out[0] if len(self.x_shape) == self.spatial + 1 else out
-
-    def _grad_4d(self, grad: np.ndarray) -> np.ndarray:
-        if len(self.x_shape) == self.spatial + 1:
-            grad = grad[None]
-        return np.ascontiguousarray(grad[:, :, None, :] if self.spatial == 1 else grad)
 
 
 class MaxPool(_Pool):
@@ -92,30 +79,11 @@ class AdaptiveAvgPool(_Pool):
 # --------------------------------------------------------------------------- arguments
 
 
-def _as_tensor(fn: str, x: TensorLike, spatial: int) -> Tensor:
-    x = x if isinstance(x, Tensor) else Tensor(x)
-    if x.ndim not in (spatial + 1, spatial + 2):
-        axes = "(C, L)" if spatial == 1 else "(C, H, W)"
-        batched = "(N, C, L)" if spatial == 1 else "(N, C, H, W)"
-        raise ValueError(
-            f"{fn}: expected a {spatial + 1}-D {axes} or {spatial + 2}-D {batched} input, "
-            f"got shape {x.shape}"
-        )
-    return x
-
-
-def _one(fn: str, what: str, value: Any) -> int:
-    """A 1-D geometry argument: an int or a 1-tuple of one."""
-    if isinstance(value, (tuple, list)) and len(value) == 1:
-        value = value[0]
-    if not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{fn}: {what} must be an int or a 1-tuple, got {value!r}")
-    return int(value)
-
-
-def _indices(op: MaxPool) -> Tensor:
-    """max pooling's ``return_indices``: flat indices into each (H*W or L) input plane."""
-    return Tensor._wrap(op._out_shape(op.argmax))
+def _max_pool(x: Tensor, op: MaxPool, return_indices: bool) -> Tensor | tuple[Tensor, Tensor]:
+    """``op(x)``; with ``return_indices`` also the flat index of each maximum in its input
+    plane (``H*W`` or ``L``), as int64."""
+    out = op(x)
+    return (out, Tensor._wrap(op._out_shape(op.argmax))) if return_indices else out
 
 
 # --------------------------------------------------------------------------- public functions
@@ -137,7 +105,7 @@ def max_pool2d(
     The gradient goes to the first maximum of each window, as in PyTorch. With
     ``return_indices`` also the int64 flat index of each maximum in its ``H*W`` plane.
     """
-    x = _as_tensor("max_pool2d", x, 2)
+    x = _spatial_input("max_pool2d", x, 2)
     op = MaxPool(
         2,
         kernel_size=kernel_size,
@@ -146,8 +114,7 @@ def max_pool2d(
         dilation=dilation,
         ceil_mode=ceil_mode,
     )
-    out = op(x)
-    return (out, _indices(op)) if return_indices else out
+    return _max_pool(x, op, return_indices)
 
 
 def max_pool1d(
@@ -162,18 +129,12 @@ def max_pool1d(
     """1-D max pooling over x ``(N, C, L)`` or ``(C, L)``, as
     ``torch.nn.functional.max_pool1d``; see ``max_pool2d``."""
     fn = "max_pool1d"
-    x = _as_tensor(fn, x, 1)
-    kernel = _one(fn, "kernel_size", kernel_size)
-    op = MaxPool(
-        1,
-        kernel_size=(1, kernel),
-        stride=(1, kernel if stride is None else _one(fn, "stride", stride)),
-        padding=(0, _one(fn, "padding", padding)),
-        dilation=(1, _one(fn, "dilation", dilation)),
-        ceil_mode=ceil_mode,
+    x = _spatial_input(fn, x, 1)
+    stride = kernel_size if stride is None else stride
+    geometry = _geometry_1d(
+        fn, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation
     )
-    out = op(x)
-    return (out, _indices(op)) if return_indices else out
+    return _max_pool(x, MaxPool(1, ceil_mode=ceil_mode, **geometry), return_indices)
 
 
 def avg_pool2d(
@@ -191,7 +152,7 @@ def avg_pool2d(
     (``count_include_pad``) or to the input itself, or ``divisor_override``. x is
     ``(N, C, H, W)`` or ``(C, H, W)``; the result has x's dtype (float32 for integers).
     """
-    x = _as_tensor("avg_pool2d", x, 2)
+    x = _spatial_input("avg_pool2d", x, 2)
     return AvgPool(
         2,
         kernel_size=kernel_size,
@@ -214,16 +175,10 @@ def avg_pool1d(
     """1-D average pooling over x ``(N, C, L)`` or ``(C, L)``, as
     ``torch.nn.functional.avg_pool1d``; see ``avg_pool2d``."""
     fn = "avg_pool1d"
-    x = _as_tensor(fn, x, 1)
-    kernel = _one(fn, "kernel_size", kernel_size)
-    return AvgPool(
-        1,
-        kernel_size=(1, kernel),
-        stride=(1, kernel if stride is None else _one(fn, "stride", stride)),
-        padding=(0, _one(fn, "padding", padding)),
-        ceil_mode=ceil_mode,
-        count_include_pad=count_include_pad,
-    )(x)
+    x = _spatial_input(fn, x, 1)
+    stride = kernel_size if stride is None else stride
+    geometry = _geometry_1d(fn, kernel_size=kernel_size, stride=stride, padding=padding)
+    return AvgPool(1, ceil_mode=ceil_mode, count_include_pad=count_include_pad, **geometry)(x)
 
 
 def adaptive_avg_pool2d(x: TensorLike, output_size: Any) -> Tensor:
@@ -233,7 +188,7 @@ def adaptive_avg_pool2d(x: TensorLike, output_size: Any) -> Tensor:
     Row window i is ``[floor(i*H/OH), ceil((i+1)*H/OH))``, likewise for columns; result
     ``(N, C, OH, OW)`` or ``(C, OH, OW)``.
     """
-    x = _as_tensor("adaptive_avg_pool2d", x, 2)
+    x = _spatial_input("adaptive_avg_pool2d", x, 2)
     return AdaptiveAvgPool(2, output_size=output_size)(x)
 
 
@@ -241,5 +196,5 @@ def adaptive_avg_pool1d(x: TensorLike, output_size: Any) -> Tensor:
     """Adaptive 1-D average pooling of x ``(N, C, L)`` or ``(C, L)`` to ``output_size``, as
     ``torch.nn.functional.adaptive_avg_pool1d``."""
     fn = "adaptive_avg_pool1d"
-    x = _as_tensor(fn, x, 1)
-    return AdaptiveAvgPool(1, output_size=(1, _one(fn, "output_size", output_size)))(x)
+    x = _spatial_input(fn, x, 1)
+    return AdaptiveAvgPool(1, **_geometry_1d(fn, output_size=output_size))(x)
