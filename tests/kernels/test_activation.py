@@ -141,19 +141,6 @@ def _numpy_size(regime: str) -> int:
     }[regime]
 
 
-def _spy(monkeypatch, name: str) -> list:
-    """Count the calls of kernel ``K.<name>`` (the wrappers look it up at call time)."""
-    calls = []
-    kernel = getattr(K, name)
-
-    def counted(*args):
-        calls.append(name)
-        return kernel(*args)
-
-    monkeypatch.setattr(K, name, counted)
-    return calls
-
-
 def _away_from_kinks(rng, n, scale=3.0):
     """Values at least 0.05 from 0 and from the kinks the cases use (-2, 3, 2.5 = 5 / beta)."""
     x = scale * rng.standard_normal(n)
@@ -166,12 +153,12 @@ def _away_from_kinks(rng, n, scale=3.0):
 @requires_jit
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", list(CASES))
-def test_kernel_jit_path_matches_reference(name, dtype, rng, monkeypatch):
+def test_kernel_jit_path_matches_reference(name, dtype, rng, spy):
     call, ref, jit_name, regime = CASES[name]
     n = _jit_size(regime)
     x = _away_from_kinks(rng, n).astype(dtype)
     g = rng.standard_normal(n).astype(dtype)
-    calls = _spy(monkeypatch, jit_name)
+    calls = spy(K, jit_name)
     out = call(x, g)
     assert calls == [jit_name], f"{name} did not take the JIT path for {n} elements"
     assert out.dtype == dtype and out.shape == x.shape
@@ -180,12 +167,12 @@ def test_kernel_jit_path_matches_reference(name, dtype, rng, monkeypatch):
 
 @requires_jit
 @pytest.mark.parametrize("name", [n for n, case in CASES.items() if case[3] != "always"])
-def test_kernel_takes_numpy_path_on_the_other_side_of_its_crossover(name, rng, monkeypatch):
+def test_kernel_takes_numpy_path_on_the_other_side_of_its_crossover(name, rng, spy):
     call, ref, jit_name, regime = CASES[name]
     n = _numpy_size(regime)
     x = _away_from_kinks(rng, n).astype(np.float32)
     g = rng.standard_normal(n).astype(np.float32)
-    calls = _spy(monkeypatch, jit_name)
+    calls = spy(K, jit_name)
     out = call(x, g)
     assert calls == [], f"{name} took the JIT path for {n} elements"
     assert out.dtype == np.float32
@@ -193,14 +180,9 @@ def test_kernel_takes_numpy_path_on_the_other_side_of_its_crossover(name, rng, m
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_kernel_without_jit_gives_the_reference_answer(name, rng, monkeypatch):
-    monkeypatch.setattr(_jit, "JIT_ENABLED", False)
+def test_kernel_without_jit_gives_the_reference_answer(name, rng, forbid_jit):
     call, ref, jit_name, regime = CASES[name]
-
-    def refuse(*args):
-        raise AssertionError(f"{jit_name} called with JIT disabled")
-
-    monkeypatch.setattr(K, jit_name, refuse)
+    forbid_jit(K, jit_name)
     n = _jit_size(regime)
     x = _away_from_kinks(rng, n)
     g = rng.standard_normal(n)

@@ -16,19 +16,6 @@ SHORT = K.SOFTMAX_JIT_MAX_CLASSES  # rows this long take the JIT path
 LONG = K.SOFTMAX_JIT_MAX_CLASSES + 7  # and these the NumPy one
 
 
-def _spy(monkeypatch, name: str) -> list:
-    """Count the calls of kernel ``K.<name>`` (the wrappers look it up at call time)."""
-    calls = []
-    kernel = getattr(K, name)
-
-    def counted(*args):
-        calls.append(name)
-        return kernel(*args)
-
-    monkeypatch.setattr(K, name, counted)
-    return calls
-
-
 # ---------------------------------------------------------------------------------------------
 # softmax and log-softmax
 
@@ -60,11 +47,11 @@ SOFTMAX_CASES = {
 @pytest.mark.parametrize("shape", [(17, SHORT), (2, 3, 5), (4, 1)])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", list(SOFTMAX_CASES))
-def test_softmax_family_jit_matches_reference(name, dtype, shape, rng, monkeypatch):
+def test_softmax_family_jit_matches_reference(name, dtype, shape, rng, spy):
     call, ref, jit_name, _ = SOFTMAX_CASES[name]
     x = (5 * rng.standard_normal(shape)).astype(dtype)
     g = rng.standard_normal(shape).astype(dtype)
-    calls = _spy(monkeypatch, jit_name)
+    calls = spy(K, jit_name)
     out = call(x, g)
     assert calls == [jit_name]
     assert out.dtype == dtype and out.shape == shape
@@ -73,25 +60,20 @@ def test_softmax_family_jit_matches_reference(name, dtype, shape, rng, monkeypat
 
 @requires_jit
 @pytest.mark.parametrize("name", list(SOFTMAX_CASES))
-def test_softmax_family_on_long_rows(name, rng, monkeypatch):
+def test_softmax_family_on_long_rows(name, rng, spy):
     call, ref, jit_name, short_only = SOFTMAX_CASES[name]
     x = (5 * rng.standard_normal((6, LONG))).astype(np.float32)
     g = rng.standard_normal(x.shape).astype(np.float32)
-    calls = _spy(monkeypatch, jit_name)
+    calls = spy(K, jit_name)
     out = call(x, g)
     assert calls == ([] if short_only else [jit_name])
     np.testing.assert_allclose(out, ref(x, g), **TOL[np.float32])
 
 
 @pytest.mark.parametrize("name", list(SOFTMAX_CASES))
-def test_softmax_family_without_jit_gives_the_reference_answer(name, rng, monkeypatch):
-    monkeypatch.setattr(_jit, "JIT_ENABLED", False)
+def test_softmax_family_without_jit_gives_the_reference_answer(name, rng, forbid_jit):
     call, ref, jit_name, _ = SOFTMAX_CASES[name]
-
-    def refuse(*args):
-        raise AssertionError(f"{jit_name} called with JIT disabled")
-
-    monkeypatch.setattr(K, jit_name, refuse)
+    forbid_jit(K, jit_name)
     x, g = rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
     np.testing.assert_array_equal(call(x, g), ref(x, g))
 
@@ -125,30 +107,15 @@ def test_softmax_is_finite_and_exact_for_huge_logits(dtype, k):
     assert np.isfinite(K.log_softmax_backward(logp, g)).all()
 
 
-def _numeric_gradient(f, a, h=1e-6):
-    """Central differences of the scalar function f at every element of a (in place, restored)."""
-    out = np.empty_like(a)
-    flat, g = a.reshape(-1), out.reshape(-1)
-    for i in range(flat.size):
-        keep = flat[i]
-        flat[i] = keep + h
-        up = f()
-        flat[i] = keep - h
-        down = f()
-        flat[i] = keep
-        g[i] = (up - down) / (2 * h)
-    return out
-
-
 @pytest.mark.parametrize("k", [5, LONG])
 @pytest.mark.parametrize("log", [False, True])
-def test_softmax_backwards_match_central_differences(log, k, rng):
+def test_softmax_backwards_match_central_differences(log, k, rng, numeric_gradient):
     x = 3 * rng.standard_normal((3, k))
     upstream = rng.standard_normal(x.shape)
     forward, backward = (
         (K.log_softmax_ref, K.log_softmax_backward) if log else (K.softmax_ref, K.softmax_backward)
     )
-    numeric = _numeric_gradient(lambda: np.sum(forward(x) * upstream), x)
+    numeric = numeric_gradient(lambda: np.sum(forward(x) * upstream), x)
     np.testing.assert_allclose(backward(forward(x), upstream), numeric, rtol=1e-6, atol=1e-8)
 
 
@@ -206,14 +173,14 @@ def _ce_inputs(rng, m, k, dtype, weighted, ignore_index):
 @requires_jit
 @pytest.mark.parametrize("options", CE_OPTIONS)
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_cross_entropy_jit_matches_reference(dtype, options, rng, monkeypatch):
+def test_cross_entropy_jit_matches_reference(dtype, options, rng, spy):
     weighted, ignore_index, smoothing = options
     logits, target, weight = _ce_inputs(rng, 37, 6, dtype, weighted, ignore_index)
     grad = rng.standard_normal(37).astype(dtype)
     w = np.ones(6, dtype) if weight is None else weight
     s = dtype(smoothing)
-    forward_calls = _spy(monkeypatch, "softmax_cross_entropy_forward_jit")
-    backward_calls = _spy(monkeypatch, "softmax_cross_entropy_backward_jit")
+    forward_calls = spy(K, "softmax_cross_entropy_forward_jit")
+    backward_calls = spy(K, "softmax_cross_entropy_backward_jit")
     loss, lse = K.softmax_cross_entropy_forward(logits, target, weight, ignore_index, smoothing)
     ref_loss, ref_lse = K.softmax_cross_entropy_forward_ref(logits, target, w, ignore_index, s)
     assert loss.dtype == dtype and lse.dtype == np.float64
@@ -228,14 +195,8 @@ def test_cross_entropy_jit_matches_reference(dtype, options, rng, monkeypatch):
     assert forward_calls and backward_calls, "the JIT path was not taken"
 
 
-def test_cross_entropy_without_jit_gives_the_reference_answer(rng, monkeypatch):
-    monkeypatch.setattr(_jit, "JIT_ENABLED", False)
-
-    def refuse(*args):
-        raise AssertionError("a JIT kernel was called with JIT disabled")
-
-    monkeypatch.setattr(K, "softmax_cross_entropy_forward_jit", refuse)
-    monkeypatch.setattr(K, "softmax_cross_entropy_backward_jit", refuse)
+def test_cross_entropy_without_jit_gives_the_reference_answer(rng, forbid_jit):
+    forbid_jit(K, "softmax_cross_entropy_forward_jit", "softmax_cross_entropy_backward_jit")
     logits, target, weight = _ce_inputs(rng, 9, 4, np.float64, True, 1)
     loss, lse = K.softmax_cross_entropy_forward(logits, target, weight, 1, 0.2)
     ref_loss, ref_lse = K.softmax_cross_entropy_forward_ref(logits, target, weight, 1, 0.2)
@@ -248,7 +209,7 @@ def test_cross_entropy_without_jit_gives_the_reference_answer(rng, monkeypatch):
 
 
 @pytest.mark.parametrize("options", CE_OPTIONS)
-def test_cross_entropy_backward_matches_central_differences(options, rng):
+def test_cross_entropy_backward_matches_central_differences(options, rng, numeric_gradient):
     weighted, ignore_index, smoothing = options
     logits, target, weight = _ce_inputs(rng, 5, 4, np.float64, weighted, ignore_index)
     upstream = rng.standard_normal(5)
@@ -262,7 +223,7 @@ def test_cross_entropy_backward_matches_central_differences(options, rng):
     d = K.softmax_cross_entropy_backward(
         upstream, logits, lse, target, weight, ignore_index, smoothing
     )
-    np.testing.assert_allclose(d, _numeric_gradient(total, logits), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(d, numeric_gradient(total, logits), rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("jit", [True, False])

@@ -14,19 +14,6 @@ DTYPES = [np.float32, np.float64]
 TOL = {np.float32: {"rtol": 1e-5, "atol": 1e-5}, np.float64: {"rtol": 1e-11, "atol": 1e-12}}
 
 
-def _spy(monkeypatch, name: str) -> list:
-    """Count the calls of kernel ``K.<name>`` (the wrappers look it up at call time)."""
-    calls = []
-    kernel = getattr(K, name)
-
-    def counted(*args):
-        calls.append(name)
-        return kernel(*args)
-
-    monkeypatch.setattr(K, name, counted)
-    return calls
-
-
 def _affine(rng, c, dtype, affine):
     if not affine:
         return None, None
@@ -50,15 +37,15 @@ def _assert_all_close(got, expected, tol):
 @requires_jit
 @pytest.mark.parametrize("affine", [True, False])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_layer_norm_jit_matches_reference(dtype, affine, rng, monkeypatch):
+def test_layer_norm_jit_matches_reference(dtype, affine, rng, spy):
     x = (3 + 2 * rng.standard_normal((33, 70))).astype(dtype)
     grad = rng.standard_normal(x.shape).astype(dtype)
     weight, bias = _affine(rng, 70, dtype, affine)
-    fwd_calls = _spy(monkeypatch, "layer_norm_forward_jit")
+    fwd_calls = spy(K, "layer_norm_forward_jit")
     y, mean, rstd = K.layer_norm_forward(x, weight, bias, 1e-5)
     expected = K.layer_norm_forward_ref(x, weight, bias, dtype(1e-5))
     _assert_all_close((y, mean, rstd), expected, TOL[dtype])
-    bwd_calls = _spy(monkeypatch, "layer_norm_backward_jit")
+    bwd_calls = spy(K, "layer_norm_backward_jit")
     got = K.layer_norm_backward(grad, x, mean, rstd, weight)
     _assert_all_close(got, K.layer_norm_backward_ref(grad, x, mean, rstd, weight), TOL[dtype])
     assert fwd_calls and bwd_calls, "the JIT path was not taken"
@@ -68,18 +55,18 @@ def test_layer_norm_jit_matches_reference(dtype, affine, rng, monkeypatch):
 @pytest.mark.parametrize("shape", [(40, 6, 1), (5, 3, 17)])
 @pytest.mark.parametrize("affine", [True, False])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_batch_norm_jit_matches_reference(dtype, affine, shape, rng, monkeypatch):
+def test_batch_norm_jit_matches_reference(dtype, affine, shape, rng, spy):
     x = (-2 + 3 * rng.standard_normal(shape)).astype(dtype)
     grad = rng.standard_normal(shape).astype(dtype)
     weight, bias = _affine(rng, shape[1], dtype, affine)
-    fwd_calls = _spy(monkeypatch, "batch_norm_forward_jit")
+    fwd_calls = spy(K, "batch_norm_forward_jit")
     y, mean, var, rstd = K.batch_norm_forward(x, weight, bias, 1e-5)
     expected = K.batch_norm_forward_ref(x, weight, bias, dtype(1e-5))
     _assert_all_close((y, mean, var, rstd), expected, TOL[dtype])
-    bwd_calls = _spy(monkeypatch, "batch_norm_backward_jit")
+    bwd_calls = spy(K, "batch_norm_backward_jit")
     got = K.batch_norm_backward(grad, x, mean, rstd, weight)
     _assert_all_close(got, K.batch_norm_backward_ref(grad, x, mean, rstd, weight), TOL[dtype])
-    inf_calls = _spy(monkeypatch, "batch_norm_inference_jit")
+    inf_calls = spy(K, "batch_norm_inference_jit")
     got = K.batch_norm_inference(x, mean, var + 0.5, weight, bias, 1e-3)
     expected = K.batch_norm_inference_ref(x, mean, var + 0.5, weight, bias, dtype(1e-3))
     _assert_all_close((got,), (expected,), TOL[dtype])
@@ -130,13 +117,8 @@ NO_JIT_REFS = {
 
 
 @pytest.mark.parametrize("jit_name", list(NO_JIT_CALLS))
-def test_kernel_without_jit_gives_the_reference_answer(jit_name, rng, monkeypatch):
-    monkeypatch.setattr(_jit, "JIT_ENABLED", False)
-
-    def refuse(*args):
-        raise AssertionError(f"{jit_name} called with JIT disabled")
-
-    monkeypatch.setattr(K, jit_name, refuse)
+def test_kernel_without_jit_gives_the_reference_answer(jit_name, rng, forbid_jit):
+    forbid_jit(K, jit_name)
     x3 = rng.standard_normal((4, 3, 5))
     x2 = x3.reshape(6, 10)
     w = 1 + rng.random(10)
@@ -182,23 +164,20 @@ def test_batch_norm_variance_is_biased_and_unbiased_is_one_rescale_away(rng):
 # Backwards against central differences (float64)
 
 
-def _numeric_gradient(f, a, h=1e-6):
-    """Central differences of the scalar function f at every element of a (in place, restored)."""
-    out = np.empty_like(a)
-    flat, g = a.reshape(-1), out.reshape(-1)
-    for i in range(flat.size):
-        keep = flat[i]
-        flat[i] = keep + h
-        up = f()
-        flat[i] = keep - h
-        down = f()
-        flat[i] = keep
-        g[i] = (up - down) / (2 * h)
-    return out
+def _assert_grads_match_central_differences(grads, loss, x, weight, bias, numeric_gradient):
+    """``grads`` = (dx, dweight, dbias) against central differences of ``loss()``, which reads
+    ``x``, ``weight`` and ``bias``; without a weight, dweight and dbias must be None."""
+    dx, dweight, dbias = grads
+    np.testing.assert_allclose(dx, numeric_gradient(loss, x), rtol=1e-6, atol=1e-8)
+    if weight is not None:
+        np.testing.assert_allclose(dweight, numeric_gradient(loss, weight), rtol=1e-6)
+        np.testing.assert_allclose(dbias, numeric_gradient(loss, bias), rtol=1e-6)
+    else:
+        assert dweight is None and dbias is None
 
 
 @pytest.mark.parametrize("affine", [True, False])
-def test_layer_norm_backward_matches_central_differences(affine, rng):
+def test_layer_norm_backward_matches_central_differences(affine, rng, numeric_gradient):
     x = 2 * rng.standard_normal((3, 5))
     weight, bias = _affine(rng, 5, np.float64, affine)
     upstream = rng.standard_normal((3, 5))
@@ -207,18 +186,13 @@ def test_layer_norm_backward_matches_central_differences(affine, rng):
         return np.sum(K.layer_norm_forward_ref(x, weight, bias, 1e-5)[0] * upstream)
 
     _, mean, rstd = K.layer_norm_forward(x, weight, bias)
-    dx, dweight, dbias = K.layer_norm_backward(upstream, x, mean, rstd, weight)
-    np.testing.assert_allclose(dx, _numeric_gradient(loss, x), rtol=1e-6, atol=1e-8)
-    if affine:
-        np.testing.assert_allclose(dweight, _numeric_gradient(loss, weight), rtol=1e-6)
-        np.testing.assert_allclose(dbias, _numeric_gradient(loss, bias), rtol=1e-6)
-    else:
-        assert dweight is None and dbias is None
+    grads = K.layer_norm_backward(upstream, x, mean, rstd, weight)
+    _assert_grads_match_central_differences(grads, loss, x, weight, bias, numeric_gradient)
 
 
 @pytest.mark.parametrize("shape", [(6, 2, 1), (2, 3, 4)])
 @pytest.mark.parametrize("affine", [True, False])
-def test_batch_norm_backward_matches_central_differences(affine, shape, rng):
+def test_batch_norm_backward_matches_central_differences(affine, shape, rng, numeric_gradient):
     x = 2 * rng.standard_normal(shape)
     weight, bias = _affine(rng, shape[1], np.float64, affine)
     upstream = rng.standard_normal(shape)
@@ -227,17 +201,12 @@ def test_batch_norm_backward_matches_central_differences(affine, shape, rng):
         return np.sum(K.batch_norm_forward_ref(x, weight, bias, 1e-5)[0] * upstream)
 
     _, mean, _, rstd = K.batch_norm_forward(x, weight, bias)
-    dx, dweight, dbias = K.batch_norm_backward(upstream, x, mean, rstd, weight)
-    np.testing.assert_allclose(dx, _numeric_gradient(loss, x), rtol=1e-6, atol=1e-8)
-    if affine:
-        np.testing.assert_allclose(dweight, _numeric_gradient(loss, weight), rtol=1e-6)
-        np.testing.assert_allclose(dbias, _numeric_gradient(loss, bias), rtol=1e-6)
-    else:
-        assert dweight is None and dbias is None
+    grads = K.batch_norm_backward(upstream, x, mean, rstd, weight)
+    _assert_grads_match_central_differences(grads, loss, x, weight, bias, numeric_gradient)
 
 
 @pytest.mark.parametrize("affine", [True, False])
-def test_group_norm_backward_matches_central_differences(affine, rng):
+def test_group_norm_backward_matches_central_differences(affine, rng, numeric_gradient):
     x = 2 * rng.standard_normal((2, 6, 3))
     weight, bias = _affine(rng, 6, np.float64, affine)
     upstream = rng.standard_normal(x.shape)
@@ -247,11 +216,8 @@ def test_group_norm_backward_matches_central_differences(affine, rng):
 
     _, mean, rstd = K.group_norm_forward(x, 3, weight, bias)
     assert mean.shape == rstd.shape == (2, 3)
-    dx, dweight, dbias = K.group_norm_backward(upstream, x, mean, rstd, weight)
-    np.testing.assert_allclose(dx, _numeric_gradient(loss, x), rtol=1e-6, atol=1e-8)
-    if affine:
-        np.testing.assert_allclose(dweight, _numeric_gradient(loss, weight), rtol=1e-6)
-        np.testing.assert_allclose(dbias, _numeric_gradient(loss, bias), rtol=1e-6)
+    grads = K.group_norm_backward(upstream, x, mean, rstd, weight)
+    _assert_grads_match_central_differences(grads, loss, x, weight, bias, numeric_gradient)
 
 
 # ---------------------------------------------------------------------------------------------

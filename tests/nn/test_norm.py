@@ -120,6 +120,24 @@ def _copy_params(module, module_t):
             pt.copy_(torch.tensor(p.numpy()))
 
 
+def _run_both(module, module_t, data, upstream):
+    """Forward and backward of a module and its PyTorch twin; outputs and input gradients agree."""
+    import torch
+
+    x, xt = lucid.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    out, out_t = module(x), module_t(xt)
+    out.backward(upstream)
+    out_t.backward(torch.tensor(upstream))
+    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def _assert_param_grads_match(module, module_t):
+    """Each parameter's gradient equals its PyTorch twin's (parameters in the same order)."""
+    for (name, p), pt in zip(module.named_parameters(), module_t.parameters(), strict=True):
+        np.testing.assert_allclose(p.grad, pt.grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
+
+
 @pytest.mark.torch
 @pytest.mark.parametrize(
     ("cls", "kwargs", "shape"),
@@ -141,15 +159,9 @@ def test_batch_norm_module_matches_torch_through_training_and_eval(cls, kwargs, 
     assert repr(module) == repr(module_t)
     for step in range(3):
         data = (3 * rng.standard_normal(shape) + step).astype(np.float32)
-        upstream = rng.standard_normal(shape).astype(np.float32)
-        x, xt = lucid.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
-        out, out_t = module(x), module_t(xt)
-        out.backward(upstream)
-        out_t.backward(torch.tensor(upstream))
-        np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-5, atol=1e-5)
-        np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-4, atol=1e-5)
-        for (name, p), pt in zip(module.named_parameters(), module_t.parameters(), strict=True):
-            np.testing.assert_allclose(p.grad, pt.grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
+        _run_both(module, module_t, data, rng.standard_normal(shape).astype(np.float32))
+        _assert_param_grads_match(module, module_t)
+        for p, pt in zip(module.parameters(), module_t.parameters(), strict=True):
             p.grad, pt.grad = None, None
     for key, value in module.state_dict().items():
         np.testing.assert_allclose(value.numpy(), module_t.state_dict()[key].numpy(), rtol=1e-5,
@@ -157,13 +169,7 @@ def test_batch_norm_module_matches_torch_through_training_and_eval(cls, kwargs, 
     module.eval()
     module_t.eval()
     data = rng.standard_normal(shape).astype(np.float32)
-    upstream = rng.standard_normal(shape).astype(np.float32)
-    x, xt = lucid.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
-    out, out_t = module(x), module_t(xt)
-    out.backward(upstream)
-    out_t.backward(torch.tensor(upstream))
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+    _run_both(module, module_t, data, rng.standard_normal(shape).astype(np.float32))
 
 
 def test_batch_norm_eval_mode_leaves_running_statistics_alone(rng):
@@ -193,15 +199,8 @@ def test_layer_and_group_norm_modules_match_torch(cls, args, kwargs, shape, rng)
     assert repr(module) == repr(module_t)
     assert list(module.state_dict()) == list(module_t.state_dict())
     data = (2 * rng.standard_normal(shape)).astype(np.float32)
-    upstream = rng.standard_normal(shape).astype(np.float32)
-    x, xt = lucid.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
-    out, out_t = module(x), module_t(xt)
-    out.backward(upstream)
-    out_t.backward(torch.tensor(upstream))
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-4, atol=1e-5)
-    for (name, p), pt in zip(module.named_parameters(), module_t.parameters(), strict=True):
-        np.testing.assert_allclose(p.grad, pt.grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
+    _run_both(module, module_t, data, rng.standard_normal(shape).astype(np.float32))
+    _assert_param_grads_match(module, module_t)
 
 
 @pytest.mark.parametrize(

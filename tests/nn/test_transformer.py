@@ -40,6 +40,14 @@ def _copy_to_torch(module, torch_module, torch) -> None:
             value.copy_(torch.tensor(module.state_dict()[key].numpy()))
 
 
+def _twin(module, reference, training: bool, torch) -> None:
+    """Make ``reference`` (same state-dict keys) a copy of ``module``, both in one mode."""
+    assert list(module.state_dict()) == list(reference.state_dict())
+    _copy_to_torch(module, reference, torch)
+    module.train(training)
+    reference.train(training)
+
+
 @pytest.mark.parametrize("kwargs, masks", CASES, ids=IDS)
 def test_encoder_layer_gradient_matches_finite_differences(kwargs, masks, rng):
     layer = nn.TransformerEncoderLayer(4, 2, 6, dropout=0.0, **kwargs).double()
@@ -83,10 +91,7 @@ def test_encoder_layer_matches_torch(kwargs, masks, training, rng):
     dropout = 0.0 if training else 0.3
     layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=dropout, **kwargs)
     reference = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=dropout, **kwargs)
-    assert list(layer.state_dict()) == list(reference.state_dict())
-    _copy_to_torch(layer, reference, torch)
-    layer.train(training)
-    reference.train(training)
+    _twin(layer, reference, training, torch)
     forward_kwargs = _masks(masks, "src_mask", 2, 5)
     _compare(layer, reference, _x_shape(kwargs, 2, 5, 8), forward_kwargs, torch, rng)
 
@@ -105,10 +110,7 @@ def test_encoder_matches_torch(kwargs, masks, training, rng):
         norm=torch.nn.LayerNorm(8),
         enable_nested_tensor=False,  # PyTorch's fast path zeroes padded positions
     )
-    assert list(encoder.state_dict()) == list(reference.state_dict())
-    _copy_to_torch(encoder, reference, torch)
-    encoder.train(training)
-    reference.train(training)
+    _twin(encoder, reference, training, torch)
     forward_kwargs = _masks(masks, "mask", 2, 5)
     _compare(encoder, reference, _x_shape(kwargs, 2, 5, 8), forward_kwargs, torch, rng)
 

@@ -1,6 +1,9 @@
 """Linear algebra ops: matmul, dot, outer, tensordot and einsum against NumPy, finite
 differences and PyTorch."""
 
+import operator
+from functools import partial
+
 import numpy as np
 import pytest
 
@@ -37,6 +40,20 @@ def _assert_grads(pairs):
         np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-4, atol=1e-5)
 
 
+def _assert_matches_torch(torch, rng, fn, torch_fn, *shapes):
+    """``fn`` on Lucid leaves and ``torch_fn`` on PyTorch ones: same values and gradients."""
+    pairs = _torch_pairs(torch, rng, *shapes)
+    _backward_both(torch, (fn(*[p[0] for p in pairs]), torch_fn(*[p[1] for p in pairs])), rng)
+    _assert_grads(pairs)
+
+
+def _assert_follows_numpy_with_gradients(rng, fn, numpy_fn, shape_a, shape_b):
+    """``fn(a, b)`` equals ``numpy_fn`` on the same float64 data and passes gradcheck."""
+    a, b = _leaves(rng, shape_a, shape_b)
+    np.testing.assert_allclose(fn(a, b).numpy(), numpy_fn(a.numpy(), b.numpy()), rtol=1e-12)
+    assert gradcheck(fn, (a, b))
+
+
 # --------------------------------------------------------------------------- matmul
 
 
@@ -60,9 +77,7 @@ def test_matmul_gradient_on_transposed_inputs(rng):
 @pytest.mark.parametrize(("shape_a", "shape_b"), MATMUL_SHAPES)
 def test_matmul_matches_torch(shape_a, shape_b, rng):
     torch = pytest.importorskip("torch")
-    (a, at), (b, bt) = pairs = _torch_pairs(torch, rng, shape_a, shape_b)
-    _backward_both(torch, (a @ b, at @ bt), rng)
-    _assert_grads(pairs)
+    _assert_matches_torch(torch, rng, operator.matmul, operator.matmul, shape_a, shape_b)
 
 
 def test_matmul_names_misaligned_shapes():
@@ -81,18 +96,13 @@ DOT_SHAPES = [
 
 @pytest.mark.parametrize(("shape_a", "shape_b"), DOT_SHAPES)
 def test_dot_follows_numpy_and_has_gradients(shape_a, shape_b, rng):
-    a, b = _leaves(rng, shape_a, shape_b)
-    y = lucid.dot(a, b)
-    np.testing.assert_allclose(y.numpy(), np.dot(a.numpy(), b.numpy()), rtol=1e-12)
-    assert gradcheck(lucid.dot, (a, b))
+    _assert_follows_numpy_with_gradients(rng, lucid.dot, np.dot, shape_a, shape_b)
 
 
 @pytest.mark.torch
 def test_dot_of_vectors_matches_torch(rng):
     torch = pytest.importorskip("torch")
-    (a, at), (b, bt) = pairs = _torch_pairs(torch, rng, (5,), (5,))
-    _backward_both(torch, (a.dot(b), torch.dot(at, bt)), rng)
-    _assert_grads(pairs)
+    _assert_matches_torch(torch, rng, lambda a, b: a.dot(b), torch.dot, (5,), (5,))
 
 
 def test_dot_of_vectors_of_different_lengths_is_refused():
@@ -102,18 +112,13 @@ def test_dot_of_vectors_of_different_lengths_is_refused():
 
 @pytest.mark.parametrize(("shape_a", "shape_b"), [((3,), (4,)), ((2, 3), (4,)), ((), (2,))])
 def test_outer_flattens_and_has_gradients(shape_a, shape_b, rng):
-    a, b = _leaves(rng, shape_a, shape_b)
-    y = lucid.outer(a, b)
-    np.testing.assert_allclose(y.numpy(), np.outer(a.numpy(), b.numpy()), rtol=1e-12)
-    assert gradcheck(lucid.outer, (a, b))
+    _assert_follows_numpy_with_gradients(rng, lucid.outer, np.outer, shape_a, shape_b)
 
 
 @pytest.mark.torch
 def test_outer_matches_torch(rng):
     torch = pytest.importorskip("torch")
-    (a, at), (b, bt) = pairs = _torch_pairs(torch, rng, (3,), (4,))
-    _backward_both(torch, (lucid.outer(a, b), torch.outer(at, bt)), rng)
-    _assert_grads(pairs)
+    _assert_matches_torch(torch, rng, lucid.outer, torch.outer, (3,), (4,))
 
 
 # --------------------------------------------------------------------------- tensordot
@@ -139,9 +144,8 @@ def test_tensordot_follows_numpy_and_has_gradients(shape_a, shape_b, axes, rng):
 @pytest.mark.parametrize(("shape_a", "shape_b", "axes"), TENSORDOT_CASES)
 def test_tensordot_matches_torch(shape_a, shape_b, axes, rng):
     torch = pytest.importorskip("torch")
-    (a, at), (b, bt) = pairs = _torch_pairs(torch, rng, shape_a, shape_b)
-    _backward_both(torch, (lucid.tensordot(a, b, axes), torch.tensordot(at, bt, dims=axes)), rng)
-    _assert_grads(pairs)
+    ours, theirs = partial(lucid.tensordot, axes=axes), partial(torch.tensordot, dims=axes)
+    _assert_matches_torch(torch, rng, ours, theirs, shape_a, shape_b)
 
 
 def test_tensordot_refuses_mismatched_axes():

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from lucid.kernels import _jit
+from lucid.kernels._checks import float_array
 from lucid.kernels._jit import njit
 
 # Crossovers: medians of repeated calls through these wrappers, NumPy path against JIT path,
@@ -31,23 +32,15 @@ SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 GELU_TANH_COEFF = 0.044715
 APPROXIMATIONS = ("none", "tanh")
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 # ---------------------------------------------------------------------------------------------
 # Validation and launching (wrappers only; the loops below never check anything)
 
 
-def _float_array(name: str, arg: str, a: np.ndarray) -> np.ndarray:
-    a = np.asarray(a)
-    if a.dtype not in _FLOAT_DTYPES:
-        raise TypeError(f"{name}: {arg} must be a float32 or float64 array, got {a.dtype}")
-    return a
-
-
 def _like(name: str, arg: str, a: np.ndarray, x: np.ndarray, x_arg: str = "x") -> np.ndarray:
     """``a`` checked to have ``x``'s shape and cast to ``x``'s dtype (the result's dtype)."""
-    a = _float_array(name, arg, a)
+    a = float_array(name, arg, a)
     if a.shape != x.shape:
         raise ValueError(
             f"{name}: {arg} has shape {a.shape} but {x_arg} has shape {x.shape}; they must match"
@@ -55,14 +48,23 @@ def _like(name: str, arg: str, a: np.ndarray, x: np.ndarray, x_arg: str = "x") -
     return a.astype(x.dtype, copy=False)
 
 
-def _launch(kernel, like: np.ndarray, *args) -> np.ndarray:
+def _launch(kernel, *args) -> np.ndarray:
     """``kernel(*args, out)`` on flat C-order views (``ravel`` copies only when it must).
 
-    ``out`` is allocated flat with ``like``'s dtype and returned in ``like``'s shape.
+    ``out`` is allocated flat and returned in the shape and dtype of the first argument.
     """
+    like = args[0]
     out = np.empty(like.size, like.dtype)
     kernel(*[a.ravel() if isinstance(a, np.ndarray) else a for a in args], out)
     return out.reshape(like.shape)
+
+
+def _dispatch(jit_wins: bool, kernel, reference, *args) -> np.ndarray:
+    """``kernel`` through ``_launch`` when numba is on and ``jit_wins`` (the caller's measured
+    crossover), else ``reference(*args)``; the two take the same arguments."""
+    if _jit.JIT_ENABLED and jit_wins:
+        return _launch(kernel, *args)
+    return reference(*args)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -94,11 +96,10 @@ def relu_backward_jit(x, grad, out):
 
 def relu_backward(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """Gradient of ``max(x, 0)``: ``grad`` where ``x > 0``, else 0; ``x``'s shape and dtype."""
-    x = _float_array("relu_backward", "x", x)
+    x = float_array("relu_backward", "x", x)
     grad = _like("relu_backward", "grad", grad, x)
-    if not _jit.JIT_ENABLED or x.size < ELEMENTWISE_JIT_MIN_SIZE:
-        return relu_backward_ref(x, grad)
-    return _launch(relu_backward_jit, x, x, grad)
+    jit_wins = x.size >= ELEMENTWISE_JIT_MIN_SIZE
+    return _dispatch(jit_wins, relu_backward_jit, relu_backward_ref, x, grad)
 
 
 def leaky_relu_ref(x: np.ndarray, slope: np.floating) -> np.ndarray:
@@ -117,11 +118,10 @@ def leaky_relu(x: np.ndarray, slope: float = 0.01) -> np.ndarray:
 
     ``slope`` is PyTorch's ``negative_slope``.
     """
-    x = _float_array("leaky_relu", "x", x)
+    x = float_array("leaky_relu", "x", x)
     slope = x.dtype.type(slope)
-    if not _jit.JIT_ENABLED or x.size < ELEMENTWISE_JIT_MIN_SIZE:
-        return leaky_relu_ref(x, slope)
-    return _launch(leaky_relu_jit, x, x, slope)
+    jit_wins = x.size >= ELEMENTWISE_JIT_MIN_SIZE
+    return _dispatch(jit_wins, leaky_relu_jit, leaky_relu_ref, x, slope)
 
 
 def leaky_relu_backward_ref(x: np.ndarray, grad: np.ndarray, slope: np.floating) -> np.ndarray:
@@ -137,12 +137,11 @@ def leaky_relu_backward_jit(x, grad, slope, out):
 
 def leaky_relu_backward(x: np.ndarray, grad: np.ndarray, slope: float = 0.01) -> np.ndarray:
     """Gradient of ``leaky_relu``: ``grad`` where ``x > 0``, else ``slope * grad``."""
-    x = _float_array("leaky_relu_backward", "x", x)
+    x = float_array("leaky_relu_backward", "x", x)
     grad = _like("leaky_relu_backward", "grad", grad, x)
     slope = x.dtype.type(slope)
-    if not _jit.JIT_ENABLED or x.size < ELEMENTWISE_JIT_MIN_SIZE:
-        return leaky_relu_backward_ref(x, grad, slope)
-    return _launch(leaky_relu_backward_jit, x, x, grad, slope)
+    jit_wins = x.size >= ELEMENTWISE_JIT_MIN_SIZE
+    return _dispatch(jit_wins, leaky_relu_backward_jit, leaky_relu_backward_ref, x, grad, slope)
 
 
 def hardtanh_backward_ref(
@@ -162,16 +161,17 @@ def hardtanh_backward(
     x: np.ndarray, grad: np.ndarray, min_val: float = -1.0, max_val: float = 1.0
 ) -> np.ndarray:
     """Gradient of ``clip(x, min_val, max_val)``: ``grad`` where ``min_val < x < max_val``."""
-    x = _float_array("hardtanh_backward", "x", x)
+    x = float_array("hardtanh_backward", "x", x)
     grad = _like("hardtanh_backward", "grad", grad, x)
     if min_val > max_val:
         raise ValueError(
             f"hardtanh_backward: min_val ({min_val}) must not be greater than max_val ({max_val})"
         )
     min_val, max_val = x.dtype.type(min_val), x.dtype.type(max_val)
-    if not _jit.JIT_ENABLED or x.size < ELEMENTWISE_JIT_MIN_SIZE:
-        return hardtanh_backward_ref(x, grad, min_val, max_val)
-    return _launch(hardtanh_backward_jit, x, x, grad, min_val, max_val)
+    jit_wins = x.size >= ELEMENTWISE_JIT_MIN_SIZE
+    return _dispatch(
+        jit_wins, hardtanh_backward_jit, hardtanh_backward_ref, x, grad, min_val, max_val
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,10 +193,9 @@ def sigmoid_jit(x, out):
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Logistic sigmoid ``1 / (1 + exp(-x))``, elementwise, overflow-free; ``x``'s dtype."""
-    x = _float_array("sigmoid", "x", x)
-    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE:
-        return sigmoid_ref(x)
-    return _launch(sigmoid_jit, x, x)
+    x = float_array("sigmoid", "x", x)
+    jit_wins = x.size < TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE
+    return _dispatch(jit_wins, sigmoid_jit, sigmoid_ref, x)
 
 
 def sigmoid_backward_ref(out: np.ndarray, grad: np.ndarray) -> np.ndarray:
@@ -214,11 +213,10 @@ def sigmoid_backward_jit(out_fwd, grad, out):
 
 def sigmoid_backward(out: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """Gradient of ``sigmoid`` from its output ``out``: ``grad * out * (1 - out)``."""
-    out = _float_array("sigmoid_backward", "out", out)
+    out = float_array("sigmoid_backward", "out", out)
     grad = _like("sigmoid_backward", "grad", grad, out, "out")
-    if not _jit.JIT_ENABLED or out.size < ELEMENTWISE_JIT_MIN_SIZE:
-        return sigmoid_backward_ref(out, grad)
-    return _launch(sigmoid_backward_jit, out, out, grad)
+    jit_wins = out.size >= ELEMENTWISE_JIT_MIN_SIZE
+    return _dispatch(jit_wins, sigmoid_backward_jit, sigmoid_backward_ref, out, grad)
 
 
 def tanh_backward_ref(out: np.ndarray, grad: np.ndarray) -> np.ndarray:
@@ -236,11 +234,10 @@ def tanh_backward_jit(out_fwd, grad, out):
 
 def tanh_backward(out: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """Gradient of ``tanh`` from its output ``out``: ``grad * (1 - out**2)``."""
-    out = _float_array("tanh_backward", "out", out)
+    out = float_array("tanh_backward", "out", out)
     grad = _like("tanh_backward", "grad", grad, out, "out")
-    if not _jit.JIT_ENABLED or out.size < ELEMENTWISE_JIT_MIN_SIZE:
-        return tanh_backward_ref(out, grad)
-    return _launch(tanh_backward_jit, out, out, grad)
+    jit_wins = out.size >= ELEMENTWISE_JIT_MIN_SIZE
+    return _dispatch(jit_wins, tanh_backward_jit, tanh_backward_ref, out, grad)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,15 +343,15 @@ def gelu(x: np.ndarray, approximate: str = "none") -> np.ndarray:
     PyTorch does, evaluated as ``x * sigmoid(2 * ...)``: same function, but accurate for x < -3
     where PyTorch's float32 result loses digits (up to ~3e-7 absolute, 30% relative at x = -5).
     """
-    x = _float_array("gelu", "x", x)
+    x = float_array("gelu", "x", x)
     _check_approximate("gelu", approximate)
     if approximate == "tanh":
         if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE:
             return gelu_ref(x, approximate)
-        return _launch(gelu_tanh_jit, x, x)
+        return _launch(gelu_tanh_jit, x)
     if not _jit.JIT_ENABLED:
         return gelu_ref(x, approximate)
-    return _launch(gelu_jit, x, x)
+    return _launch(gelu_jit, x)
 
 
 def gelu_backward_ref(x: np.ndarray, grad: np.ndarray, approximate: str = "none") -> np.ndarray:
@@ -395,16 +392,16 @@ def gelu_tanh_backward_jit(x, grad, out):
 
 def gelu_backward(x: np.ndarray, grad: np.ndarray, approximate: str = "none") -> np.ndarray:
     """Gradient of ``gelu``: ``grad * (Phi(x) + x * phi(x))``, or of its tanh form."""
-    x = _float_array("gelu_backward", "x", x)
+    x = float_array("gelu_backward", "x", x)
     grad = _like("gelu_backward", "grad", grad, x)
     _check_approximate("gelu_backward", approximate)
     if approximate == "tanh":
         if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_BACKWARD_JIT_MAX_SIZE:
             return gelu_backward_ref(x, grad, approximate)
-        return _launch(gelu_tanh_backward_jit, x, x, grad)
+        return _launch(gelu_tanh_backward_jit, x, grad)
     if not _jit.JIT_ENABLED:
         return gelu_backward_ref(x, grad, approximate)
-    return _launch(gelu_backward_jit, x, x, grad)
+    return _launch(gelu_backward_jit, x, grad)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -424,10 +421,9 @@ def silu_jit(x, out):
 
 def silu(x: np.ndarray) -> np.ndarray:
     """SiLU ``x * sigmoid(x)``, elementwise; ``x``'s shape and dtype."""
-    x = _float_array("silu", "x", x)
-    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE:
-        return silu_ref(x)
-    return _launch(silu_jit, x, x)
+    x = float_array("silu", "x", x)
+    jit_wins = x.size < TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE
+    return _dispatch(jit_wins, silu_jit, silu_ref, x)
 
 
 def silu_backward_ref(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
@@ -445,11 +441,10 @@ def silu_backward_jit(x, grad, out):
 
 def silu_backward(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """Gradient of ``silu``: ``grad * s * (1 + x * (1 - s))`` with ``s = sigmoid(x)``."""
-    x = _float_array("silu_backward", "x", x)
+    x = float_array("silu_backward", "x", x)
     grad = _like("silu_backward", "grad", grad, x)
-    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_BACKWARD_JIT_MAX_SIZE:
-        return silu_backward_ref(x, grad)
-    return _launch(silu_backward_jit, x, x, grad)
+    jit_wins = x.size < TRANSCENDENTAL_BACKWARD_JIT_MAX_SIZE
+    return _dispatch(jit_wins, silu_backward_jit, silu_backward_ref, x, grad)
 
 
 def elu_ref(x: np.ndarray, alpha: np.floating) -> np.ndarray:
@@ -465,11 +460,10 @@ def elu_jit(x, alpha, out):
 
 def elu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     """ELU ``x if x > 0 else alpha * (exp(x) - 1)``, elementwise; ``x``'s shape and dtype."""
-    x = _float_array("elu", "x", x)
+    x = float_array("elu", "x", x)
     alpha = x.dtype.type(alpha)
-    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE:
-        return elu_ref(x, alpha)
-    return _launch(elu_jit, x, x, alpha)
+    jit_wins = x.size < TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE
+    return _dispatch(jit_wins, elu_jit, elu_ref, x, alpha)
 
 
 def elu_backward_ref(
@@ -493,13 +487,12 @@ def elu_backward(
     Reusing ``out`` saves the exp: ``out + alpha`` is ``alpha * exp(x)`` to within an absolute
     ``alpha * eps`` (PyTorch recomputes the exp; the two differ only by that rounding).
     """
-    x = _float_array("elu_backward", "x", x)
+    x = float_array("elu_backward", "x", x)
     out = _like("elu_backward", "out", out, x)
     grad = _like("elu_backward", "grad", grad, x)
     alpha = x.dtype.type(alpha)
-    if not _jit.JIT_ENABLED or x.size < ELEMENTWISE_JIT_MIN_SIZE:
-        return elu_backward_ref(x, out, grad, alpha)
-    return _launch(elu_backward_jit, x, x, out, grad, alpha)
+    jit_wins = x.size >= ELEMENTWISE_JIT_MIN_SIZE
+    return _dispatch(jit_wins, elu_backward_jit, elu_backward_ref, x, out, grad, alpha)
 
 
 def _check_beta(name: str, beta: float) -> None:
@@ -528,12 +521,11 @@ def softplus(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.nd
 
     PyTorch's semantics; overflow-free for any ``threshold``.
     """
-    x = _float_array("softplus", "x", x)
+    x = float_array("softplus", "x", x)
     _check_beta("softplus", beta)
     beta, threshold = x.dtype.type(beta), x.dtype.type(threshold)
-    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE:
-        return softplus_ref(x, beta, threshold)
-    return _launch(softplus_jit, x, x, beta, threshold)
+    jit_wins = x.size < TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE
+    return _dispatch(jit_wins, softplus_jit, softplus_ref, x, beta, threshold)
 
 
 def softplus_backward_ref(
@@ -555,13 +547,14 @@ def softplus_backward(
     x: np.ndarray, grad: np.ndarray, beta: float = 1.0, threshold: float = 20.0
 ) -> np.ndarray:
     """Gradient of ``softplus``: ``grad * sigmoid(beta * x)``, ``grad`` above the threshold."""
-    x = _float_array("softplus_backward", "x", x)
+    x = float_array("softplus_backward", "x", x)
     grad = _like("softplus_backward", "grad", grad, x)
     _check_beta("softplus_backward", beta)
     beta, threshold = x.dtype.type(beta), x.dtype.type(threshold)
-    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_BACKWARD_JIT_MAX_SIZE:
-        return softplus_backward_ref(x, grad, beta, threshold)
-    return _launch(softplus_backward_jit, x, x, grad, beta, threshold)
+    jit_wins = x.size < TRANSCENDENTAL_BACKWARD_JIT_MAX_SIZE
+    return _dispatch(
+        jit_wins, softplus_backward_jit, softplus_backward_ref, x, grad, beta, threshold
+    )
 
 
 def mish_ref(x: np.ndarray) -> np.ndarray:
@@ -594,10 +587,9 @@ def mish_jit(x, out):
 
 def mish(x: np.ndarray) -> np.ndarray:
     """Mish ``x * tanh(softplus(x))``, elementwise; ``x``'s shape and dtype."""
-    x = _float_array("mish", "x", x)
-    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE:
-        return mish_ref(x)
-    return _launch(mish_jit, x, x)
+    x = float_array("mish", "x", x)
+    jit_wins = x.size < TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE
+    return _dispatch(jit_wins, mish_jit, mish_ref, x)
 
 
 def mish_backward_ref(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
@@ -615,8 +607,7 @@ def mish_backward_jit(x, grad, out):
 
 def mish_backward(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """Gradient of ``mish``: ``grad * (t + x * sigmoid(x) * (1 - t**2))``, t = tanh(softplus)."""
-    x = _float_array("mish_backward", "x", x)
+    x = float_array("mish_backward", "x", x)
     grad = _like("mish_backward", "grad", grad, x)
-    if not _jit.JIT_ENABLED or x.size >= TRANSCENDENTAL_BACKWARD_JIT_MAX_SIZE:
-        return mish_backward_ref(x, grad)
-    return _launch(mish_backward_jit, x, x, grad)
+    jit_wins = x.size < TRANSCENDENTAL_BACKWARD_JIT_MAX_SIZE
+    return _dispatch(jit_wins, mish_backward_jit, mish_backward_ref, x, grad)

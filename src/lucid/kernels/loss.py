@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from lucid.kernels import _jit
+from lucid.kernels._checks import float_array
 from lucid.kernels._jit import REDUCE_FASTMATH, njit
 
 # Crossovers: medians of repeated calls through these wrappers, NumPy path against JIT path,
@@ -26,18 +27,10 @@ SOFTMAX_JIT_MAX_CLASSES = 32
 # loops alike; the log-sum-exp that cross-entropy stashes for its backward is float64 too, so
 # that logits - lse stays exact for logits of magnitude 1e4 in float32 (a float32 lse there
 # has an ulp of 1e-3, which would cost every probability three digits).
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 # ---------------------------------------------------------------------------------------------
 # Validation (wrappers only)
-
-
-def _float_array(name: str, arg: str, a: np.ndarray) -> np.ndarray:
-    a = np.asarray(a)
-    if a.dtype not in _FLOAT_DTYPES:
-        raise TypeError(f"{name}: {arg} must be a float32 or float64 array, got {a.dtype}")
-    return a
 
 
 def _rows(name: str, x: np.ndarray) -> np.ndarray:
@@ -48,7 +41,7 @@ def _rows(name: str, x: np.ndarray) -> np.ndarray:
 
 
 def _grad_like(name: str, grad: np.ndarray, out: np.ndarray) -> np.ndarray:
-    grad = _float_array(name, "grad", grad)
+    grad = float_array(name, "grad", grad)
     if grad.shape != out.shape:
         raise ValueError(f"{name}: grad has shape {grad.shape} but out has shape {out.shape}")
     return grad.astype(out.dtype, copy=False)
@@ -56,6 +49,51 @@ def _grad_like(name: str, grad: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------------------------------------
 # softmax and log-softmax along the last axis
+
+
+def _rowwise(name: str, x: np.ndarray, reference, kernel) -> np.ndarray:
+    """Validate ``x``, then ``reference(x)``, or ``kernel(rows, out)`` on short rows.
+
+    The forward wrappers' shared dispatch: a result of ``x``'s shape and dtype.
+    """
+    x = float_array(name, "x", x)
+    rows = _rows(name, x)
+    if x.size == 0:
+        return np.empty(x.shape, x.dtype)
+    if not _jit.JIT_ENABLED or rows.shape[1] > SOFTMAX_JIT_MAX_CLASSES:
+        return reference(x)
+    out = np.empty(rows.shape, x.dtype)
+    kernel(np.ascontiguousarray(rows), out)
+    return out.reshape(x.shape)
+
+
+def _rowwise_backward(
+    name: str,
+    out: np.ndarray,
+    grad: np.ndarray,
+    reference,
+    kernel,
+    max_classes: float = SOFTMAX_JIT_MAX_CLASSES,
+) -> np.ndarray:
+    """Validate ``out`` and ``grad``, then ``reference(out, grad)``, or ``kernel(out_rows,
+    grad_rows, dx)`` on rows of at most ``max_classes``; ``dx`` has ``out``'s shape and dtype."""
+    out = float_array(name, "out", out)
+    grad = _grad_like(name, grad, out)
+    rows = _rows(name, out)
+    if not _jit.JIT_ENABLED or rows.shape[1] > max_classes:
+        return reference(out, grad)
+    dx = np.empty(rows.shape, out.dtype)
+    kernel(np.ascontiguousarray(rows), np.ascontiguousarray(grad).reshape(rows.shape), dx)
+    return dx.reshape(out.shape)
+
+
+@njit(fastmath=REDUCE_FASTMATH)
+def _row_max(x, i):
+    """The largest entry of row ``i`` of ``x`` (the shift that keeps every exp <= 1)."""
+    top = x[i, 0]
+    for j in range(1, x.shape[1]):
+        top = max(top, x[i, j])
+    return top
 
 
 def softmax_ref(x: np.ndarray) -> np.ndarray:
@@ -68,9 +106,7 @@ def softmax_ref(x: np.ndarray) -> np.ndarray:
 def softmax_jit(x, out):
     m, k = x.shape
     for i in range(m):
-        top = x[i, 0]
-        for j in range(1, k):
-            top = max(top, x[i, j])
+        top = _row_max(x, i)
         total = 0.0
         for j in range(k):
             e = math.exp(x[i, j] - top)
@@ -86,15 +122,7 @@ def softmax(x: np.ndarray) -> np.ndarray:
 
     Subtracting the row maximum keeps every exp in (0, 1]: finite for any finite logits.
     """
-    x = _float_array("softmax", "x", x)
-    rows = _rows("softmax", x)
-    if x.size == 0:
-        return np.empty(x.shape, x.dtype)
-    if not _jit.JIT_ENABLED or rows.shape[1] > SOFTMAX_JIT_MAX_CLASSES:
-        return softmax_ref(x)
-    out = np.empty(rows.shape, x.dtype)
-    softmax_jit(np.ascontiguousarray(rows), out)
-    return out.reshape(x.shape)
+    return _rowwise("softmax", x, softmax_ref, softmax_jit)
 
 
 def log_softmax_ref(x: np.ndarray) -> np.ndarray:
@@ -108,9 +136,7 @@ def log_softmax_ref(x: np.ndarray) -> np.ndarray:
 def log_softmax_jit(x, out):
     m, k = x.shape
     for i in range(m):
-        top = x[i, 0]
-        for j in range(1, k):
-            top = max(top, x[i, j])
+        top = _row_max(x, i)
         total = 0.0
         for j in range(k):
             total += math.exp(x[i, j] - top)
@@ -124,15 +150,7 @@ def log_softmax(x: np.ndarray) -> np.ndarray:
 
     Never ``log(softmax(x))``, which gives -inf once a probability underflows.
     """
-    x = _float_array("log_softmax", "x", x)
-    rows = _rows("log_softmax", x)
-    if x.size == 0:
-        return np.empty(x.shape, x.dtype)
-    if not _jit.JIT_ENABLED or rows.shape[1] > SOFTMAX_JIT_MAX_CLASSES:
-        return log_softmax_ref(x)
-    out = np.empty(rows.shape, x.dtype)
-    log_softmax_jit(np.ascontiguousarray(rows), out)
-    return out.reshape(x.shape)
+    return _rowwise("log_softmax", x, log_softmax_ref, log_softmax_jit)
 
 
 def softmax_backward_ref(out: np.ndarray, grad: np.ndarray) -> np.ndarray:
@@ -154,16 +172,9 @@ def softmax_backward_jit(out_fwd, grad, out):
 
 def softmax_backward(out: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """Gradient of ``softmax`` from its output: ``out * (grad - sum(grad * out, -1))``."""
-    out = _float_array("softmax_backward", "out", out)
-    grad = _grad_like("softmax_backward", grad, out)
-    rows = _rows("softmax_backward", out)
-    if not _jit.JIT_ENABLED:
-        return softmax_backward_ref(out, grad)
-    dx = np.empty(rows.shape, out.dtype)
-    softmax_backward_jit(
-        np.ascontiguousarray(rows), np.ascontiguousarray(grad).reshape(rows.shape), dx
-    )
-    return dx.reshape(out.shape)
+    # No exp in this loop: numba wins at every row length (see the top of the file).
+    reference, kernel = softmax_backward_ref, softmax_backward_jit
+    return _rowwise_backward("softmax_backward", out, grad, reference, kernel, math.inf)
 
 
 def log_softmax_backward_ref(out: np.ndarray, grad: np.ndarray) -> np.ndarray:
@@ -185,16 +196,9 @@ def log_softmax_backward_jit(out_fwd, grad, out):
 
 def log_softmax_backward(out: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """Gradient of ``log_softmax`` from its output: ``grad - exp(out) * sum(grad, -1)``."""
-    out = _float_array("log_softmax_backward", "out", out)
-    grad = _grad_like("log_softmax_backward", grad, out)
-    rows = _rows("log_softmax_backward", out)
-    if not _jit.JIT_ENABLED or rows.shape[1] > SOFTMAX_JIT_MAX_CLASSES:
-        return log_softmax_backward_ref(out, grad)
-    dx = np.empty(rows.shape, out.dtype)
-    log_softmax_backward_jit(
-        np.ascontiguousarray(rows), np.ascontiguousarray(grad).reshape(rows.shape), dx
+    return _rowwise_backward(
+        "log_softmax_backward", out, grad, log_softmax_backward_ref, log_softmax_backward_jit
     )
-    return dx.reshape(out.shape)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,7 +225,7 @@ def _check_cross_entropy(
     label_smoothing: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validated (logits, target as int64, weight as logits' dtype, ones when None)."""
-    logits = _float_array(name, "logits", logits)
+    logits = float_array(name, "logits", logits)
     if logits.ndim != 2:
         raise ValueError(f"{name}: logits must be 2-D (samples, classes), got {logits.shape}")
     m, k = logits.shape
@@ -245,7 +249,7 @@ def _check_cross_entropy(
     if weight is None:
         weight = np.ones(k, logits.dtype)
     else:
-        weight = _float_array(name, "weight", weight)
+        weight = float_array(name, "weight", weight)
         if weight.shape != (k,):
             raise ValueError(f"{name}: weight must have shape ({k},), got {weight.shape}")
         weight = np.ascontiguousarray(weight, dtype=logits.dtype)
@@ -279,9 +283,7 @@ def softmax_cross_entropy_forward_ref(
 def softmax_cross_entropy_forward_jit(logits, target, weight, ignore_index, smoothing, loss, lse):
     m, k = logits.shape
     for i in range(m):
-        top = np.float64(logits[i, 0])
-        for j in range(1, k):
-            top = max(top, np.float64(logits[i, j]))
+        top = np.float64(_row_max(logits, i))  # float64: logits - top below is exact
         total = 0.0
         for j in range(k):
             total += math.exp(logits[i, j] - top)
@@ -398,8 +400,8 @@ def softmax_cross_entropy_backward(
         name, logits, target, weight, ignore_index, label_smoothing
     )
     m = logits.shape[0]
-    grad = _float_array(name, "grad", grad)
-    lse = _float_array(name, "lse", lse)
+    grad = float_array(name, "grad", grad)
+    lse = float_array(name, "lse", lse)
     if grad.shape != (m,) or lse.shape != (m,):
         raise ValueError(
             f"{name}: grad and lse must have shape ({m},), got {grad.shape} and {lse.shape}"

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from lucid.kernels import _jit
+from lucid.kernels._checks import float_array
 from lucid.kernels._jit import REDUCE_FASTMATH, njit
 
 # Dispatch: numba at every size. Measured through these wrappers (medians of repeated calls,
@@ -21,17 +22,15 @@ from lucid.kernels._jit import REDUCE_FASTMATH, njit
 #
 # The loops use error_model="numpy": with eps = 0 a constant row gives rstd = inf as in NumPy
 # instead of a ZeroDivisionError raised from inside the loop.
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 # ---------------------------------------------------------------------------------------------
 # Validation (wrappers only)
 
 
-def _float_array(name: str, arg: str, a: np.ndarray, ndim: int, layout: str) -> np.ndarray:
-    a = np.asarray(a)
-    if a.dtype not in _FLOAT_DTYPES:
-        raise TypeError(f"{name}: {arg} must be a float32 or float64 array, got {a.dtype}")
+def _float_nd(name: str, arg: str, a: np.ndarray, ndim: int, layout: str) -> np.ndarray:
+    """``a`` checked to be a float32/float64 array of ``ndim`` axes (``layout`` names them)."""
+    a = float_array(name, arg, a)
     if a.ndim != ndim:
         raise ValueError(f"{name}: {arg} must be {ndim}-D {layout}, got shape {a.shape}")
     return a
@@ -44,27 +43,52 @@ def _vector(name: str, arg: str, a: np.ndarray | None, length: int, like: np.nda
     a = np.asarray(a)
     if a.shape != (length,):
         raise ValueError(f"{name}: {arg} must have shape ({length},), got {a.shape}")
-    if a.dtype not in _FLOAT_DTYPES:
-        raise TypeError(f"{name}: {arg} must be a float32 or float64 array, got {a.dtype}")
-    return a.astype(like.dtype, copy=False)
+    return float_array(name, arg, a).astype(like.dtype, copy=False)
+
+
+def _affine(name: str, weight, bias, length: int, x: np.ndarray) -> tuple:
+    """``weight`` and ``bias`` (each may be None) checked by ``_vector``."""
+    return _vector(name, "weight", weight, length, x), _vector(name, "bias", bias, length, x)
 
 
 def _same_shape(name: str, arg: str, a: np.ndarray, x: np.ndarray) -> np.ndarray:
     a = np.asarray(a)
     if a.shape != x.shape:
         raise ValueError(f"{name}: {arg} has shape {a.shape} but x has shape {x.shape}")
-    if a.dtype not in _FLOAT_DTYPES:
-        raise TypeError(f"{name}: {arg} must be a float32 or float64 array, got {a.dtype}")
-    return a.astype(x.dtype, copy=False)
+    return float_array(name, arg, a).astype(x.dtype, copy=False)
 
 
-def _check_eps(name: str, eps: float) -> None:
+def _eps(name: str, eps: float, x: np.ndarray) -> np.floating:
+    """``eps`` checked to be >= 0 and cast to ``x``'s dtype, as the loops take it."""
     if not eps >= 0:
         raise ValueError(f"{name}: eps must be >= 0, got {eps}")
+    return x.dtype.type(eps)
 
 
 def _c(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a)
+
+
+def _loop_affine(weight, bias, length: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """``weight`` and ``bias`` as the loops take them: contiguous, ones and zeros for None."""
+    weight = np.ones(length, dtype) if weight is None else _c(weight)
+    bias = np.zeros(length, dtype) if bias is None else _c(bias)
+    return weight, bias
+
+
+def _backward_jit(kernel, grad, x, mean, rstd, weight, length: int) -> tuple:
+    """Run a fused norm backward ``kernel`` and return ``(dx, dweight, dbias)`` in x's dtype.
+
+    ``dweight`` and ``dbias`` are summed into zeroed float64 (length,) accumulators and left
+    out (None) when ``weight`` is None, as the references do.
+    """
+    dx = np.empty(x.shape, x.dtype)
+    dweight, dbias = np.zeros(length), np.zeros(length)
+    w = np.ones(length, x.dtype) if weight is None else _c(weight)
+    kernel(_c(grad), _c(x), _c(mean), _c(rstd), w, dx, dweight, dbias)
+    if weight is None:
+        return dx, None, None
+    return dx, dweight.astype(x.dtype), dbias.astype(x.dtype)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -120,20 +144,17 @@ def layer_norm_forward(
     to (M, N) first.
     """
     name = "layer_norm_forward"
-    x = _float_array(name, "x", x, 2, "(M, N)")
+    x = _float_nd(name, "x", x, 2, "(M, N)")
     if x.shape[1] == 0:
         raise ValueError(f"{name}: cannot normalise over an empty axis, x has shape {x.shape}")
-    weight = _vector(name, "weight", weight, x.shape[1], x)
-    bias = _vector(name, "bias", bias, x.shape[1], x)
-    _check_eps(name, eps)
-    eps = x.dtype.type(eps)
+    m, n = x.shape
+    weight, bias = _affine(name, weight, bias, n, x)
+    eps = _eps(name, eps, x)
     if not _jit.JIT_ENABLED:
         return layer_norm_forward_ref(x, weight, bias, eps)
-    m, n = x.shape
     y = np.empty((m, n), x.dtype)
     mean, rstd = np.empty(m, x.dtype), np.empty(m, x.dtype)
-    weight = np.ones(n, x.dtype) if weight is None else _c(weight)
-    bias = np.zeros(n, x.dtype) if bias is None else _c(bias)
+    weight, bias = _loop_affine(weight, bias, n, x.dtype)
     layer_norm_forward_jit(_c(x), weight, bias, eps, y, mean, rstd)
     return y, mean, rstd
 
@@ -192,7 +213,7 @@ def layer_norm_backward(
     is None (a caller with a bias but no weight takes ``grad.sum(0)`` itself).
     """
     name = "layer_norm_backward"
-    x = _float_array(name, "x", x, 2, "(M, N)")
+    x = _float_nd(name, "x", x, 2, "(M, N)")
     grad = _same_shape(name, "grad", grad, x)
     m, n = x.shape
     mean = _vector(name, "mean", mean, m, x)
@@ -202,13 +223,7 @@ def layer_norm_backward(
         raise ValueError(f"{name}: cannot normalise over an empty axis, x has shape {x.shape}")
     if not _jit.JIT_ENABLED:
         return layer_norm_backward_ref(grad, x, mean, rstd, weight)
-    dx = np.empty((m, n), x.dtype)
-    dweight, dbias = np.zeros(n), np.zeros(n)
-    w = np.ones(n, x.dtype) if weight is None else _c(weight)
-    layer_norm_backward_jit(_c(grad), _c(x), _c(mean), _c(rstd), w, dx, dweight, dbias)
-    if weight is None:
-        return dx, None, None
-    return dx, dweight.astype(x.dtype), dbias.astype(x.dtype)
+    return _backward_jit(layer_norm_backward_jit, grad, x, mean, rstd, weight, n)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -288,19 +303,16 @@ def batch_norm_forward(
     single value per channel, as PyTorch does.
     """
     name = "batch_norm_forward"
-    x = _float_array(name, "x", x, 3, "(N, C, L)")
+    x = _float_nd(name, "x", x, 3, "(N, C, L)")
     _check_batch(name, x)
     c = x.shape[1]
-    weight = _vector(name, "weight", weight, c, x)
-    bias = _vector(name, "bias", bias, c, x)
-    _check_eps(name, eps)
-    eps = x.dtype.type(eps)
+    weight, bias = _affine(name, weight, bias, c, x)
+    eps = _eps(name, eps, x)
     if not _jit.JIT_ENABLED:
         return batch_norm_forward_ref(x, weight, bias, eps)
     y = np.empty(x.shape, x.dtype)
     mean, var, rstd = np.zeros(c), np.zeros(c), np.zeros(c)
-    weight = np.ones(c, x.dtype) if weight is None else _c(weight)
-    bias = np.zeros(c, x.dtype) if bias is None else _c(bias)
+    weight, bias = _loop_affine(weight, bias, c, x.dtype)
     batch_norm_forward_jit(_c(x), weight, bias, eps, y, mean, var, rstd)
     return y, mean.astype(x.dtype), var.astype(x.dtype), rstd.astype(x.dtype)
 
@@ -364,7 +376,7 @@ def batch_norm_backward(
     when ``weight`` is None (a caller with a bias but no weight takes ``grad.sum((0, 2))``).
     """
     name = "batch_norm_backward"
-    x = _float_array(name, "x", x, 3, "(N, C, L)")
+    x = _float_nd(name, "x", x, 3, "(N, C, L)")
     grad = _same_shape(name, "grad", grad, x)
     c = x.shape[1]
     mean = _vector(name, "mean", mean, c, x)
@@ -373,13 +385,7 @@ def batch_norm_backward(
     _check_batch(name, x)
     if not _jit.JIT_ENABLED:
         return batch_norm_backward_ref(grad, x, mean, rstd, weight)
-    dx = np.empty(x.shape, x.dtype)
-    dweight, dbias = np.zeros(c), np.zeros(c)
-    w = np.ones(c, x.dtype) if weight is None else _c(weight)
-    batch_norm_backward_jit(_c(grad), _c(x), _c(mean), _c(rstd), w, dx, dweight, dbias)
-    if weight is None:
-        return dx, None, None
-    return dx, dweight.astype(x.dtype), dbias.astype(x.dtype)
+    return _backward_jit(batch_norm_backward_jit, grad, x, mean, rstd, weight, c)
 
 
 def batch_norm_inference_ref(
@@ -427,14 +433,12 @@ def batch_norm_inference(
     sqrt(running_var + eps))`` and ``dbias = sum(grad)``, sums over axes 0 and 2.
     """
     name = "batch_norm_inference"
-    x = _float_array(name, "x", x, 3, "(N, C, L)")
+    x = _float_nd(name, "x", x, 3, "(N, C, L)")
     c = x.shape[1]
     running_mean = _vector(name, "running_mean", running_mean, c, x)
     running_var = _vector(name, "running_var", running_var, c, x)
-    weight = _vector(name, "weight", weight, c, x)
-    bias = _vector(name, "bias", bias, c, x)
-    _check_eps(name, eps)
-    eps = x.dtype.type(eps)
+    weight, bias = _affine(name, weight, bias, c, x)
+    eps = _eps(name, eps, x)
     if not _jit.JIT_ENABLED:
         return batch_norm_inference_ref(x, running_mean, running_var, weight, bias, eps)
     # Per-channel factors in float64 (C values); the loop is then one fused pass over x.
@@ -465,13 +469,12 @@ def group_norm_forward(
     on ``layer_norm_forward`` of the (N * G, C / G * L) view, so it dispatches as that does.
     """
     name = "group_norm_forward"
-    x = _float_array(name, "x", x, 3, "(N, C, L)")
+    x = _float_nd(name, "x", x, 3, "(N, C, L)")
     n, c, length = x.shape
     if num_groups < 1 or c % num_groups:
         raise ValueError(f"{name}: {c} channels cannot be split into {num_groups} groups")
-    weight = _vector(name, "weight", weight, c, x)
-    bias = _vector(name, "bias", bias, c, x)
-    _check_eps(name, eps)
+    weight, bias = _affine(name, weight, bias, c, x)
+    eps = _eps(name, eps, x)
     rows = x.reshape(n * num_groups, (c // num_groups) * length)
     y, mean, rstd = layer_norm_forward(rows, None, None, eps)
     y = y.reshape(x.shape)
@@ -496,7 +499,7 @@ def group_norm_backward(
     into the upstream gradient, and ``layer_norm_backward`` does the rest.
     """
     name = "group_norm_backward"
-    x = _float_array(name, "x", x, 3, "(N, C, L)")
+    x = _float_nd(name, "x", x, 3, "(N, C, L)")
     grad = _same_shape(name, "grad", grad, x)
     n, c, length = x.shape
     mean, rstd = np.asarray(mean), np.asarray(rstd)
