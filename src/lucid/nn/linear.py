@@ -10,6 +10,7 @@ import numpy as np
 from lucid.nn import init
 from lucid.nn.module import Module
 from lucid.nn.parameter import Parameter
+from lucid.ops.linalg import linear  # one fused op: F.linear and Linear use it
 from lucid.tensor import Tensor, _dtype
 
 
@@ -27,22 +28,6 @@ def _add_parameters(layer: Module, weight_shape: tuple[int, ...], bias: bool, dt
         layer.bias = Parameter(np.empty(weight_shape[:1], dtype=dt))
     else:
         layer.register_parameter("bias", None)
-
-
-def linear(
-    input: Any,  # noqa: A002 - PyTorch's name
-    weight: Any,
-    bias: Any = None,
-) -> Tensor:
-    """``input @ weight.T + bias``: input (..., in), weight (out, in), bias (out,)."""
-    x, w = _tensor(input), _tensor(weight)
-    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
-        raise ValueError(
-            f"linear: input of shape {x.shape} does not match weight of shape {w.shape} "
-            f"(out_features, in_features): the input's last dimension must be in_features"
-        )
-    out = x @ w.T
-    return out + bias if bias is not None else out
 
 
 def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Tensor:
