@@ -181,7 +181,7 @@ def _as_tensors(args: Sequence[Any]) -> list[Tensor]:
 def _result(data: Any, op: operation | None = None, index: int = 0) -> Tensor:
     """A tensor around an op's result, without copying or checking (``Tensor._wrap``)."""
     t = _new_tensor(Tensor)
-    t.data = data if type(data) is np.ndarray or op is None else np.asarray(data)
+    t.data = data if type(data) is np.ndarray else np.asarray(data)
     t.grad = None
     t.requires_grad = op is not None
     t._op = op
@@ -263,10 +263,15 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                 out = forward(self, *[t.data for t in inputs], *args[n:], **kwargs)
                 if _mode.anomaly:
                     _anomaly_forward(self, out)
-                record = has_gradient and _mode.enabled and any(t.requires_grad for t in inputs)
+                record = False
+                if has_gradient and _mode.enabled:
+                    for t in inputs:
+                        if t.requires_grad:
+                            record = True
+                            break
                 if record:
                     self.parents = tuple(inputs)
-                    self._versions = tuple(t._version for t in inputs)
+                    self._versions = tuple([t._version for t in inputs])
                     self._seq = _next_seq()
                 if n_ret == 1:
                     return _result(out, self if record else None)
@@ -309,9 +314,11 @@ def _released(op: operation) -> RuntimeError:
 
 def _unique(g: np.ndarray, grads: tuple) -> bool:
     """Whether ``g`` appears once among the gradients an op returned (Add returns one twice)."""
-    if len(grads) == 1:
-        return True
-    return sum(1 for o in grads if o is g) == 1
+    seen = 0
+    for o in grads:
+        if o is g:
+            seen += 1
+    return seen == 1
 
 
 def _modified(op: operation, t: Tensor, version: int) -> RuntimeError:
@@ -501,14 +508,12 @@ def backward(
     run_backward([root], [grad], retain_graph or create_graph, create_graph)
 
 
-def _check_versions(op: operation) -> None:
-    for t, version in zip(op.parents, op._versions):
-        if t._version != version:
-            raise _modified(op, t, version)
-
-
 def _array_step(op: operation, pass_: _Pass) -> None:
-    """Call ``op.gradient`` on its summed output gradients (arrays) and pass the results on."""
+    """Call ``op.gradient`` on its summed output gradients (arrays) and pass the results on.
+
+    This runs once per op in every backward pass, so it is written for speed: locals
+    instead of repeated attribute look-ups, and no helper calls on the common path.
+    """
     slots = op.__dict__.pop("_slots")
     if pass_.watched:
         for t in pass_.watched.pop(id(op), ()):
@@ -516,7 +521,9 @@ def _array_step(op: operation, pass_: _Pass) -> None:
             if g is not None:
                 slots[t._index] = [pass_.deliver(t, g[0], False), False]
     parents = op.parents
-    _check_versions(op)
+    for t, version in zip(parents, op._versions):
+        if t._version != version:
+            raise _modified(op, t, version)
     if op.n_ret == 1:
         grad_in = slots[0][0]
     else:
@@ -534,41 +541,42 @@ def _array_step(op: operation, pass_: _Pass) -> None:
         )
     if _mode.anomaly:
         _check_finite(op, grads, "backward")
-    heap = pass_.heap
+    plain = pass_.capture is None
     for t, g in zip(parents, grads):
         if g is None or not t.requires_grad:
             continue
         if type(g) is not np.ndarray:  # a NumPy scalar (``grad[i]`` of a 1-D grad) is immutable
             g = np.asarray(g)
+        data = t.data
         child = t._op
         if child is None:
-            owned = g is not grad_in and g.flags.owndata and _unique(g, grads)
-            if t._hooks is None and pass_.capture is None:
+            if plain and t._hooks is None:
+                owned = g is not grad_in and g.flags.owndata and _unique(g, grads)
                 _add_to_leaf(t, g, owned)
             else:  # summed first, so reduced to the leaf's shape first
-                if g.shape != t.data.shape:
-                    g = reduce_to_shape(g, t.data.shape)
-                pass_.add_leaf(t, g.astype(t.data.dtype, copy=False))
+                if g.shape != data.shape:
+                    g = reduce_to_shape(g, data.shape)
+                pass_.add_leaf(t, g.astype(data.dtype, copy=False))
             continue
         child_slots = child.__dict__.get("_slots")
         if child_slots is None:
             if child.parents is None:
                 raise _released(child)
             child_slots = child._slots = [None] * child.n_ret
-            heapq.heappush(heap, (-child._seq, child))
+            heapq.heappush(pass_.heap, (-child._seq, child))
         if t._retain or t._hooks is not None:
             pass_.watch(t)
         slot = child_slots[t._index]
         # A gradient kept for a non-leaf counts as shared (not owned) unless it was made here:
         # a second contribution then allocates once, and later ones add in place.
         owned = False
-        if g.shape != t.data.shape:
+        if g.shape != data.shape:
             if slot is not None and slot[1]:
                 accumulate(slot[0], g)
                 continue
-            g, owned = reduce_to_shape(g, t.data.shape), True
-        if g.dtype != t.data.dtype:
-            g, owned = g.astype(t.data.dtype), True
+            g, owned = reduce_to_shape(g, data.shape), True
+        if g.dtype != data.dtype:
+            g, owned = g.astype(data.dtype), True
         if slot is None:
             child_slots[t._index] = [g, owned]
         elif slot[1]:
@@ -614,7 +622,9 @@ def _graph_step(op: operation, pass_: _Pass) -> None:
             g = slots[t._index]
             if g is not None:
                 slots[t._index] = [pass_.deliver(t, g[0], False), False]
-    _check_versions(op)
+    for t, version in zip(op.parents, op._versions):
+        if t._version != version:
+            raise _modified(op, t, version)
     if not getattr(op, "double_backward", True):
         raise RuntimeError(f"{name} cannot be differentiated twice (create_graph=True)")
     if op.n_ret == 1:

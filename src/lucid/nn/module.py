@@ -309,6 +309,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} defines no forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks):
+            return self.forward(*args, **kwargs)  # the common case, kept short: once per layer
         for hook in list(self._forward_pre_hooks.values()):
             result = hook(self, args)
             if result is not None:
