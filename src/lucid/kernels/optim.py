@@ -42,7 +42,7 @@ _LOOP_OPTIONS = {"error_model": "numpy"}
 
 def _cast(dtype: np.dtype, *values: float) -> tuple:
     """Python floats as scalars of `dtype`: NumPy and numba then compute in that dtype."""
-    return tuple(dtype.type(v) for v in values)
+    return tuple(map(dtype.type, values))
 
 
 def _check(name: str, param: np.ndarray, grad: np.ndarray, **state: np.ndarray | None) -> None:
@@ -54,20 +54,25 @@ def _check(name: str, param: np.ndarray, grad: np.ndarray, **state: np.ndarray |
         raise TypeError(f"{name}: param must be a numpy array, got {type(param).__name__}")
     if param.dtype not in _FLOAT_DTYPES:
         raise TypeError(f"{name}: param must be float32 or float64, got {param.dtype}")
-    for label, a in {"grad": grad, **state}.items():
-        if a is None:
-            continue
-        if not isinstance(a, np.ndarray):
-            raise TypeError(f"{name}: {label} must be a numpy array, got {type(a).__name__}")
-        if a.shape != param.shape:
-            raise ValueError(
-                f"{name}: {label} has shape {a.shape} but param has shape {param.shape}"
-            )
-        if a.dtype != param.dtype:
-            raise TypeError(f"{name}: {label} is {a.dtype} but param is {param.dtype}")
-    for label, a in {"param": param, **state}.items():
-        if a is not None and not a.flags.writeable:
-            raise ValueError(f"{name}: {label} is read-only; the update is written in place")
+    # Runs on every step of every parameter: plain loops, no temporary dicts.
+    _check_like(name, "grad", grad, param)
+    if not param.flags.writeable:
+        raise ValueError(f"{name}: param is read-only; the update is written in place")
+    for label, a in state.items():
+        if a is not None:
+            _check_like(name, label, a, param)
+            if not a.flags.writeable:
+                raise ValueError(f"{name}: {label} is read-only; the update is written in place")
+
+
+def _check_like(name: str, label: str, a: Any, param: np.ndarray) -> None:
+    """Raise unless `a` is an array of `param`'s shape and dtype."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"{name}: {label} must be a numpy array, got {type(a).__name__}")
+    if a.shape != param.shape:
+        raise ValueError(f"{name}: {label} has shape {a.shape} but param has shape {param.shape}")
+    if a.dtype != param.dtype:
+        raise TypeError(f"{name}: {label} is {a.dtype} but param is {param.dtype}")
 
 
 def _require(name: str, a: np.ndarray | None, label: str, reason: str) -> None:
