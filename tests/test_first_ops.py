@@ -127,7 +127,8 @@ def test_binary_matches_torch(op, sa, sb, rng):
     la, lb = lucid.tensor(a, requires_grad=True), lucid.tensor(b, requires_grad=True)
     ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
     fn = {"add": lambda p, q: p + q, "sub": lambda p, q: p - q, "mul": lambda p, q: p * q,
-          "div": lambda p, q: p / q, "pow": lambda p, q: p**q, "matmul": lambda p, q: p @ q}[op]  # fmt: skip
+          "div": lambda p, q: p / q, "pow": lambda p, q: p**q,
+          "matmul": lambda p, q: p @ q}[op]  # fmt: skip
     y, yt = fn(la, lb), fn(ta, tb)
     upstream = rng.standard_normal(y.shape).astype(np.float32)
     y.backward(upstream)

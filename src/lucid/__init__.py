@@ -1,5 +1,7 @@
 """Lucid: PyTorch's surface over NumPy arrays, with a graph layer you can read end to end."""
 
+# ruff: noqa: F401, F403, I001  (a list of re-exports, ordered by layer)
+
 from lucid._graph import enable_grad, is_grad_enabled, no_grad
 from lucid._warmup import precompile
 from lucid.ops.activation import *  # noqa: F403

@@ -40,6 +40,7 @@ def bind_tensor(cls: type) -> None:
     # The parent recorded for a Python-number operand: it needs no gradient and no tensor.
     _CONSTANT = _result(np.zeros(()), None)
 
+
 # --------------------------------------------------------------------------- grad mode
 
 
@@ -151,6 +152,8 @@ def _constant(value: float, dtype: np.dtype) -> np.ndarray:
         array = _CONSTANTS[key] = np.array(value, dtype=dtype)
         array.flags.writeable = False
     return array
+
+
 _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
@@ -343,8 +346,7 @@ def _seed(root: Tensor, grad: Any, graph: bool) -> Any:
         g = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
     if g.shape != root.data.shape:
         raise ValueError(
-            f"backward: gradient of shape {g.shape} given for an output of shape "
-            f"{root.data.shape}"
+            f"backward: gradient of shape {g.shape} given for an output of shape {root.data.shape}"
         )
     if graph:
         return g if isinstance(g, Tensor) else _result(g.astype(root.data.dtype), None)
@@ -521,7 +523,7 @@ def _array_step(op: operation, pass_: _Pass) -> None:
             if g is not None:
                 slots[t._index] = [pass_.deliver(t, g[0], False), False]
     parents = op.parents
-    for t, version in zip(parents, op._versions):
+    for t, version in zip(parents, op._versions, strict=True):
         if t._version != version:
             raise _modified(op, t, version)
     if op.n_ret == 1:
@@ -542,7 +544,7 @@ def _array_step(op: operation, pass_: _Pass) -> None:
     if _mode.anomaly:
         _check_finite(op, grads, "backward")
     plain = pass_.capture is None
-    for t, g in zip(parents, grads):
+    for t, g in zip(parents, grads, strict=True):
         if g is None or not t.requires_grad:
             continue
         if type(g) is not np.ndarray:  # a NumPy scalar (``grad[i]`` of a 1-D grad) is immutable
@@ -622,7 +624,7 @@ def _graph_step(op: operation, pass_: _Pass) -> None:
             g = slots[t._index]
             if g is not None:
                 slots[t._index] = [pass_.deliver(t, g[0], False), False]
-    for t, version in zip(op.parents, op._versions):
+    for t, version in zip(op.parents, op._versions, strict=True):
         if t._version != version:
             raise _modified(op, t, version)
     if not getattr(op, "double_backward", True):
@@ -645,7 +647,7 @@ def _graph_step(op: operation, pass_: _Pass) -> None:
         grads = (grads,)
     if _mode.anomaly:
         _check_finite(op, [g.data if isinstance(g, Tensor) else g for g in grads], "backward")
-    for t, g in zip(parents, grads):
+    for t, g in zip(parents, grads, strict=True):
         if g is None or not t.requires_grad:
             continue
         if not isinstance(g, Tensor):

@@ -50,8 +50,17 @@ class Tensor:
     Python floats become float32, ints int64, bools bool; NumPy arrays keep their dtype.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_op", "_index", "_retain", "_version",
-                 "_hooks", "__weakref__")
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "_op",
+        "_index",
+        "_retain",
+        "_version",
+        "_hooks",
+        "__weakref__",
+    )
     # NumPy defers binary operators to Tensor (``array * tensor`` is a Tensor) ...
     __array_priority__ = 1000
     # ... and its ufuncs refuse tensors, instead of silently dropping them to arrays.
@@ -139,22 +148,54 @@ class Tensor:
 
     # ----------------------------------------------------------------- conversions
 
-    def numpy(self) -> np.ndarray: return self.data
-    def item(self) -> Any: return self.data.item()
-    def tolist(self) -> Any: return self.data.tolist()
-    def numel(self) -> int: return self.data.size
-    def dim(self) -> int: return self.data.ndim
-    def detach(self) -> Tensor: return Tensor._wrap(self.data.view())  # same memory, new array
-    def clone(self) -> Tensor: return _ew.clone(self)
-    def astype(self, dtype: Any) -> Tensor: return _ew.astype(self, dtype)
-    def type(self, dtype: Any) -> Tensor: return _ew.astype(self, dtype)
-    def float(self) -> Tensor: return _ew.astype(self, float32)
-    def double(self) -> Tensor: return _ew.astype(self, float64)
-    def long(self) -> Tensor: return _ew.astype(self, int64)
-    def bool(self) -> Tensor: return _ew.astype(self, bool_)
-    def to(self, *args: Any, **kwargs: Any) -> Tensor: return _ew.to(self, *args, **kwargs)
-    def cpu(self) -> Tensor: return self
-    def contiguous(self) -> Tensor: return self
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def item(self) -> Any:
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def detach(self) -> Tensor:
+        return Tensor._wrap(self.data.view())  # same memory, new array
+
+    def clone(self) -> Tensor:
+        return _ew.clone(self)
+
+    def astype(self, dtype: Any) -> Tensor:
+        return _ew.astype(self, dtype)
+
+    def type(self, dtype: Any) -> Tensor:
+        return _ew.astype(self, dtype)
+
+    def float(self) -> Tensor:
+        return _ew.astype(self, float32)
+
+    def double(self) -> Tensor:
+        return _ew.astype(self, float64)
+
+    def long(self) -> Tensor:
+        return _ew.astype(self, int64)
+
+    def bool(self) -> Tensor:
+        return _ew.astype(self, bool_)
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ew.to(self, *args, **kwargs)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def contiguous(self) -> Tensor:
+        return self
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if _graph._mode.graph_op is not None and self.requires_grad:
             raise RuntimeError(
@@ -162,12 +203,25 @@ class Tensor:
                 "turned a Tensor into an array"
             )
         return self.data if dtype is None else self.data.astype(dtype)
-    def __len__(self) -> int: return len(self.data)
-    def __iter__(self) -> Any: return (self[i] for i in range(len(self.data)))
-    def __bool__(self) -> bool: return bool(self.data)
-    def __float__(self) -> float: return float(self.data)
-    def __int__(self) -> int: return int(self.data)
-    def __index__(self) -> int: return self.data.__index__()
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __iter__(self) -> Any:
+        return (self[i] for i in range(len(self.data)))
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __index__(self) -> int:
+        return self.data.__index__()
+
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
@@ -218,148 +272,376 @@ class Tensor:
 
     # ----------------------------------------------------------------- operators
 
-    def __add__(self, other: Any) -> Tensor: return _ew.add(self, other)
-    def __radd__(self, other: Any) -> Tensor: return _ew.add(other, self)
-    def __sub__(self, other: Any) -> Tensor: return _ew.sub(self, other)
-    def __rsub__(self, other: Any) -> Tensor: return _ew.sub(other, self)
-    def __mul__(self, other: Any) -> Tensor: return _ew.multiply(self, other)
-    def __rmul__(self, other: Any) -> Tensor: return _ew.multiply(other, self)
-    def __truediv__(self, other: Any) -> Tensor: return _ew.div(self, other)
-    def __rtruediv__(self, other: Any) -> Tensor: return _ew.div(other, self)
-    def __floordiv__(self, other: Any) -> Tensor: return _ew.floor_divide(self, other)
-    def __rfloordiv__(self, other: Any) -> Tensor: return _ew.floor_divide(other, self)
-    def __pow__(self, other: Any) -> Tensor: return _ew.power(self, other)
-    def __rpow__(self, other: Any) -> Tensor: return _ew.power(other, self)
-    def __matmul__(self, other: Any) -> Tensor: return _la.matmul(self, other)
-    def __rmatmul__(self, other: Any) -> Tensor: return _la.matmul(other, self)
-    def __neg__(self) -> Tensor: return _ew.neg(self)
-    def __pos__(self) -> Tensor: return self
-    def __abs__(self) -> Tensor: return _ew.abs(self)
-    def __eq__(self, other: Any) -> Tensor: return _ew.equal(self, other)
-    def __ne__(self, other: Any) -> Tensor: return _ew.not_equal(self, other)
-    def __lt__(self, other: Any) -> Tensor: return _ew.less(self, other)
-    def __le__(self, other: Any) -> Tensor: return _ew.less_equal(self, other)
-    def __gt__(self, other: Any) -> Tensor: return _ew.greater(self, other)
-    def __ge__(self, other: Any) -> Tensor: return _ew.greater_equal(self, other)
-    def __invert__(self) -> Tensor: return _ew.logical_not(self)
-    def __and__(self, other: Any) -> Tensor: return _ew.logical_and(self, other)
-    def __or__(self, other: Any) -> Tensor: return _ew.logical_or(self, other)
-    def __getitem__(self, key: Any) -> Tensor: return _idx.getitem(self, key)
-    def __setitem__(self, key: Any, value: Any) -> None: _idx.setitem(self, key, value)
-    def __iadd__(self, other: Any) -> Tensor: return _inp.add_(self, other)
-    def __isub__(self, other: Any) -> Tensor: return _inp.sub_(self, other)
-    def __imul__(self, other: Any) -> Tensor: return _inp.mul_(self, other)
-    def __itruediv__(self, other: Any) -> Tensor: return _inp.div_(self, other)
+    def __add__(self, other: Any) -> Tensor:
+        return _ew.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ew.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ew.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ew.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ew.multiply(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ew.multiply(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ew.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ew.div(other, self)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return _ew.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _ew.floor_divide(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _ew.power(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _ew.power(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _la.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _la.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _ew.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return _ew.abs(self)
+
+    def __eq__(self, other: Any) -> Tensor:
+        return _ew.equal(self, other)
+
+    def __ne__(self, other: Any) -> Tensor:
+        return _ew.not_equal(self, other)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _ew.less(self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return _ew.less_equal(self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _ew.greater(self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _ew.greater_equal(self, other)
+
+    def __invert__(self) -> Tensor:
+        return _ew.logical_not(self)
+
+    def __and__(self, other: Any) -> Tensor:
+        return _ew.logical_and(self, other)
+
+    def __or__(self, other: Any) -> Tensor:
+        return _ew.logical_or(self, other)
+
+    def __getitem__(self, key: Any) -> Tensor:
+        return _idx.getitem(self, key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        _idx.setitem(self, key, value)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return _inp.add_(self, other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return _inp.sub_(self, other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return _inp.mul_(self, other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return _inp.div_(self, other)
 
     # ----------------------------------------------------------------- elementwise
 
-    def add(self, other: Any) -> Tensor: return _ew.add(self, other)
-    def sub(self, other: Any) -> Tensor: return _ew.sub(self, other)
-    def multiply(self, other: Any) -> Tensor: return _ew.multiply(self, other)
-    def mul(self, other: Any) -> Tensor: return _ew.multiply(self, other)
-    def div(self, other: Any) -> Tensor: return _ew.div(self, other)
-    def divide(self, other: Any) -> Tensor: return _ew.div(self, other)
-    def power(self, other: Any) -> Tensor: return _ew.power(self, other)
-    def pow(self, other: Any) -> Tensor: return _ew.power(self, other)
-    def maximum(self, other: Any) -> Tensor: return _ew.maximum(self, other)
-    def minimum(self, other: Any) -> Tensor: return _ew.minimum(self, other)
-    def neg(self) -> Tensor: return _ew.neg(self)
-    def exp(self) -> Tensor: return _ew.exp(self)
-    def log(self) -> Tensor: return _ew.log(self)
-    def log2(self) -> Tensor: return _ew.log2(self)
-    def sqrt(self) -> Tensor: return _ew.sqrt(self)
-    def square(self) -> Tensor: return _ew.square(self)
-    def abs(self) -> Tensor: return _ew.abs(self)
-    def sign(self) -> Tensor: return _ew.sign(self)
-    def sin(self) -> Tensor: return _ew.sin(self)
-    def cos(self) -> Tensor: return _ew.cos(self)
-    def tan(self) -> Tensor: return _ew.tan(self)
-    def tanh(self) -> Tensor: return _ew.tanh(self)
-    def sinh(self) -> Tensor: return _ew.sinh(self)
-    def cosh(self) -> Tensor: return _ew.cosh(self)
-    def arcsin(self) -> Tensor: return _ew.arcsin(self)
-    def arccos(self) -> Tensor: return _ew.arccos(self)
-    def arctan(self) -> Tensor: return _ew.arctan(self)
-    def floor(self) -> Tensor: return _ew.floor(self)
-    def ceil(self) -> Tensor: return _ew.ceil(self)
-    def round(self, decimals: int = 0) -> Tensor: return _ew.round(self, decimals)
-    def reciprocal(self) -> Tensor: return _ew.reciprocal(self)
-    def clip(self, *args: Any, **kwargs: Any) -> Tensor: return _ew.clip(self, *args, **kwargs)
-    def clamp(self, *args: Any, **kwargs: Any) -> Tensor: return _ew.clip(self, *args, **kwargs)
-    def isclose(self, other: Any, **kwargs: Any) -> Tensor: return _ew.isclose(self, other, **kwargs)
-    def allclose(self, other: Any, **kwargs: Any) -> bool: return _ew.allclose(self, other, **kwargs)
-    def eq(self, other: Any) -> Tensor: return _ew.equal(self, other)
-    def ne(self, other: Any) -> Tensor: return _ew.not_equal(self, other)
-    def lt(self, other: Any) -> Tensor: return _ew.less(self, other)
-    def le(self, other: Any) -> Tensor: return _ew.less_equal(self, other)
-    def gt(self, other: Any) -> Tensor: return _ew.greater(self, other)
-    def ge(self, other: Any) -> Tensor: return _ew.greater_equal(self, other)
-    def sigmoid(self) -> Tensor: return _act.sigmoid(self)
-    def relu(self) -> Tensor: return _act.relu(self)
+    def add(self, other: Any) -> Tensor:
+        return _ew.add(self, other)
+
+    def sub(self, other: Any) -> Tensor:
+        return _ew.sub(self, other)
+
+    def multiply(self, other: Any) -> Tensor:
+        return _ew.multiply(self, other)
+
+    def mul(self, other: Any) -> Tensor:
+        return _ew.multiply(self, other)
+
+    def div(self, other: Any) -> Tensor:
+        return _ew.div(self, other)
+
+    def divide(self, other: Any) -> Tensor:
+        return _ew.div(self, other)
+
+    def power(self, other: Any) -> Tensor:
+        return _ew.power(self, other)
+
+    def pow(self, other: Any) -> Tensor:
+        return _ew.power(self, other)
+
+    def maximum(self, other: Any) -> Tensor:
+        return _ew.maximum(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        return _ew.minimum(self, other)
+
+    def neg(self) -> Tensor:
+        return _ew.neg(self)
+
+    def exp(self) -> Tensor:
+        return _ew.exp(self)
+
+    def log(self) -> Tensor:
+        return _ew.log(self)
+
+    def log2(self) -> Tensor:
+        return _ew.log2(self)
+
+    def sqrt(self) -> Tensor:
+        return _ew.sqrt(self)
+
+    def square(self) -> Tensor:
+        return _ew.square(self)
+
+    def abs(self) -> Tensor:
+        return _ew.abs(self)
+
+    def sign(self) -> Tensor:
+        return _ew.sign(self)
+
+    def sin(self) -> Tensor:
+        return _ew.sin(self)
+
+    def cos(self) -> Tensor:
+        return _ew.cos(self)
+
+    def tan(self) -> Tensor:
+        return _ew.tan(self)
+
+    def tanh(self) -> Tensor:
+        return _ew.tanh(self)
+
+    def sinh(self) -> Tensor:
+        return _ew.sinh(self)
+
+    def cosh(self) -> Tensor:
+        return _ew.cosh(self)
+
+    def arcsin(self) -> Tensor:
+        return _ew.arcsin(self)
+
+    def arccos(self) -> Tensor:
+        return _ew.arccos(self)
+
+    def arctan(self) -> Tensor:
+        return _ew.arctan(self)
+
+    def floor(self) -> Tensor:
+        return _ew.floor(self)
+
+    def ceil(self) -> Tensor:
+        return _ew.ceil(self)
+
+    def round(self, decimals: int = 0) -> Tensor:
+        return _ew.round(self, decimals)
+
+    def reciprocal(self) -> Tensor:
+        return _ew.reciprocal(self)
+
+    def clip(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ew.clip(self, *args, **kwargs)
+
+    def clamp(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ew.clip(self, *args, **kwargs)
+
+    def isclose(self, other: Any, **kwargs: Any) -> Tensor:
+        return _ew.isclose(self, other, **kwargs)
+
+    def allclose(self, other: Any, **kwargs: Any) -> bool:
+        return _ew.allclose(self, other, **kwargs)
+
+    def eq(self, other: Any) -> Tensor:
+        return _ew.equal(self, other)
+
+    def ne(self, other: Any) -> Tensor:
+        return _ew.not_equal(self, other)
+
+    def lt(self, other: Any) -> Tensor:
+        return _ew.less(self, other)
+
+    def le(self, other: Any) -> Tensor:
+        return _ew.less_equal(self, other)
+
+    def gt(self, other: Any) -> Tensor:
+        return _ew.greater(self, other)
+
+    def ge(self, other: Any) -> Tensor:
+        return _ew.greater_equal(self, other)
+
+    def sigmoid(self) -> Tensor:
+        return _act.sigmoid(self)
+
+    def relu(self) -> Tensor:
+        return _act.relu(self)
 
     # ----------------------------------------------------------------- reductions
 
-    def sum(self, *args: Any, **kwargs: Any) -> Tensor: return _red.sum(self, *args, **kwargs)
-    def mean(self, *args: Any, **kwargs: Any) -> Tensor: return _red.mean(self, *args, **kwargs)
-    def var(self, *args: Any, **kwargs: Any) -> Tensor: return _red.var(self, *args, **kwargs)
-    def std(self, *args: Any, **kwargs: Any) -> Tensor: return _red.std(self, *args, **kwargs)
-    def max(self, *args: Any, **kwargs: Any) -> Tensor: return _red.max(self, *args, **kwargs)
-    def min(self, *args: Any, **kwargs: Any) -> Tensor: return _red.min(self, *args, **kwargs)
-    def argmax(self, *args: Any, **kwargs: Any) -> Tensor: return _red.argmax(self, *args, **kwargs)
-    def argmin(self, *args: Any, **kwargs: Any) -> Tensor: return _red.argmin(self, *args, **kwargs)
-    def prod(self, *args: Any, **kwargs: Any) -> Tensor: return _red.prod(self, *args, **kwargs)
-    def logsumexp(self, *args: Any, **kwargs: Any) -> Tensor: return _red.logsumexp(self, *args, **kwargs)
-    def cumsum(self, *args: Any, **kwargs: Any) -> Tensor: return _red.cumsum(self, *args, **kwargs)
-    def norm(self, *args: Any, **kwargs: Any) -> Tensor: return _red.norm(self, *args, **kwargs)
+    def sum(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.sum(self, *args, **kwargs)
+
+    def mean(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.mean(self, *args, **kwargs)
+
+    def var(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.var(self, *args, **kwargs)
+
+    def std(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.std(self, *args, **kwargs)
+
+    def max(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.max(self, *args, **kwargs)
+
+    def min(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.min(self, *args, **kwargs)
+
+    def argmax(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.argmax(self, *args, **kwargs)
+
+    def argmin(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.argmin(self, *args, **kwargs)
+
+    def prod(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.prod(self, *args, **kwargs)
+
+    def logsumexp(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.logsumexp(self, *args, **kwargs)
+
+    def cumsum(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.cumsum(self, *args, **kwargs)
+
+    def norm(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.norm(self, *args, **kwargs)
 
     # ----------------------------------------------------------------- shape
 
-    def reshape(self, *shape: Any) -> Tensor: return _shp.reshape(self, *shape)
-    def view(self, *shape: Any) -> Tensor: return _shp.reshape(self, *shape)
-    def transpose(self, *axes: Any) -> Tensor: return _shp.transpose(self, *axes)
-    def permute(self, *axes: Any) -> Tensor: return _shp.permute(self, *axes)
-    def swapaxes(self, a: int, b: int) -> Tensor: return _shp.swapaxes(self, a, b)
-    def squeeze(self, *args: Any, **kwargs: Any) -> Tensor: return _shp.squeeze(self, *args, **kwargs)
-    def unsqueeze(self, *args: Any, **kwargs: Any) -> Tensor: return _shp.unsqueeze(self, *args, **kwargs)
-    def expand_dims(self, *args: Any, **kwargs: Any) -> Tensor: return _shp.unsqueeze(self, *args, **kwargs)
-    def flatten(self, *args: Any, **kwargs: Any) -> Tensor: return _shp.flatten(self, *args, **kwargs)
-    def broadcast_to(self, *shape: Any) -> Tensor: return _shp.broadcast_to(self, *shape)
-    def expand(self, *shape: Any) -> Tensor: return _shp.expand(self, *shape)
-    def split(self, *args: Any, **kwargs: Any) -> tuple: return _shp.split(self, *args, **kwargs)
-    def chunk(self, *args: Any, **kwargs: Any) -> tuple: return _shp.chunk(self, *args, **kwargs)
-    def repeat(self, *args: Any, **kwargs: Any) -> Tensor: return _shp.repeat(self, *args, **kwargs)
-    def tile(self, *args: Any, **kwargs: Any) -> Tensor: return _shp.tile(self, *args, **kwargs)
-    def flip(self, *args: Any, **kwargs: Any) -> Tensor: return _shp.flip(self, *args, **kwargs)
+    def reshape(self, *shape: Any) -> Tensor:
+        return _shp.reshape(self, *shape)
+
+    def view(self, *shape: Any) -> Tensor:
+        return _shp.reshape(self, *shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        return _shp.transpose(self, *axes)
+
+    def permute(self, *axes: Any) -> Tensor:
+        return _shp.permute(self, *axes)
+
+    def swapaxes(self, a: int, b: int) -> Tensor:
+        return _shp.swapaxes(self, a, b)
+
+    def squeeze(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _shp.squeeze(self, *args, **kwargs)
+
+    def unsqueeze(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _shp.unsqueeze(self, *args, **kwargs)
+
+    def expand_dims(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _shp.unsqueeze(self, *args, **kwargs)
+
+    def flatten(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _shp.flatten(self, *args, **kwargs)
+
+    def broadcast_to(self, *shape: Any) -> Tensor:
+        return _shp.broadcast_to(self, *shape)
+
+    def expand(self, *shape: Any) -> Tensor:
+        return _shp.expand(self, *shape)
+
+    def split(self, *args: Any, **kwargs: Any) -> tuple:
+        return _shp.split(self, *args, **kwargs)
+
+    def chunk(self, *args: Any, **kwargs: Any) -> tuple:
+        return _shp.chunk(self, *args, **kwargs)
+
+    def repeat(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _shp.repeat(self, *args, **kwargs)
+
+    def tile(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _shp.tile(self, *args, **kwargs)
+
+    def flip(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _shp.flip(self, *args, **kwargs)
 
     # ----------------------------------------------------------------- linear algebra, indexing
 
-    def matmul(self, other: Any) -> Tensor: return _la.matmul(self, other)
-    def dot(self, other: Any) -> Tensor: return _la.dot(self, other)
-    def take(self, *args: Any, **kwargs: Any) -> Tensor: return _idx.take(self, *args, **kwargs)
-    def gather(self, *args: Any, **kwargs: Any) -> Tensor: return _idx.gather(self, *args, **kwargs)
-    def index_select(self, *args: Any, **kwargs: Any) -> Tensor: return _idx.index_select(self, *args, **kwargs)
-    def scatter_add(self, *args: Any, **kwargs: Any) -> Tensor: return _idx.scatter_add(self, *args, **kwargs)
+    def matmul(self, other: Any) -> Tensor:
+        return _la.matmul(self, other)
+
+    def dot(self, other: Any) -> Tensor:
+        return _la.dot(self, other)
+
+    def take(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _idx.take(self, *args, **kwargs)
+
+    def gather(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _idx.gather(self, *args, **kwargs)
+
+    def index_select(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _idx.index_select(self, *args, **kwargs)
+
+    def scatter_add(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _idx.scatter_add(self, *args, **kwargs)
 
     # ----------------------------------------------------------------- in place (no graph)
 
-    def add_(self, other: Any) -> Tensor: return _inp.add_(self, other)
-    def sub_(self, other: Any) -> Tensor: return _inp.sub_(self, other)
-    def mul_(self, other: Any) -> Tensor: return _inp.mul_(self, other)
-    def div_(self, other: Any) -> Tensor: return _inp.div_(self, other)
-    def zero_(self) -> Tensor: return _inp.zero_(self)
-    def fill_(self, value: Any) -> Tensor: return _inp.fill_(self, value)
-    def clamp_(self, *args: Any, **kwargs: Any) -> Tensor: return _inp.clamp_(self, *args, **kwargs)
-    def copy_(self, src: Any) -> Tensor: return _inp.copy_(self, src)
+    def add_(self, other: Any) -> Tensor:
+        return _inp.add_(self, other)
+
+    def sub_(self, other: Any) -> Tensor:
+        return _inp.sub_(self, other)
+
+    def mul_(self, other: Any) -> Tensor:
+        return _inp.mul_(self, other)
+
+    def div_(self, other: Any) -> Tensor:
+        return _inp.div_(self, other)
+
+    def zero_(self) -> Tensor:
+        return _inp.zero_(self)
+
+    def fill_(self, value: Any) -> Tensor:
+        return _inp.fill_(self, value)
+
+    def clamp_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _inp.clamp_(self, *args, **kwargs)
+
+    def copy_(self, src: Any) -> Tensor:
+        return _inp.copy_(self, src)
 
 
 _graph.bind_tensor(Tensor)
 
 # The op modules import Tensor from here, so they are bound after the class exists; methods
 # look them up at call time.
-from lucid.ops import activation as _act
-from lucid.ops import elementwise as _ew
-from lucid.ops import index as _idx
-from lucid.ops import inplace as _inp
-from lucid.ops import linalg as _la
-from lucid.ops import reduce as _red
-from lucid.ops import shape as _shp
+from lucid.ops import activation as _act  # noqa: E402
+from lucid.ops import elementwise as _ew  # noqa: E402
+from lucid.ops import index as _idx  # noqa: E402
+from lucid.ops import inplace as _inp  # noqa: E402
+from lucid.ops import linalg as _la  # noqa: E402
+from lucid.ops import reduce as _red  # noqa: E402
+from lucid.ops import shape as _shp  # noqa: E402

@@ -38,7 +38,8 @@ def test_resume_continues_where_the_checkpoint_stopped(tmp_path):
     resumed = train.main(["--epochs", "3", "--quiet", "--checkpoint", str(tmp_path / "r.lucid"),
                           "--model", "mlp", "--resume", str(ckpt)])  # fmt: skip
     np.testing.assert_allclose(
-        [h["val_loss"] for h in resumed["history"]], [h["val_loss"] for h in full["history"]],
+        [h["val_loss"] for h in resumed["history"]],
+        [h["val_loss"] for h in full["history"]],
         rtol=1e-5,
     )
 

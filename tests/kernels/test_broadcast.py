@@ -75,7 +75,7 @@ def test_references_run_when_jit_is_disabled(monkeypatch, rng):
 def test_any_broadcast_reduction_matches_reference(shape, data):
     keep = data.draw(st.lists(st.booleans(), min_size=len(shape), max_size=len(shape)))
     drop = data.draw(st.integers(0, len(shape)))
-    target = tuple(n if k else 1 for n, k in zip(shape, keep))[drop:]
+    target = tuple(n if k else 1 for n, k in zip(shape, keep, strict=True))[drop:]
     g = np.random.default_rng(1).standard_normal(shape) * 8  # >= JIT_MIN_SIZE often
     np.testing.assert_allclose(
         K.reduce_to_shape(g, target), K.reduce_to_shape_ref(g, target), rtol=1e-10, atol=1e-10

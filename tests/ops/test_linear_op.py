@@ -35,7 +35,7 @@ def test_linear_matches_torch(x_shape, with_bias, rng):
     y.backward(upstream)
     yt.backward(torch.tensor(upstream))
     np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-5)
-    for a, t in zip(ours[:n], theirs[:n]):
+    for a, t in zip(ours[:n], theirs[:n], strict=True):
         np.testing.assert_allclose(a.grad, t.grad.numpy(), rtol=1e-4, atol=1e-5)
 
 

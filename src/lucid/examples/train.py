@@ -189,8 +189,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
         history, best_acc = list(ckpt["history"]), float(ckpt["best_val_acc"])
         start_epoch = int(ckpt["epoch"]) + 1
         print(f"resumed from {args.resume} after epoch {start_epoch - 1}")
+    n_params = sum(p.numel() for p in model.parameters())
     print(f"{args.dataset}: {len(y_train)} training and {len(y_val)} validation images; "
-          f"{args.model} with {sum(p.numel() for p in model.parameters()):,} parameters")  # fmt: skip
+          f"{args.model} with {n_params:,} parameters")  # fmt: skip
     for epoch in range(start_epoch, args.epochs + 1):
         model.train()
         seen = correct = 0

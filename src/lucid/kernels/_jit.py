@@ -25,6 +25,7 @@ JIT_ENABLED: bool = (
 # which would silently break NaN propagation.
 REDUCE_FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
 
+
 def _numba() -> Any:
     """Import numba, pointing its cache at a user directory when the package is read-only."""
     if "NUMBA_CACHE_DIR" not in os.environ and not os.access(os.path.dirname(__file__), os.W_OK):
