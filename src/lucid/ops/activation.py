@@ -148,11 +148,17 @@ class Gelu(operation):
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x = _floating(x)
+        if self.approximate == "tanh" and self.x.size >= K.TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE:
+            # large arrays: keep sigmoid(2u) so the backward is one arithmetic pass
+            out, self.s = K.gelu_tanh_forward(self.x)
+            return out
         return K.gelu(self.x, self.approximate)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
         if isinstance(grad, Tensor):
             return grad * _gelu_derivative(self.x, self.approximate)
+        if "s" in self.__dict__ and _kernel_ready(self.x, grad):
+            return K.gelu_from_tanh_backward(self.x, self.s, grad)
         return _derivative(K.gelu_backward, self.x, grad, self.approximate)
 
 
