@@ -126,6 +126,7 @@ def plot_history(history: list[dict], path: str) -> bool:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        import matplotlib.ticker
     except ImportError:
         print("--plot needs matplotlib: pip install matplotlib", file=sys.stderr)
         return False
@@ -138,6 +139,7 @@ def plot_history(history: list[dict], path: str) -> bool:
     ax_acc.plot(epochs, [h["val_acc"] for h in history], marker="o", label="validation")
     ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Accuracy")
     for ax in (ax_loss, ax_acc):
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
