@@ -66,3 +66,12 @@ def test_readme_training_loop_runs_as_printed():
     namespace: dict = {}
     exec(compile(loops[0], str(README), "exec"), namespace)  # noqa: S102 - our own README
     assert namespace["losses"][-1] < namespace["losses"][0]
+
+
+@pytest.mark.slow
+def test_plot_writes_a_png(tmp_path):
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "curves.png"
+    train.main(["--epochs", "1", "--quiet", "--model", "mlp", "--plot", str(png),
+                "--checkpoint", str(tmp_path / "c.lucid")])  # fmt: skip
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
