@@ -5,6 +5,7 @@ import pytest
 
 import lucid
 from lucid.autograd import gradcheck
+from lucid.kernels.broadcast import reduce_to_shape_ref
 
 # name -> (lucid function, torch function name, input shapes, input sampler)
 POSITIVE = "positive"
@@ -136,3 +137,15 @@ def test_binary_matches_torch(op, sa, sb, rng):
     np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(la.grad, ta.grad.numpy(), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(lb.grad, tb.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize(("sa", "sb"), [((40, 30, 20), (30, 1)), ((6, 5), (1,)), ((3, 4), (3, 4))])
+def test_product_gradient_under_a_sum_matches_the_full_product(sa, sb, rng):
+    # sum's gradient is one value stretched over the output: the product's gradient for a
+    # broadcast factor is then summed before multiplying (no full-size temporary).
+    a = lucid.tensor(rng.standard_normal(sa), dtype=lucid.float64, requires_grad=True)
+    b = lucid.tensor(rng.standard_normal(sb), dtype=lucid.float64, requires_grad=True)
+    ((a * b).sum() * 3.0).backward()  # sum's gradient: 3.0 stretched over a * b
+    full_product_grad = 3.0 * np.broadcast_to(a.data, np.broadcast_shapes(sa, sb)).copy()
+    np.testing.assert_allclose(b.grad, reduce_to_shape_ref(full_product_grad, sb), rtol=1e-10)
+    np.testing.assert_allclose(a.grad, 3.0 * np.broadcast_to(b.data, sa), rtol=1e-12)

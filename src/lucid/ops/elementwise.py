@@ -16,6 +16,7 @@ import numpy as np
 from lucid._graph import binary_func_op, func_op, operation, unary_func_op
 from lucid.kernels import activation as KA
 from lucid.kernels import elementwise as K
+from lucid.kernels.broadcast import reduce_to_shape
 from lucid.ops import _xp
 from lucid.ops._args import pick
 from lucid.tensor import Tensor, _dtype
@@ -124,7 +125,28 @@ class Multiply(operation):
 
     def gradient(self, grad: np.ndarray) -> tuple:
         a_needs, b_needs = self.parents[0].requires_grad, self.parents[1].requires_grad
-        return (grad * self.b if a_needs else None), (grad * self.a if b_needs else None)
+        to_a = _scaled(grad, self.b, self.a) if a_needs else None
+        return to_a, (_scaled(grad, self.a, self.b) if b_needs else None)
+
+
+def _scaled(grad: Any, other: Any, target: Any) -> Any:
+    """``grad * other``: the gradient of the factor ``target`` of a product.
+
+    When ``grad`` is one value stretched over the whole output (the gradient of a sum) and
+    ``target`` was broadcast, the engine would sum the full product down to ``target``'s
+    shape; summing ``other`` first and scaling by that value gives the same result without
+    building the product (``sum(a * b)`` with a large ``a`` and a small ``b``).
+    """
+    if (
+        type(grad) is np.ndarray
+        and grad.ndim
+        and not any(grad.strides)
+        and type(other) is np.ndarray
+        and target.shape != grad.shape
+    ):
+        reduced = reduce_to_shape(np.broadcast_to(other, grad.shape), target.shape)
+        return reduced * grad.reshape(-1)[0]
+    return grad * other
 
 
 class Div(operation):
