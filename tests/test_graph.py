@@ -340,3 +340,23 @@ def test_detached_copy_is_a_constant_in_second_derivatives():
 def test_an_op_defining_call_keeps_it():
     pieces = lucid.split(lucid.randn(4, requires_grad=True), 2)
     assert all(type(p.grad_fn).__name__ == "Split" for p in pieces)
+
+
+class NumpyOnlyGradient(operation):
+    """exp(x) whose gradient calls a NumPy ufunc: fine on arrays, not on Tensors."""
+
+    @func_op(1)
+    def forward(self, x):
+        self.x = x
+        return np.exp(x)
+
+    def gradient(self, grad):
+        return grad * np.exp(self.x)
+
+
+def test_double_backward_through_a_numpy_only_gradient_names_the_op():
+    x = lucid.tensor([0.5, 1.0], dtype=lucid.float64, requires_grad=True)
+    (g,) = lucid.autograd.grad(NumpyOnlyGradient()(x).sum(), x)  # first order: fine
+    np.testing.assert_allclose(g.numpy(), np.exp(x.data))
+    with pytest.raises(RuntimeError, match="NumpyOnlyGradient cannot be differentiated twice"):
+        lucid.autograd.grad(NumpyOnlyGradient()(x).sum(), x, create_graph=True)

@@ -640,6 +640,8 @@ def _graph_step(op: operation, pass_: _Pass) -> None:
     _mode.graph_op = name
     try:
         grads = _tensor_view(op, outputs).gradient(grad_in)
+    except TypeError as exc:  # a NumPy ufunc met a Tensor: Tensor.__array_ufunc__ is None
+        raise RuntimeError(f"{name} cannot be differentiated twice: {exc}") from exc
     finally:
         _mode.graph_op = previous
     parents = op.parents
