@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lucid.kernels.broadcast import accumulate, reduce_to_shape
+from lucid.kernels.broadcast import accumulate, broadcast_axes, reduce_to_shape
 
 if TYPE_CHECKING:
     from lucid.tensor import Tensor
@@ -457,13 +457,8 @@ def run_backward(
             pass_.add_leaf(root, seed)
             continue
         op = root._op
-        if op.parents is None:
-            raise _released(op)
         if "_slots" not in op.__dict__:
-            op._slots = [None] * op.n_ret
-            if create_graph:
-                op._outs = [None] * op.n_ret
-            heapq.heappush(pass_.heap, (-op._seq, op))
+            _wake(op, pass_)
         if create_graph:
             op._outs[root._index] = root
         slot = op._slots[root._index]
@@ -510,29 +505,47 @@ def backward(
     run_backward([root], [grad], retain_graph or create_graph, create_graph)
 
 
-def _array_step(op: operation, pass_: _Pass) -> None:
-    """Call ``op.gradient`` on its summed output gradients (arrays) and pass the results on.
+def _wake(op: operation, pass_: _Pass) -> list:
+    """Queue ``op`` for its turn when the first gradient reaches one of its results; returns
+    its empty gradient slots (and, in graph mode, slots for its result tensors)."""
+    if op.parents is None:
+        raise _released(op)
+    op._slots = [None] * op.n_ret
+    if pass_.graph:
+        op._outs = [None] * op.n_ret
+    heapq.heappush(pass_.heap, (-op._seq, op))
+    return op._slots
 
-    This runs once per op in every backward pass, so it is written for speed: locals
-    instead of repeated attribute look-ups, and no helper calls on the common path.
-    """
+
+def _take_gradients(op: operation, pass_: _Pass, zeros: Callable) -> Any:
+    """The op's summed output gradients, once it is its turn: watched results get theirs
+    delivered, the saved inputs' versions are checked, and outputs nothing flowed to get
+    ``zeros(shape, dtype)``. One gradient, or a tuple for an op with several results."""
     slots = op.__dict__.pop("_slots")
     if pass_.watched:
         for t in pass_.watched.pop(id(op), ()):
             g = slots[t._index]
             if g is not None:
                 slots[t._index] = [pass_.deliver(t, g[0], False), False]
-    parents = op.parents
-    for t, version in zip(parents, op._versions, strict=True):
+    for t, version in zip(op.parents, op._versions, strict=True):
         if t._version != version:
             raise _modified(op, t, version)
     if op.n_ret == 1:
-        grad_in = slots[0][0]
-    else:
-        grad_in = tuple(
-            s[0] if s is not None else np.zeros(shape, dtype)
-            for s, (shape, dtype) in zip(slots, op._out_meta, strict=True)
-        )
+        return slots[0][0]
+    return tuple(
+        s[0] if s is not None else zeros(shape, dtype)
+        for s, (shape, dtype) in zip(slots, op._out_meta, strict=True)
+    )
+
+
+def _array_step(op: operation, pass_: _Pass) -> None:
+    """Call ``op.gradient`` on its summed output gradients (arrays) and pass the results on.
+
+    This runs once per op in every backward pass, so it is written for speed: locals
+    instead of repeated attribute look-ups.
+    """
+    grad_in = _take_gradients(op, pass_, np.zeros)
+    parents = op.parents
     grads = op.gradient(grad_in)
     if len(parents) == 1 and not isinstance(grads, tuple):
         grads = (grads,)
@@ -560,12 +573,7 @@ def _array_step(op: operation, pass_: _Pass) -> None:
                     g = reduce_to_shape(g, data.shape)
                 pass_.add_leaf(t, g.astype(data.dtype, copy=False))
             continue
-        child_slots = child.__dict__.get("_slots")
-        if child_slots is None:
-            if child.parents is None:
-                raise _released(child)
-            child_slots = child._slots = [None] * child.n_ret
-            heapq.heappush(pass_.heap, (-child._seq, child))
+        child_slots = child.__dict__.get("_slots") or _wake(child, pass_)
         if t._retain or t._hooks is not None:
             pass_.watch(t)
         slot = child_slots[t._index]
@@ -616,26 +624,11 @@ def _tensor_view(op: operation, outputs: list) -> operation:
 
 def _graph_step(op: operation, pass_: _Pass) -> None:
     """``_array_step`` for create_graph: gradients are Tensors and their ops are recorded."""
-    slots = op.__dict__.pop("_slots")
-    outputs = op.__dict__.pop("_outs")
     name = type(op).__name__
-    if pass_.watched:
-        for t in pass_.watched.pop(id(op), ()):
-            g = slots[t._index]
-            if g is not None:
-                slots[t._index] = [pass_.deliver(t, g[0], False), False]
-    for t, version in zip(op.parents, op._versions, strict=True):
-        if t._version != version:
-            raise _modified(op, t, version)
     if not getattr(op, "double_backward", True):
         raise RuntimeError(f"{name} cannot be differentiated twice (create_graph=True)")
-    if op.n_ret == 1:
-        grad_in = slots[0][0]
-    else:
-        grad_in = tuple(
-            s[0] if s is not None else _result(np.zeros(shape, dtype), None)
-            for s, (shape, dtype) in zip(slots, op._out_meta, strict=True)
-        )
+    outputs = op.__dict__.pop("_outs")
+    grad_in = _take_gradients(op, pass_, lambda shape, dtype: _result(np.zeros(shape, dtype)))
     previous = _mode.graph_op
     _mode.graph_op = name
     try:
@@ -662,13 +655,7 @@ def _graph_step(op: operation, pass_: _Pass) -> None:
         if child is None:
             pass_.add_leaf(t, g)
             continue
-        child_slots = child.__dict__.get("_slots")
-        if child_slots is None:
-            if child.parents is None:
-                raise _released(child)
-            child_slots = child._slots = [None] * child.n_ret
-            child._outs = [None] * child.n_ret
-            heapq.heappush(pass_.heap, (-child._seq, child))
+        child_slots = child.__dict__.get("_slots") or _wake(child, pass_)
         child._outs[t._index] = t
         if pass_.wants(t):
             pass_.watch(t)
@@ -680,10 +667,7 @@ def _reduce_tensor(g: Tensor, shape: tuple) -> Tensor:
     """``reduce_to_shape`` as recorded ops: sum the broadcast axes, then reshape."""
     from lucid.ops.reduce import sum as reduce_sum
 
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
-    )
+    axes = broadcast_axes(g.shape, shape)
     summed = reduce_sum(g, axis=axes) if axes else g
     return summed.reshape(shape) if summed.shape != tuple(shape) else summed
 

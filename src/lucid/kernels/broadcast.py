@@ -49,12 +49,17 @@ def _collapse(shape: tuple, target: tuple) -> tuple[list[int], list[bool]]:
     return lengths, summed
 
 
+def broadcast_axes(shape: tuple, target: tuple) -> tuple[int, ...]:
+    """The axes of ``shape`` that broadcasting ``target`` to it added or stretched."""
+    lead = len(shape) - len(target)
+    return tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1
+    )
+
+
 def reduce_to_shape_ref(g: np.ndarray, shape: tuple) -> np.ndarray:
     """Sum ``g`` over the axes NumPy broadcasting added or stretched, giving ``shape``."""
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
-    )
+    axes = broadcast_axes(g.shape, shape)
     return g.sum(axis=axes).reshape(shape) if axes else g.reshape(shape)
 
 
