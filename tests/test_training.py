@@ -8,7 +8,7 @@ import lucid
 def test_two_layer_mlp_with_hand_written_sgd_lowers_its_loss(rng):
     x = lucid.tensor(rng.standard_normal((64, 5)).astype(np.float32))
     true_w = rng.standard_normal((5, 1)).astype(np.float32)
-    y = lucid.tensor(np.tanh(x.data @ true_w))
+    y = lucid.tensor(np.tanh(x.numpy() @ true_w))
     w1 = lucid.tensor(rng.standard_normal((5, 16)).astype(np.float32) * 0.5, requires_grad=True)
     b1 = lucid.tensor(np.zeros(16, dtype=np.float32), requires_grad=True)
     w2 = lucid.tensor(rng.standard_normal((16, 1)).astype(np.float32) * 0.5, requires_grad=True)

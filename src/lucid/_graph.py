@@ -162,14 +162,14 @@ def _as_tensors(args: Sequence[Any]) -> list[Tensor]:
     like = None  # the dtype scalars take: of the first float tensor, else int, else bool
     for a in args:
         if isinstance(a, Tensor) and (
-            like is None or _KIND_RANK[a.data.dtype.kind] > _KIND_RANK[like.kind]
+            like is None or _KIND_RANK[a._data.dtype.kind] > _KIND_RANK[like.kind]
         ):
-            like = a.data.dtype
+            like = a._data.dtype
     if like is not None and like.kind != "f" and any(isinstance(a, float) for a in args):
         # An integer tensor meeting a Python float computes in float32 (PyTorch), where NumPy
         # would pick float64. Integer tensors never require grad, so converting them is safe.
         like = np.dtype(np.float32)
-        args = [Tensor._wrap(a.data.astype(like)) if isinstance(a, Tensor) else a for a in args]
+        args = [Tensor._wrap(a._data.astype(like)) if isinstance(a, Tensor) else a for a in args]
     out = []
     for a in args:
         if isinstance(a, Tensor):
@@ -184,9 +184,10 @@ def _as_tensors(args: Sequence[Any]) -> list[Tensor]:
 def _result(data: Any, op: operation | None = None, index: int = 0) -> Tensor:
     """A tensor around an op's result, without copying or checking (``Tensor._wrap``)."""
     t = _new_tensor(Tensor)
-    t.data = data if type(data) is np.ndarray else np.asarray(data)
-    t.grad = None
-    t.requires_grad = op is not None
+    t._data = data if type(data) is np.ndarray else np.asarray(data)
+    t._grad = None
+    t._requires_grad = op is not None
+    t._grad_tensor = None
     t._op = op
     t._index = index
     t._retain = False
@@ -218,10 +219,10 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
             def run(self: operation, x: Any, *args: Any, **kwargs: Any) -> Any:
                 if not isinstance(x, Tensor):
                     (x,) = _as_tensors((x,))
-                out = forward(self, x.data, *args, **kwargs)
+                out = forward(self, x._data, *args, **kwargs)
                 if _mode.anomaly:
                     _anomaly_forward(self, out)
-                if has_gradient and x.requires_grad and _mode.enabled:
+                if has_gradient and x._requires_grad and _mode.enabled:
                     self.parents = (x,)
                     self._versions = (x._version,)
                     self._seq = _next_seq()
@@ -231,12 +232,12 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
         elif n_in == 2 and n_ret == 1:
 
             def run(self: operation, a: Any, b: Any, *args: Any, **kwargs: Any) -> Any:
-                if type(b) is float and isinstance(a, Tensor) and a.data.dtype.kind == "f":
+                if type(b) is float and isinstance(a, Tensor) and a._data.dtype.kind == "f":
                     # the common `x * 0.5`: no tensor for the constant, a shared stand-in
-                    out = forward(self, a.data, _constant(b, a.data.dtype), *args, **kwargs)
+                    out = forward(self, a._data, _constant(b, a._data.dtype), *args, **kwargs)
                     if _mode.anomaly:
                         _anomaly_forward(self, out)
-                    if has_gradient and a.requires_grad and _mode.enabled:
+                    if has_gradient and a._requires_grad and _mode.enabled:
                         self.parents = (a, _CONSTANT)
                         self._versions = (a._version, 0)
                         self._seq = _next_seq()
@@ -244,10 +245,10 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                     return _result(out, None)
                 if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
                     a, b = _as_tensors((a, b))
-                out = forward(self, a.data, b.data, *args, **kwargs)
+                out = forward(self, a._data, b._data, *args, **kwargs)
                 if _mode.anomaly:
                     _anomaly_forward(self, out)
-                if has_gradient and (a.requires_grad or b.requires_grad) and _mode.enabled:
+                if has_gradient and (a._requires_grad or b._requires_grad) and _mode.enabled:
                     self.parents = (a, b)
                     self._versions = (a._version, b._version)
                     self._seq = _next_seq()
@@ -263,13 +264,13 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                     if not isinstance(a, Tensor):
                         inputs = _as_tensors(inputs)
                         break
-                out = forward(self, *[t.data for t in inputs], *args[n:], **kwargs)
+                out = forward(self, *[t._data for t in inputs], *args[n:], **kwargs)
                 if _mode.anomaly:
                     _anomaly_forward(self, out)
                 record = False
                 if has_gradient and _mode.enabled:
                     for t in inputs:
-                        if t.requires_grad:
+                        if t._requires_grad:
                             record = True
                             break
                 if record:
@@ -326,7 +327,7 @@ def _unique(g: np.ndarray, grads: tuple) -> bool:
 
 def _modified(op: operation, t: Tensor, version: int) -> RuntimeError:
     return RuntimeError(
-        f"a tensor of shape {t.data.shape} that {type(op).__name__} saved for its gradient "
+        f"a tensor of shape {t._data.shape} that {type(op).__name__} saved for its gradient "
         f"was modified in place (version {version} -> {t._version}); clone it first"
     )
 
@@ -334,34 +335,34 @@ def _modified(op: operation, t: Tensor, version: int) -> RuntimeError:
 def _seed(root: Tensor, grad: Any, graph: bool) -> Any:
     """The upstream gradient of one root: ones for a scalar, else the given, checked array."""
     if grad is None:
-        if root.data.size != 1:
+        if root._data.size != 1:
             raise RuntimeError(
                 f"backward() without a gradient needs a scalar output, got shape "
-                f"{root.data.shape}; pass the upstream gradient, e.g. y.backward(ones_like(y))"
+                f"{root._data.shape}; pass the upstream gradient, e.g. y.backward(ones_like(y))"
             )
-        g = np.ones_like(root.data)
+        g = np.ones_like(root._data)
     elif graph and isinstance(grad, Tensor):
         g = grad
     else:
-        g = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
-    if g.shape != root.data.shape:
+        g = grad._data if isinstance(grad, Tensor) else np.asarray(grad)
+    if g.shape != root._data.shape:
         raise ValueError(
-            f"backward: gradient of shape {g.shape} given for an output of shape {root.data.shape}"
+            f"backward: gradient of shape {g.shape} given for an output of shape {root._data.shape}"
         )
     if graph:
-        return g if isinstance(g, Tensor) else _result(g.astype(root.data.dtype), None)
-    return g.astype(root.data.dtype, copy=False)
+        return g if isinstance(g, Tensor) else _result(g.astype(root._data.dtype), None)
+    return g.astype(root._data.dtype, copy=False)
 
 
 def _add_to_leaf(t: Tensor, g: np.ndarray, owned: bool) -> None:
-    if t.grad is None:
-        if g.shape != t.data.shape:
-            g, owned = reduce_to_shape(g, t.data.shape), True
-        if g.dtype != t.data.dtype:
-            g, owned = g.astype(t.data.dtype), True
-        t.grad = g if owned else g.copy()
+    if t._grad is None:
+        if g.shape != t._data.shape:
+            g, owned = reduce_to_shape(g, t._data.shape), True
+        if g.dtype != t._data.dtype:
+            g, owned = g.astype(t._data.dtype), True
+        t._grad = g if owned else g.copy()
     else:
-        accumulate(t.grad, g)
+        accumulate(t._grad, g)
 
 
 class _Pass:
@@ -412,17 +413,17 @@ class _Pass:
                 self.capture[id(t)] = g
             return g
         if self.graph and isinstance(g, Tensor):
-            value = g.data
-            if value.shape != t.data.shape:
-                value = reduce_to_shape(value, t.data.shape)
+            value = g._data
+            if value.shape != t._data.shape:
+                value = reduce_to_shape(value, t._data.shape)
             if t._op is None:
-                t.grad = value.astype(t.data.dtype) if t.grad is None else t.grad + value
+                t._grad = value.astype(t._data.dtype) if t._grad is None else t._grad + value
             elif t._retain:
-                t.grad = value.copy() if t.grad is None else t.grad + value
+                t._grad = value.copy() if t._grad is None else t._grad + value
         elif t._op is None:
             _add_to_leaf(t, g, owned)
         elif t._retain:
-            t.grad = g.copy() if t.grad is None else t.grad + g
+            t._grad = g.copy() if t._grad is None else t._grad + g
         return g
 
 
@@ -447,7 +448,7 @@ def run_backward(
             if t._op is not None:
                 pass_.watch(t)
     for root, grad in zip(roots, grads, strict=True):
-        if not root.requires_grad:
+        if not root._requires_grad:
             raise RuntimeError(
                 "backward() on a tensor that does not require grad: no input of the "
                 "computation had requires_grad=True (or it ran under no_grad)"
@@ -558,11 +559,11 @@ def _array_step(op: operation, pass_: _Pass) -> None:
         _check_finite(op, grads, "backward")
     plain = pass_.capture is None
     for t, g in zip(parents, grads, strict=True):
-        if g is None or not t.requires_grad:
+        if g is None or not t._requires_grad:
             continue
         if type(g) is not np.ndarray:  # a NumPy scalar (``grad[i]`` of a 1-D grad) is immutable
             g = np.asarray(g)
-        data = t.data
+        data = t._data
         child = t._op
         if child is None:
             if plain and t._hooks is None:
@@ -611,8 +612,8 @@ def _tensor_view(op: operation, outputs: list) -> operation:
     stay constants.
     """
     view = copy.copy(op)
-    known = [(t.data, t) for t in op.parents if t is not _CONSTANT]
-    known += [(t.data, t) for t in outputs if t is not None]
+    known = [(t._data, t) for t in op.parents if t is not _CONSTANT]
+    known += [(t._data, t) for t in outputs if t is not None]
     for name, value in vars(view).items():
         if isinstance(value, np.ndarray):
             for array, t in known:
@@ -641,16 +642,16 @@ def _graph_step(op: operation, pass_: _Pass) -> None:
     if len(parents) == 1 and not isinstance(grads, tuple):
         grads = (grads,)
     if _mode.anomaly:
-        _check_finite(op, [g.data if isinstance(g, Tensor) else g for g in grads], "backward")
+        _check_finite(op, [g._data if isinstance(g, Tensor) else g for g in grads], "backward")
     for t, g in zip(parents, grads, strict=True):
-        if g is None or not t.requires_grad:
+        if g is None or not t._requires_grad:
             continue
         if not isinstance(g, Tensor):
             # Computed from constants only (Tensor.__array__ refuses to hand out an array of a
             # tensor that requires grad here), so a constant it is.
             g = _result(np.asarray(g), None)
-        if g.shape != t.data.shape:
-            g = _reduce_tensor(g, t.data.shape)
+        if g.shape != t._data.shape:
+            g = _reduce_tensor(g, t._data.shape)
         child = t._op
         if child is None:
             pass_.add_leaf(t, g)

@@ -126,8 +126,8 @@ def normal(
     ``size`` defaults to the broadcast shape of mean and std (NumPy's ``loc``, ``scale``).
     """
     dt = _float_dtype("normal", dtype)
-    mean = np.asarray(mean.data if isinstance(mean, Tensor) else mean, dtype=dt)
-    std = np.asarray(std.data if isinstance(std, Tensor) else std, dtype=dt)
+    mean = np.asarray(mean._data if isinstance(mean, Tensor) else mean, dtype=dt)
+    std = np.asarray(std._data if isinstance(std, Tensor) else std, dtype=dt)
     if (std < 0).any():
         raise ValueError("normal: std must not be negative")
     shape = np.broadcast_shapes(mean.shape, std.shape) if size is None else size

@@ -78,7 +78,7 @@ class _Encoder:
         if isinstance(obj, str):
             return {"type": "str", "value": str(obj)}
         if isinstance(obj, Tensor):
-            name = self._array(obj.data, where)
+            name = self._array(obj._data, where)
             return {"type": "tensor", "array": name, "requires_grad": bool(obj.requires_grad)}
         if isinstance(obj, np.ndarray):
             return {"type": "array", "array": self._array(obj, where)}

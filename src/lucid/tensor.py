@@ -51,9 +51,10 @@ class Tensor:
     """
 
     __slots__ = (
-        "data",
-        "grad",
-        "requires_grad",
+        "_data",
+        "_grad",
+        "_grad_tensor",
+        "_requires_grad",
         "_op",
         "_index",
         "_retain",
@@ -61,24 +62,23 @@ class Tensor:
         "_hooks",
         "__weakref__",
     )
-    # NumPy defers binary operators to Tensor (``array * tensor`` is a Tensor) ...
+    # NumPy defers binary operators to Tensor (``array * tensor`` is a Tensor).
     __array_priority__ = 1000
-    # ... and its ufuncs refuse tensors, instead of silently dropping them to arrays.
-    __array_ufunc__ = None
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
         self._setup(Tensor._to_array(data, dtype, copy=True), requires_grad)
 
     def _setup(self, array: np.ndarray, requires_grad: bool) -> None:
         """Make this a leaf holding ``array`` (not copied)."""
-        self.data = array
-        self.grad: np.ndarray | None = None
+        self._data = array
+        self._grad: np.ndarray | None = None
+        self._grad_tensor: Tensor | None = None
         self._op = None
         self._index = 0
         self._retain = False
         self._version = 0
         self._hooks: dict | None = None
-        self.requires_grad = False
+        self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -88,7 +88,7 @@ class Tensor:
     def _to_array(data: Any, dtype: Any, copy: bool) -> np.ndarray:
         """The ndarray a tensor holds for ``data``, by API.md's dtype rules."""
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         if isinstance(data, np.ndarray):
             if data.dtype.kind not in _SUPPORTED_KINDS:
                 raise TypeError(f"cannot make a tensor from an array of dtype {data.dtype}")
@@ -120,9 +120,9 @@ class Tensor:
     # ----------------------------------------------------------------- attributes
     # (``numpy()`` and ``data`` share memory with the tensor; ``detach()`` does too.)
 
-    shape = property(lambda self: self.data.shape, doc="The tuple of axis lengths.")
-    ndim = property(lambda self: self.data.ndim, doc="The number of axes.")
-    dtype = property(lambda self: self.data.dtype, doc="The NumPy dtype of the values.")
+    shape = property(lambda self: self._data.shape, doc="The tuple of axis lengths.")
+    ndim = property(lambda self: self._data.ndim, doc="The number of axes.")
+    dtype = property(lambda self: self._data.dtype, doc="The NumPy dtype of the values.")
     is_leaf = property(lambda self: self._op is None, doc="Made by the user, not by an op.")
     grad_fn = property(lambda self: self._op, doc="The op that made this tensor, or None.")
     T = property(lambda self: _shp.transpose(self), doc="All axes reversed.")
@@ -131,40 +131,87 @@ class Tensor:
     @property
     def size(self) -> _Size:
         """The number of elements; ``x.size()`` is the shape and ``x.size(d)`` one length."""
-        n = _Size(self.data.size)
-        n.shape = self.data.shape
+        n = _Size(self._data.size)
+        n.shape = self._data.shape
         return n
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place (floating-point leaves only); returns self."""
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f":
             raise TypeError(
-                f"only floating-point tensors can require grad, got dtype {self.data.dtype}"
+                f"only floating-point tensors can require grad, got dtype {self._data.dtype}"
             )
         if not requires_grad and self._op is not None:
             raise RuntimeError("requires_grad_(False) on a non-leaf tensor: use detach()")
-        self.requires_grad = requires_grad
+        self._requires_grad = requires_grad
         return self
+
+    requires_grad = property(
+        lambda self: self._requires_grad,
+        requires_grad_,
+        doc="Whether backward computes a gradient for this tensor (floating point only).",
+    )
+
+    @property
+    def data(self) -> Tensor:
+        """A Tensor sharing this tensor's memory, outside the graph (PyTorch's ``.data``)."""
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        array = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if array.dtype.kind not in _SUPPORTED_KINDS:
+            raise TypeError(f"cannot set .data to an array of dtype {array.dtype}")
+        self._data = array
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The accumulated gradient: a Tensor sharing the engine's array, or None."""
+        g = self._grad
+        if g is None:
+            return None
+        t = self._grad_tensor
+        if t is None or t._data is not g:
+            t = self._grad_tensor = Tensor._wrap(g)
+        return t
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is None:
+            self._grad = None
+            return
+        array = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if array.shape != self._data.shape:
+            raise RuntimeError(
+                f"assigned grad has shape {array.shape}, but the tensor has shape "
+                f"{self._data.shape}"
+            )
+        if array.dtype != self._data.dtype:
+            raise TypeError(
+                f"assigned grad has dtype {array.dtype}, but the tensor has dtype "
+                f"{self._data.dtype}"
+            )
+        self._grad = array
 
     # ----------------------------------------------------------------- conversions
 
     def numpy(self) -> np.ndarray:
-        return self.data
+        return self._data
 
     def item(self) -> Any:
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def detach(self) -> Tensor:
-        return Tensor._wrap(self.data.view())  # same memory, new array
+        return Tensor._wrap(self._data.view())  # same memory, new array
 
     def clone(self) -> Tensor:
         return _ew.clone(self)
@@ -202,33 +249,39 @@ class Tensor:
                 f"{_graph._mode.graph_op} cannot be differentiated twice: its gradient "
                 "turned a Tensor into an array"
             )
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """NumPy ufuncs on tensors: Lucid's op of the same name where there is one (so
+        ``np.exp(t)`` and ``array * t`` are recorded), else NumPy on the arrays of tensors
+        that need no grad, as PyTorch allows; a tensor that needs grad is refused."""
+        return _ew.numpy_ufunc(ufunc, method, inputs, kwargs)
 
     def __len__(self) -> int:
-        return len(self.data)
+        return len(self._data)
 
     def __iter__(self) -> Any:
-        return (self[i] for i in range(len(self.data)))
+        return (self[i] for i in range(len(self._data)))
 
     def __bool__(self) -> bool:
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self) -> float:
-        return float(self.data)
+        return float(self._data)
 
     def __int__(self) -> int:
-        return int(self.data)
+        return int(self._data)
 
     def __index__(self) -> int:
-        return self.data.__index__()
+        return self._data.__index__()
 
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        body = np.array2string(self._data, separator=", ", prefix="tensor(", precision=4)
         extra = ""
-        if self.data.dtype not in (np.float32, np.int64, np.bool_):
-            extra += f", dtype={self.data.dtype}"
+        if self._data.dtype not in (np.float32, np.int64, np.bool_):
+            extra += f", dtype={self._data.dtype}"
         if self._op is not None:
             extra += f", grad_fn=<{type(self._op).__name__}>"
         elif self.requires_grad:
@@ -268,7 +321,7 @@ class Tensor:
 
     def zero_grad(self) -> None:
         """Drop the gradient (``.grad = None``), as PyTorch's ``set_to_none=True``."""
-        self.grad = None
+        self._grad = None
 
     # ----------------------------------------------------------------- operators
 
@@ -503,6 +556,12 @@ class Tensor:
 
     def sum(self, *args: Any, **kwargs: Any) -> Tensor:
         return _red.sum(self, *args, **kwargs)
+
+    def all(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.all(self, *args, **kwargs)
+
+    def any(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.any(self, *args, **kwargs)
 
     def mean(self, *args: Any, **kwargs: Any) -> Tensor:
         return _red.mean(self, *args, **kwargs)

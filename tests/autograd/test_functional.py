@@ -30,7 +30,7 @@ def test_vjp_of_a_single_input_returns_a_tensor(rng):
     a = rng.standard_normal(3)
     out, g = AF.vjp(lambda x: (x * x * x).sum(), f64(a))
     assert isinstance(g, lucid.Tensor) and not g.requires_grad and not out.requires_grad
-    np.testing.assert_allclose(g.data, 3 * a**2)
+    np.testing.assert_allclose(g.numpy(), 3 * a**2)
 
 
 def test_vjp_mirrors_tuple_inputs_and_outputs(rng):
@@ -39,7 +39,7 @@ def test_vjp_mirrors_tuple_inputs_and_outputs(rng):
     outs, g = AF.vjp(one_in_two_out, (f64(a),), v)
     assert isinstance(outs, tuple) and len(outs) == 2
     assert isinstance(g, tuple) and len(g) == 1
-    np.testing.assert_allclose(g[0].data, 2 * np.cos(a) * v[0].data + 2 * a * 1.5)
+    np.testing.assert_allclose(g[0].numpy(), 2 * np.cos(a) * v[0].numpy() + 2 * a * 1.5)
 
 
 def test_jvp_is_the_jacobian_times_v(rng):
@@ -47,8 +47,8 @@ def test_jvp_is_the_jacobian_times_v(rng):
     v = rng.standard_normal(3)
     outs, jv = AF.jvp(one_in_two_out, f64(a), f64(v))
     assert isinstance(jv, tuple) and len(jv) == 2
-    np.testing.assert_allclose(jv[0].data, 2 * np.cos(a) * v)
-    np.testing.assert_allclose(jv[1].data, np.sum(2 * a * v))
+    np.testing.assert_allclose(jv[0].numpy(), 2 * np.cos(a) * v)
+    np.testing.assert_allclose(jv[1].numpy(), np.sum(2 * a * v))
 
 
 @pytest.mark.torch
@@ -66,17 +66,17 @@ def test_vjp_jvp_and_jacobian_match_torch(rng):
     _, got = AF.vjp(two_in_one_out, inputs, lucid.tensor(u))
     _, want = torch.autograd.functional.vjp(two_in_one_out_torch, tinputs, torch.tensor(u))
     for g, t in zip(got, want, strict=True):
-        np.testing.assert_allclose(g.data, t.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-5, atol=1e-6)
     _, got = AF.jvp(two_in_one_out, inputs, (lucid.tensor(vx), lucid.tensor(vw)))
     _, want = torch.autograd.functional.jvp(
         two_in_one_out_torch, tinputs, (torch.tensor(vx), torch.tensor(vw))
     )
-    np.testing.assert_allclose(got.data, want.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
     got = AF.jacobian(two_in_one_out, inputs)
     want = torch.autograd.functional.jacobian(two_in_one_out_torch, tinputs)
     for g, t in zip(got, want, strict=True):
         assert g.dtype == np.float32
-        np.testing.assert_allclose(g.data, t.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("strategy", ["reverse-mode", "forward-mode"])
@@ -84,7 +84,7 @@ def test_jacobian_return_conventions(strategy, rng):
     x, w = f64(rng.standard_normal(3)), f64(rng.standard_normal((2, 3)))
     single = AF.jacobian(lambda x: lucid.tanh(x * 2.0), x, strategy=strategy)
     assert isinstance(single, lucid.Tensor) and single.shape == (3, 3)
-    np.testing.assert_allclose(single.data, np.diag(2 * (1 - np.tanh(2 * x.data) ** 2)))
+    np.testing.assert_allclose(single.numpy(), np.diag(2 * (1 - np.tanh(2 * x.numpy()) ** 2)))
     by_input = AF.jacobian(two_in_one_out, (x, w), strategy=strategy)
     assert [j.shape for j in by_input] == [(2, 3), (2, 2, 3)]
     by_output = AF.jacobian(one_in_two_out, x, strategy=strategy)
@@ -98,7 +98,7 @@ def test_forward_and_reverse_jacobians_agree(rng):
     reverse = AF.jacobian(two_in_one_out, inputs)
     forward = AF.jacobian(two_in_one_out, inputs, strategy="forward-mode")
     for r, f in zip(reverse, forward, strict=True):
-        np.testing.assert_allclose(r.data, f.data, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(r.numpy(), f.numpy(), rtol=1e-12, atol=1e-12)
 
 
 def test_jacobian_with_create_graph_is_differentiable(rng):
@@ -106,14 +106,14 @@ def test_jacobian_with_create_graph_is_differentiable(rng):
     jac = AF.jacobian(lambda x: x * x * x, x, create_graph=True)
     assert jac.requires_grad
     (g,) = lucid.autograd.grad(jac.sum(), x)  # sum of diag(3 x**2)
-    np.testing.assert_allclose(g.data, 6 * x.data)
+    np.testing.assert_allclose(g.numpy(), 6 * x.numpy())
 
 
 def test_jacobian_of_an_unused_input_is_zero_unless_strict(rng):
     x, y = f64(rng.standard_normal(2)), f64(rng.standard_normal(3))
     jx, jy = AF.jacobian(lambda x, y: x * 2.0, (x, y))
-    np.testing.assert_allclose(jx.data, 2 * np.eye(2))
-    assert jy.shape == (2, 3) and not jy.data.any()
+    np.testing.assert_allclose(jx.numpy(), 2 * np.eye(2))
+    assert jy.shape == (2, 3) and not jy.numpy().any()
     with pytest.raises(RuntimeError, match="independent of input 1"):
         AF.jacobian(lambda x, y: x * 2.0, (x, y), strict=True)
 
@@ -122,24 +122,24 @@ def test_hessian_and_hvp_of_a_cubic_form(rng):
     a = rng.standard_normal(3)
     x = f64(a)
     h = AF.hessian(lambda x: (x * x * x).sum(), x)
-    np.testing.assert_allclose(h.data, np.diag(6 * a))
+    np.testing.assert_allclose(h.numpy(), np.diag(6 * a))
     v = rng.standard_normal(3)
     out, hv = AF.hvp(lambda x: (x * x * x).sum(), x, f64(v))
     np.testing.assert_allclose(out.item(), np.sum(a**3))
-    np.testing.assert_allclose(hv.data, 6 * a * v)
+    np.testing.assert_allclose(hv.numpy(), 6 * a * v)
     _, vh = AF.vhp(lambda x: (x * x * x).sum(), (x,), (f64(v),))
     assert isinstance(vh, tuple)
-    np.testing.assert_allclose(vh[0].data, 6 * a * v)
+    np.testing.assert_allclose(vh[0].numpy(), 6 * a * v)
 
 
 def test_hessian_of_tuple_inputs_is_a_tuple_of_tuples(rng):
     x, y = f64(rng.standard_normal(2)), f64(rng.standard_normal(3))
     h = AF.hessian(lambda x, y: (x * x).sum() * y.sum(), (x, y))
     assert [[b.shape for b in row] for row in h] == [[(2, 2), (2, 3)], [(3, 2), (3, 3)]]
-    np.testing.assert_allclose(h[0][0].data, 2 * y.data.sum() * np.eye(2))
-    np.testing.assert_allclose(h[0][1].data, np.repeat(2 * x.data[:, None], 3, axis=1))
-    np.testing.assert_allclose(h[1][0].data, h[0][1].data.T)
-    assert not h[1][1].data.any()
+    np.testing.assert_allclose(h[0][0].numpy(), 2 * y.numpy().sum() * np.eye(2))
+    np.testing.assert_allclose(h[0][1].numpy(), np.repeat(2 * x.numpy()[:, None], 3, axis=1))
+    np.testing.assert_allclose(h[1][0].numpy(), h[0][1].numpy().T)
+    assert not h[1][1].numpy().any()
 
 
 @pytest.mark.torch
@@ -162,11 +162,11 @@ def test_hessian_and_hvp_match_torch(rng):
     want = torch.autograd.functional.hessian(loss_torch, tinputs)
     for i in range(2):
         for j in range(2):
-            np.testing.assert_allclose(got[i][j].data, want[i][j].numpy(), rtol=1e-4, atol=1e-5)
+            np.testing.assert_allclose(got[i][j].numpy(), want[i][j].numpy(), rtol=1e-4, atol=1e-5)
     _, got = AF.hvp(loss, inputs, tuple(lucid.tensor(a) for a in v))
     _, want = torch.autograd.functional.hvp(loss_torch, tinputs, tuple(torch.tensor(a) for a in v))
     for g, t in zip(got, want, strict=True):
-        np.testing.assert_allclose(g.data, t.numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-4, atol=1e-5)
 
 
 def test_results_are_detached_and_inputs_untouched(rng):

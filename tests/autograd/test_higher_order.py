@@ -19,7 +19,7 @@ def derivatives(fn, x):
     """First and second derivatives of an elementwise fn at every element of x."""
     (d1,) = grad(fn(x).sum(), x, create_graph=True)
     (d2,) = grad(d1.sum(), x)
-    return d1.data, d2.data
+    return d1.numpy(), d2.numpy()
 
 
 def sigmoid(x):
@@ -57,10 +57,10 @@ def test_power_derivatives_by_the_exponent(rng):
     dx, de = grad((x**e).sum(), (x, e), create_graph=True)
     dxx, dxe = grad(dx.sum(), (x, e))
     (dee,) = grad(de.sum(), e)
-    np.testing.assert_allclose(de.data, a**p * np.log(a), rtol=1e-12)
-    np.testing.assert_allclose(dxx.data, p * (p - 1) * a ** (p - 2), rtol=1e-12)
-    np.testing.assert_allclose(dxe.data, a ** (p - 1) * (1 + p * np.log(a)), rtol=1e-12)
-    np.testing.assert_allclose(dee.data, a**p * np.log(a) ** 2, rtol=1e-12)
+    np.testing.assert_allclose(de.numpy(), a**p * np.log(a), rtol=1e-12)
+    np.testing.assert_allclose(dxx.numpy(), p * (p - 1) * a ** (p - 2), rtol=1e-12)
+    np.testing.assert_allclose(dxe.numpy(), a ** (p - 1) * (1 + p * np.log(a)), rtol=1e-12)
+    np.testing.assert_allclose(dee.numpy(), a**p * np.log(a) ** 2, rtol=1e-12)
 
 
 def test_third_derivatives(rng):
@@ -70,7 +70,7 @@ def test_third_derivatives(rng):
         (d1,) = grad(fn(x).sum(), x, create_graph=True)
         (d2,) = grad(d1.sum(), x, create_graph=True)
         (d3,) = grad(d2.sum(), x)
-        np.testing.assert_allclose(d3.data, third(a), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(d3.numpy(), third(a), rtol=1e-12, atol=1e-12)
 
 
 # ------------------------------------------------------------- optimisation test functions
@@ -139,17 +139,17 @@ def test_gradient_and_hessian_of_test_functions(name, point):
     v = np.array(point)
     x = f64(v)
     (g,) = grad(fn(x), x)
-    np.testing.assert_allclose(g.data, gradient(v), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(g.numpy(), gradient(v), rtol=1e-10, atol=1e-10)
     h = AF.hessian(fn, f64(v, requires_grad=False))
-    np.testing.assert_allclose(h.data, hessian(v), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(h.numpy(), hessian(v), rtol=1e-10, atol=1e-10)
 
 
 def test_goldstein_price_minimum():
     x = f64([0.0, -1.0])
     assert goldstein_price(x).item() == pytest.approx(3.0)
     (g,) = grad(goldstein_price(x), x)
-    np.testing.assert_allclose(g.data, 0, atol=1e-12)
-    eigenvalues = np.linalg.eigvalsh(AF.hessian(goldstein_price, x).data)
+    np.testing.assert_allclose(g.numpy(), 0, atol=1e-12)
+    eigenvalues = np.linalg.eigvalsh(AF.hessian(goldstein_price, x).numpy())
     assert (eigenvalues > 0).all()  # a strict local minimum
 
 
@@ -185,11 +185,11 @@ def test_mlp_hessian_vector_product_matches_finite_differences(loss_name, rng):
 
     def gradients(shift):
         ps = [f64(p + shift * a) for p, a in zip(params, v, strict=True)]
-        return [g.data for g in grad(loss(*ps), ps)]
+        return [g.numpy() for g in grad(loss(*ps), ps)]
 
     plus, minus = gradients(eps), gradients(-eps)
     for h, gp, gm in zip(hv, plus, minus, strict=True):
-        np.testing.assert_allclose(h.data, (gp - gm) / (2 * eps), rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(h.numpy(), (gp - gm) / (2 * eps), rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.torch
@@ -215,7 +215,7 @@ def test_mlp_hessian_vector_product_matches_torch(loss_name, rng):
     )
     for h, t in zip(hv, want, strict=True):
         assert h.dtype == np.float32
-        np.testing.assert_allclose(h.data, t.numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(h.numpy(), t.numpy(), rtol=1e-4, atol=1e-5)
 
 
 # ------------------------------------------------------------- a gradient penalty
@@ -233,7 +233,7 @@ def test_gradient_penalty_trains(rng):
     lucid.random.seed(3)
     model = nn.Sequential(nn.Linear(3, 16), nn.Tanh(), nn.Linear(16, 1))
     x = lucid.tensor(rng.standard_normal((32, 3)), dtype=lucid.float32, requires_grad=True)
-    y = lucid.tensor(np.sin(x.data.sum(axis=1, keepdims=True)))
+    y = lucid.tensor(np.sin(x.numpy().sum(axis=1, keepdims=True)))
     opt = lucid.optim.Adam(model.parameters(), lr=0.02)
     losses = []
     for _ in range(40):
@@ -258,7 +258,7 @@ def test_gradient_penalty_gradients_match_torch(rng):
     tmodel = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
     with torch.no_grad():
         for p, tp in zip(model.parameters(), tmodel.parameters(), strict=True):
-            tp.copy_(torch.tensor(p.data))
+            tp.copy_(torch.tensor(p.numpy()))
     tx = torch.tensor(data, requires_grad=True)
     fit = torch.nn.functional.mse_loss(tmodel(tx), torch.tensor(target))
     (gx,) = torch.autograd.grad(fit * 10, tx, create_graph=True)

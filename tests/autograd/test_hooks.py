@@ -16,7 +16,7 @@ def test_tensor_hook_sees_the_gradient_and_can_replace_it(rng):
     h.register_hook(lambda g: g * 10)
     upstream = rng.standard_normal(4)
     (h * h).backward(upstream)
-    expected = 2 * h.data * upstream
+    expected = 2 * h.numpy() * upstream
     assert isinstance(seen[0], np.ndarray)
     np.testing.assert_allclose(seen[0], expected)
     np.testing.assert_allclose(x.grad, 3 * 10 * expected)
@@ -50,11 +50,11 @@ def test_tensor_hook_gets_a_tensor_under_create_graph(rng):
     (g,) = lucid.autograd.grad((h * x).sum(), x, create_graph=True)
     assert isinstance(seen[0], lucid.Tensor)
     # d/dx sum(h x) with the hook doubling dL/dh = x: 2 x * (2 x) + x**2 = 5 x**2
-    np.testing.assert_allclose(g.data, 5 * x.data**2)
+    np.testing.assert_allclose(g.numpy(), 5 * x.numpy()**2)
     # g = 4 x**2 + h; the second pass goes through h again and so does its hook (as in
     # PyTorch): d/dx sum(g) = 8 x + 2 * (2 x)
     (gg,) = lucid.autograd.grad(g.sum(), x)
-    np.testing.assert_allclose(gg.data, 12 * x.data)
+    np.testing.assert_allclose(gg.numpy(), 12 * x.numpy())
 
 
 def test_register_hook_on_a_constant_raises():
@@ -84,7 +84,7 @@ def test_module_backward_hook_sees_grad_input_and_grad_output(rng):
     ((m, grad_input, grad_output),) = seen
     assert m is module and len(grad_input) == 3 and len(grad_output) == 1
     np.testing.assert_allclose(grad_output[0], upstream)
-    np.testing.assert_allclose(grad_input[0], upstream * module.w.data * 0.5)
+    np.testing.assert_allclose(grad_input[0], upstream * module.w.numpy() * 0.5)
     assert grad_input[1] is None and grad_input[2] is None
     np.testing.assert_allclose(x.grad, grad_input[0])
 
@@ -124,8 +124,8 @@ def test_module_backward_hook_matches_torch(rng):
     layer = nn.Linear(3, 2)
     tlayer = torch.nn.Linear(3, 2)
     with torch.no_grad():
-        tlayer.weight.copy_(torch.tensor(layer.weight.data))
-        tlayer.bias.copy_(torch.tensor(layer.bias.data))
+        tlayer.weight.copy_(torch.tensor(layer.weight.numpy()))
+        tlayer.bias.copy_(torch.tensor(layer.bias.numpy()))
     data = rng.standard_normal((4, 3)).astype(np.float32)
     upstream = rng.standard_normal((4, 2)).astype(np.float32)
     seen, tseen = [], []
@@ -147,8 +147,8 @@ def test_module_backward_hook_under_create_graph_gets_tensors(rng):
     (gg,) = lucid.autograd.grad(g.sum(), x)
     # the second pass goes through the module's graph again, and so calls the hook again
     assert kinds == [lucid.Tensor, np.ndarray]
-    t = np.tanh(x.data)
-    np.testing.assert_allclose(gg.data, -2 * t * (1 - t**2))
+    t = np.tanh(x.numpy())
+    np.testing.assert_allclose(gg.numpy(), -2 * t * (1 - t**2))
 
 
 def test_module_backward_hook_returning_the_wrong_count_raises(rng):

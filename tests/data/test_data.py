@@ -1,4 +1,4 @@
-"""lucid.data: datasets, random_split, DataLoader batching, shuffling and default collation."""
+"""lucid.numpy(): datasets, random_split, DataLoader batching, shuffling and default collation."""
 
 from collections import namedtuple
 
@@ -107,7 +107,7 @@ def test_tensor_dataset_fast_path_gives_the_per_sample_batches(shuffle, subset, 
         assert isinstance(a, tuple) and isinstance(b, tuple)
         for ta, tb in zip(a, b, strict=True):
             assert ta.dtype == tb.dtype and not ta.requires_grad
-            np.testing.assert_array_equal(ta.data, tb.data)
+            np.testing.assert_array_equal(ta.numpy(), tb.numpy())
 
 
 def test_tensor_dataset_fast_path_indexes_arrays_not_samples(monkeypatch):
@@ -127,7 +127,7 @@ def test_collate_tuples_of_arrays_and_numbers_as_pytorch_does():
     assert x.shape == (3, 2) and x.dtype == np.float32
     assert half.dtype == np.float64  # Python floats become float64, as in PyTorch
     assert i.dtype == np.int64
-    np.testing.assert_array_equal(half.data, [0.0, 0.5, 1.0])
+    np.testing.assert_array_equal(half.numpy(), [0.0, 0.5, 1.0])
 
 
 def test_collate_dicts_lists_named_tuples_and_strings():
@@ -158,7 +158,7 @@ def test_default_collate_matches_torch_dtypes_and_values():
     theirs = list(theirs[:5]) + [theirs[5]["a"]]
     for a, b in zip(ours, theirs, strict=True):
         assert str(a.dtype) == str(b.dtype).replace("torch.", "")
-        np.testing.assert_array_equal(a.data, b.numpy())
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
 @pytest.mark.parametrize(

@@ -64,8 +64,8 @@ def test_mnist_test_split_shapes_dtypes_and_label_counts(test_set):
 def test_mnist_item_is_a_scaled_float32_image_and_an_int_label(test_set, index):
     image, label = test_set[index]
     assert isinstance(image, lucid.Tensor) and image.shape == (1, 28, 28)
-    assert image.dtype == np.float32 and 0 <= image.data.min() and image.data.max() <= 1
-    np.testing.assert_array_equal(image.data[0] * 255, test_set.data[index].astype(np.float32))
+    assert image.dtype == np.float32 and 0 <= image.numpy().min() and image.numpy().max() <= 1
+    np.testing.assert_array_equal(image.numpy()[0] * 255, test_set.data[index].astype(np.float32))
     assert type(label) is int and label == test_set.targets[index]
 
 
@@ -74,7 +74,7 @@ def test_mnist_batches_through_a_dataloader(test_set):
     images, labels = next(iter(DataLoader(test_set, batch_size=32)))
     assert images.shape == (32, 1, 28, 28) and images.dtype == np.float32
     assert labels.dtype == np.int64
-    np.testing.assert_array_equal(labels.data, test_set.targets[:32])
+    np.testing.assert_array_equal(labels.numpy(), test_set.targets[:32])
 
 
 @needs_mnist
@@ -107,7 +107,7 @@ def test_mnist_refuses_a_file_whose_md5_differs(tmp_path):
 def test_mnist_transforms_apply_to_image_and_label(test_set):
     ds = MNIST(MNIST_DIR, train=False, transform=lambda x: x * 2, target_transform=str)
     image, label = ds[5]
-    np.testing.assert_allclose(image.data, test_set[5][0].data * 2)
+    np.testing.assert_allclose(image.numpy(), test_set[5][0].numpy() * 2)
     assert label == str(test_set.targets[5])
 
 
@@ -172,7 +172,7 @@ def test_load_digits_gives_scaled_images_and_int64_labels():
     pytest.importorskip("sklearn")
     images, labels = load_digits()
     assert images.shape == (1797, 1, 8, 8) and images.dtype == np.float32
-    assert 0 <= images.data.min() and images.data.max() == 1
+    assert 0 <= images.numpy().min() and images.numpy().max() == 1
     assert labels.dtype == np.int64 and set(labels.tolist()) == set(range(10))
 
 

@@ -108,12 +108,12 @@ def test_orthogonal_gives_orthonormal_rows_or_columns(shape):
 def test_initialisers_are_reproducible_in_place_and_keep_dtype(fn):
     for dtype in (np.float32, np.float64):
         w = _param((8, 5), dtype)
-        array = w.data
+        array = w.numpy()
         lucid.random.seed(5)
         first = fn(w).numpy().copy()
         lucid.random.seed(5)
         second = fn(w).numpy()
-        assert w.data is array and w.dtype == dtype
+        assert w.numpy() is array and w.dtype == dtype
         assert w.requires_grad and w.is_leaf
         np.testing.assert_array_equal(first, second)
         assert not np.array_equal(fn(w).numpy(), first)

@@ -93,7 +93,7 @@ def test_state_dict_keys_values_and_non_persistent_buffers():
         "bn.running_var", "bn.num_batches_tracked",
     ]  # fmt: skip
     assert not state["fc.weight"].requires_grad
-    assert np.shares_memory(state["fc.weight"].data, block.fc.weight.data)
+    assert np.shares_memory(state["fc.weight"].numpy(), block.fc.weight.numpy())
     assert state["bn.num_batches_tracked"].dtype == np.int64
     assert block.state_dict(keep_vars=True)["fc.weight"] is block.fc.weight
 
@@ -101,29 +101,29 @@ def test_state_dict_keys_values_and_non_persistent_buffers():
 def test_load_state_dict_round_trip(rng):
     source, target = Block(), Block()
     for p in source.parameters():
-        p.data[...] = rng.standard_normal(p.shape)
-    source.bn.running_mean.data[...] = rng.standard_normal(4)
+        p.numpy()[...] = rng.standard_normal(p.shape)
+    source.bn.running_mean.numpy()[...] = rng.standard_normal(4)
     result = target.load_state_dict(source.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
     pairs = zip(source.state_dict().items(), target.state_dict().values(), strict=True)
     for (name, a), b in pairs:
-        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
     # arrays are accepted too, and values are copied, not shared
     arrays = {k: v.numpy().copy() for k, v in source.state_dict().items()}
     target.load_state_dict(arrays)
-    assert not np.shares_memory(target.fc.weight.data, source.fc.weight.data)
+    assert not np.shares_memory(target.fc.weight.numpy(), source.fc.weight.numpy())
 
 
 def test_load_state_dict_strict_names_every_bad_key_and_loads_nothing():
     model = nn.Linear(3, 2)
-    before = model.weight.data.copy()
+    before = model.weight.numpy().copy()
     state = {"weight": np.zeros((2, 3)), "extra": np.zeros(1)}
     with pytest.raises(KeyError, match=r"missing keys \['bias'\].*unexpected keys \['extra'\]"):
         model.load_state_dict(state)
-    np.testing.assert_array_equal(model.weight.data, before)
+    np.testing.assert_array_equal(model.weight.numpy(), before)
     result = model.load_state_dict(state, strict=False)
     assert result.missing_keys == ["bias"] and result.unexpected_keys == ["extra"]
-    np.testing.assert_array_equal(model.weight.data, 0)
+    np.testing.assert_array_equal(model.weight.numpy(), 0)
 
 
 def test_load_state_dict_refuses_wrong_shapes_by_name():
@@ -132,11 +132,11 @@ def test_load_state_dict_refuses_wrong_shapes_by_name():
     state = {k: v.numpy().copy() for k, v in state.items()}
     state["0.weight"] = np.zeros((3, 3))
     state["1.bias"] = np.zeros(5)
-    before = model[1].weight.data.copy()
+    before = model[1].weight.numpy().copy()
     state["1.weight"] = before + 1
     with pytest.raises(ValueError, match=r"0\.weight: checkpoint \(3, 3\).*1\.bias"):
         model.load_state_dict(state, strict=False)
-    np.testing.assert_array_equal(model[1].weight.data, before)  # refused whole
+    np.testing.assert_array_equal(model[1].weight.numpy(), before)  # refused whole
 
 
 def test_train_and_eval_recurse_and_return_the_module():
@@ -202,7 +202,7 @@ def test_parameter_requires_grad_and_shares_a_tensors_array():
     t = lucid.zeros(3)
     p = nn.Parameter(t)
     assert p.requires_grad and p.is_leaf
-    assert np.shares_memory(p.data, t.data)
+    assert np.shares_memory(p.numpy(), t.data)
     assert repr(p).startswith("Parameter containing:")
     assert not nn.Parameter(lucid.zeros(2), requires_grad=False).requires_grad
 
@@ -256,9 +256,9 @@ def test_deepcopy_gives_an_independent_module():
     model = Block()
     clone = copy.deepcopy(model)
     assert clone.fc.weight is not model.fc.weight
-    np.testing.assert_array_equal(clone.fc.weight.data, model.fc.weight.data)
-    clone.fc.weight.data[...] = 0
-    assert model.fc.weight.data.any()
+    np.testing.assert_array_equal(clone.fc.weight.numpy(), model.fc.weight.numpy())
+    clone.fc.weight.numpy()[...] = 0
+    assert model.fc.weight.numpy().any()
 
 
 @pytest.mark.torch

@@ -132,7 +132,7 @@ def test_encoder_layers_are_independent_copies():
     first, second = encoder.layers[0].linear1.weight, encoder.layers[1].linear1.weight
     assert first is not second and first is not layer.linear1.weight
     np.testing.assert_array_equal(first.numpy(), second.numpy())  # copies of one layer
-    first.data[...] = 0
+    first.numpy()[...] = 0
     assert np.any(second.numpy() != 0) and np.any(layer.linear1.weight.numpy() != 0)
 
 

@@ -126,7 +126,7 @@ def test_from_numpy_shares_memory():
     a = np.zeros(3, np.float64)
     x = lucid.from_numpy(a)
     a[0] = 5.0
-    assert x.dtype == np.float64 and x.data[0] == 5.0
+    assert x.dtype == np.float64 and x.numpy()[0] == 5.0
 
 
 CREATION_ERRORS = [

@@ -139,8 +139,8 @@ def test_clip_with_tensor_bounds_gradient_reaches_the_bounds(shape_lo, shape_hi,
     lo = _leaf(rng.uniform(-1.5, -0.2, shape_lo))
     hi = _leaf(rng.uniform(0.2, 1.5, shape_hi))
     # finite differences need a margin: move x off the bounds
-    x.data[np.isclose(x.data, np.broadcast_to(lo.data, (3, 4)), atol=1e-3)] += 0.01
-    x.data[np.isclose(x.data, np.broadcast_to(hi.data, (3, 4)), atol=1e-3)] -= 0.01
+    x.numpy()[np.isclose(x.numpy(), np.broadcast_to(lo.numpy(), (3, 4)), atol=1e-3)] += 0.01
+    x.numpy()[np.isclose(x.numpy(), np.broadcast_to(hi.numpy(), (3, 4)), atol=1e-3)] -= 0.01
     assert gradcheck(lucid.clip, (x, lo, hi))
 
 

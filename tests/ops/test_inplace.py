@@ -31,10 +31,10 @@ def test_arithmetic_in_place_keeps_identity_shape_and_dtype(op, operand, rng):
     fn, np_fn = ARITHMETIC[op]
     data = rng.standard_normal((3, 4)).astype(np.float32)
     x = lucid.tensor(data)
-    buffer = x.data
+    buffer = x.numpy()
     b = OPERANDS[operand](rng)
     out = fn(x, b)
-    assert out is x and x.data is buffer  # the same tensor and memory
+    assert out is x and x.numpy() is buffer  # the same tensor and memory
     assert x.dtype == np.float32 and x.shape == (3, 4) and x._version == 1
     b_array = b.numpy() if isinstance(b, lucid.Tensor) else b
     np.testing.assert_allclose(x.numpy(), np_fn(data, b_array).astype(np.float32), rtol=1e-6)

@@ -233,9 +233,9 @@ def test_shape_ops_keep_the_dtype(dtype, rng):
 
 def test_reshape_and_transpose_are_views():
     x = lucid.tensor(np.arange(6.0).reshape(2, 3))
-    x.reshape(-1).data[0] = 10.0
-    x.T.data[2, 1] = 20.0
-    assert x.data[0, 0] == 10.0 and x.data[1, 2] == 20.0
+    x.reshape(-1).numpy()[0] = 10.0
+    x.T.numpy()[2, 1] = 20.0
+    assert x.numpy()[0, 0] == 10.0 and x.numpy()[1, 2] == 20.0
 
 
 def test_concatenate_promotes_dtypes_as_numpy(rng):

@@ -92,10 +92,10 @@ def random_grads(rng, steps=STEPS, dtype=np.float32, skip=None):
 def test_optimizer_trajectory_matches_torch(name, opts, rng):
     torch = pytest.importorskip("torch")
     params = make_params(rng)
-    tparams = [torch.tensor(p.data.copy(), requires_grad=True) for p in params]
+    tparams = [torch.tensor(p.numpy().copy(), requires_grad=True) for p in params]
     opt = getattr(optim, name)(two_groups(params, opts), **opts)
     topt = getattr(torch.optim, name)(two_groups(tparams, opts), **opts)
-    arrays = [p.data for p in params]
+    arrays = [p.numpy() for p in params]
     # The last parameter never gets a gradient: both skip it.
     for step, grads in enumerate(random_grads(rng, skip=2)):
         for p, tp, g in zip(params, tparams, grads, strict=True):
@@ -105,9 +105,9 @@ def test_optimizer_trajectory_matches_torch(name, opts, rng):
         topt.step()
         for i, (p, tp) in enumerate(zip(params, tparams, strict=True)):
             np.testing.assert_allclose(
-                p.data, tp.detach().numpy(), rtol=1e-5, atol=1e-6, err_msg=f"step {step} p{i}"
+                p.numpy(), tp.detach().numpy(), rtol=1e-5, atol=1e-6, err_msg=f"step {step} p{i}"
             )
-    assert all(p.data is a for p, a in zip(params, arrays, strict=True)), "arrays replaced"
+    assert all(p.numpy() is a for p, a in zip(params, arrays, strict=True)), "arrays replaced"
     assert opt.state[params[2]].get("step", 0) == 0
     for p, tp in zip(params[:2], tparams[:2], strict=True):
         state, tstate = opt.state[p], topt.state[tp]
@@ -130,7 +130,7 @@ def test_float64_parameters_match_torch_closely(name, rng):
     if name in ("SGD", "RMSprop"):
         opts["momentum"] = 0.9
     params = make_params(rng, np.float64)
-    tparams = [torch.tensor(p.data.copy(), requires_grad=True) for p in params]
+    tparams = [torch.tensor(p.numpy().copy(), requires_grad=True) for p in params]
     opt = getattr(optim, name)(params, **opts)
     topt = getattr(torch.optim, name)(tparams, **opts)
     for grads in random_grads(rng, dtype=np.float64):
@@ -142,7 +142,7 @@ def test_float64_parameters_match_torch_closely(name, rng):
     rtol = 1e-7 if name == "NAdam" else 1e-12
     for p, tp in zip(params, tparams, strict=True):
         assert p.dtype == np.float64
-        np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=rtol, atol=rtol)
+        np.testing.assert_allclose(p.numpy(), tp.detach().numpy(), rtol=rtol, atol=rtol)
 
 
 # --------------------------------------------------------------------------- closed forms
@@ -165,7 +165,7 @@ def test_sgd_on_a_quadratic_follows_the_geometric_closed_form(weight_decay, rng)
         quadratic_grad(p, a)
         opt.step()
     expected = (1 - lr * (a + weight_decay)) ** STEPS * p0
-    np.testing.assert_allclose(p.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(p.numpy(), expected, rtol=1e-12)
 
 
 def test_sgd_momentum_on_a_quadratic_follows_the_matrix_power(rng):
@@ -181,7 +181,7 @@ def test_sgd_momentum_on_a_quadratic_follows_the_matrix_power(rng):
     for i in range(4):
         m = np.array([[1 - lr * a[i], -lr * mu], [a[i], mu]])
         expected = np.linalg.matrix_power(m, STEPS) @ np.array([p0[i], 0.0])
-        assert p.data[i] == pytest.approx(expected[0], rel=1e-10)
+        assert p.numpy()[i] == pytest.approx(expected[0], rel=1e-10)
         assert opt.state[p]["momentum_buffer"][i] == pytest.approx(expected[1], rel=1e-10)
 
 
@@ -193,7 +193,7 @@ def constant_grad_run(opt_cls, c, p0, **opts):
         p.grad = None
         (p * c).sum().backward()
         opt.step()
-    return p.data
+    return p.numpy()
 
 
 def test_adam_with_a_constant_gradient_moves_lr_per_step(rng):
@@ -236,7 +236,7 @@ def test_rmsprop_with_a_constant_gradient_follows_its_running_average(rng):
 def test_state_dict_round_trip_through_save_continues_exactly(name, opts, rng, tmp_path):
     grads = random_grads(rng, steps=8, skip=2)
     params = make_params(rng)
-    start = [p.data.copy() for p in params]
+    start = [p.numpy().copy() for p in params]
     opt = getattr(optim, name)(two_groups(params, opts), **opts)
     run(opt, params, grads)  # the uninterrupted run
 
@@ -244,12 +244,12 @@ def test_state_dict_round_trip_through_save_continues_exactly(name, opts, rng, t
     first = getattr(optim, name)(two_groups(resumed, opts), **opts)
     run(first, resumed, grads[:4])
     save({"optimizer": first.state_dict()}, tmp_path / "ckpt")
-    params2 = [lucid.tensor(p.data, requires_grad=True) for p in resumed]
+    params2 = [lucid.tensor(p.numpy(), requires_grad=True) for p in resumed]
     second = getattr(optim, name)(two_groups(params2, {"lr": 1.0}), lr=1.0)  # other lrs
     second.load_state_dict(load(tmp_path / "ckpt")["optimizer"])
     run(second, params2, grads[4:])
     for p, q in zip(params, params2, strict=True):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.numpy(), q.numpy())
     assert second.param_groups[1]["lr"] == opts["lr"] / 2
 
 
@@ -307,16 +307,16 @@ def test_load_state_dict_casts_state_to_the_parameter_dtype(rng):
 
 def test_step_skips_parameters_without_gradient_and_keeps_arrays(rng):
     params = make_params(rng)
-    before = [p.data.copy() for p in params]
-    arrays = [p.data for p in params]
+    before = [p.numpy().copy() for p in params]
+    arrays = [p.numpy() for p in params]
     opt = optim.Adam(params, lr=0.1)
     params[0].grad = np.ones(SHAPES[0], np.float32)
     opt.step()
-    assert not np.array_equal(params[0].data, before[0])
+    assert not np.array_equal(params[0].numpy(), before[0])
     for p, b in zip(params[1:], before[1:], strict=True):
-        np.testing.assert_array_equal(p.data, b)
+        np.testing.assert_array_equal(p.numpy(), b)
         assert not opt.state[p]
-    assert all(p.data is a for p, a in zip(params, arrays, strict=True))
+    assert all(p.numpy() is a for p, a in zip(params, arrays, strict=True))
 
 
 @pytest.mark.parametrize("set_to_none", [True, False])
@@ -344,10 +344,10 @@ def test_step_runs_the_closure_with_grad_enabled_and_returns_its_loss(rng):
         return loss
 
     with lucid.no_grad():
-        start = p.data.copy()
+        start = p.numpy().copy()
         loss = opt.step(closure)
     assert loss.item() == pytest.approx(float(np.sum(start**2)))
-    np.testing.assert_allclose(p.data, start * (1 - 0.2))
+    np.testing.assert_allclose(p.numpy(), start * (1 - 0.2))
 
 
 def test_a_graph_that_saved_a_parameter_refuses_backward_after_a_step(rng):
@@ -359,11 +359,15 @@ def test_a_graph_that_saved_a_parameter_refuses_backward_after_a_step(rng):
         loss.backward()
 
 
-def test_gradient_of_another_dtype_is_cast_to_the_parameter(rng):
+def test_assigning_a_gradient_of_another_dtype_or_shape_raises_as_torch(rng):
     p = lucid.tensor(rng.standard_normal(3).astype(np.float32), requires_grad=True)
-    p.grad = np.ones(3, np.float64)
+    with pytest.raises(TypeError, match="float64"):
+        p.grad = np.ones(3, np.float64)
+    with pytest.raises(RuntimeError, match=r"\(2,\)"):
+        p.grad = lucid.ones(2)
+    p.grad = lucid.ones(3)
     optim.Adam([p]).step()
-    assert p.dtype == np.float32
+    assert p.dtype == np.float32 and p.grad.dtype == np.float32
 
 
 def test_named_parameters_and_add_param_group(rng):

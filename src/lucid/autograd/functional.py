@@ -63,7 +63,7 @@ def _prepare(inputs: tuple[Tensor, ...], create_graph: bool, fn: str) -> tuple[T
         if t.dtype.kind != "f":
             raise TypeError(f"{fn}: input {i} must be floating point, got {t.dtype}")
         if not (create_graph and t.requires_grad):
-            t = Tensor._wrap(t.data.view()).requires_grad_(True)
+            t = Tensor._wrap(t._data.view()).requires_grad_(True)
         out.append(reshape(t, t.shape))
     return tuple(out)
 
@@ -247,7 +247,7 @@ def _gather(
         return Tensor._wrap(np.zeros(shape, dtype))
     if create_graph:
         return reshape(stack(pieces, axis=axis), shape)
-    return Tensor._wrap(np.stack([p.data for p in pieces], axis=axis).reshape(shape))
+    return Tensor._wrap(np.stack([p._data for p in pieces], axis=axis).reshape(shape))
 
 
 def _rows(

@@ -25,7 +25,7 @@ def _outputs(fn: Callable, inputs: Sequence[Any]) -> list[Tensor]:
 def _project(outs: list[Tensor], upstream: list[np.ndarray]) -> float:
     """<outputs, upstream>: the scalar whose gradient is the vector-Jacobian product."""
     return float(
-        sum(np.sum(o.data.astype(np.float64) * u) for o, u in zip(outs, upstream, strict=True))
+        sum(np.sum(o._data.astype(np.float64) * u) for o, u in zip(outs, upstream, strict=True))
     )
 
 
@@ -97,22 +97,22 @@ def gradcheck(
     rng = np.random.default_rng(seed)
     outs = _outputs(fn, inputs)
     upstream = [rng.standard_normal(o.shape) for o in outs]
-    saved = [inputs[i].grad for i in checked]
+    saved = [inputs[i]._grad for i in checked]
     for i in checked:
-        inputs[i].grad = None
+        inputs[i]._grad = None
     differentiable = [(o, u) for o, u in zip(outs, upstream, strict=True) if o.requires_grad]
     for k, (o, u) in enumerate(differentiable):
         o.backward(u.astype(o.dtype), retain_graph=k < len(differentiable) - 1)
     analytic = [
-        inputs[i].grad if inputs[i].grad is not None else np.zeros(inputs[i].shape)
+        inputs[i]._grad if inputs[i]._grad is not None else np.zeros(inputs[i].shape)
         for i in checked
     ]
     for i, g in zip(checked, saved, strict=True):
-        inputs[i].grad = g
+        inputs[i]._grad = g
     with no_grad():
         for i, a in zip(checked, analytic, strict=True):
             numeric = _central_differences(
-                inputs[i].data, lambda: _project(_outputs(fn, inputs), upstream), eps
+                inputs[i]._data, lambda: _project(_outputs(fn, inputs), upstream), eps
             )
             _compare(f"gradcheck({name}): input {i}", a, numeric, atol, rtol)
     return True
@@ -203,10 +203,10 @@ def gradgradcheck(
     else:  # the first gradients are constants: every second derivative is zero
         found = [None] * len(targets)
     analytic = [
-        np.zeros(t.shape) if g is None else g.data for t, g in zip(targets, found, strict=True)
+        np.zeros(t.shape) if g is None else g._data for t, g in zip(targets, found, strict=True)
     ]
     for i, a in zip(checked, analytic[: len(wrt)], strict=True):
-        numeric = _central_differences(inputs[i].data, value, eps)
+        numeric = _central_differences(inputs[i]._data, value, eps)
         _compare(f"gradgradcheck({name}): d/d input {i}", a, numeric, atol, rtol)
     if check_grad_outputs:
         for k, u, a in zip(diff, upstream, analytic[len(wrt) :], strict=True):

@@ -51,7 +51,7 @@ def _as_gradient(value: Any, like: Any) -> Any:
     """A hook's replacement gradient in the form the pass uses (Tensor or array)."""
     if value is None or isinstance(like, Tensor):
         return value
-    return np.asarray(value.data if isinstance(value, Tensor) else value)
+    return np.asarray(value._data if isinstance(value, Tensor) else value)
 
 
 class BackwardHookCall:

@@ -36,7 +36,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
     """
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return _stack([t.data for t in batch])
+        return _stack([t._data for t in batch])
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind not in "biuf":
             raise TypeError(f"default_collate: cannot batch arrays of dtype {elem.dtype}")
@@ -85,7 +85,7 @@ def _tensor_columns(dataset: Dataset) -> tuple[tuple[np.ndarray, ...], np.ndarra
         dataset = dataset.dataset
     if type(dataset) is not TensorDataset:
         return None
-    return tuple(t.data for t in dataset.tensors), index
+    return tuple(t._data for t in dataset.tensors), index
 
 
 class DataLoader:

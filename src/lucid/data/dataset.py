@@ -71,7 +71,7 @@ class TensorDataset(Dataset):
             if t.ndim == 0:
                 raise ValueError(f"TensorDataset: argument {i} is 0-d; it needs a first axis")
             wrapped.append(t)
-        lengths = [len(t.data) for t in wrapped]
+        lengths = [len(t._data) for t in wrapped]
         if len(set(lengths)) != 1:
             shapes = ", ".join(str(t.shape) for t in wrapped)
             raise ValueError(f"TensorDataset: tensors differ in their first length: {shapes}")
@@ -81,7 +81,7 @@ class TensorDataset(Dataset):
         return tuple(t[index] for t in self.tensors)
 
     def __len__(self) -> int:
-        return len(self.tensors[0].data)
+        return len(self.tensors[0]._data)
 
 
 class Subset(Dataset):

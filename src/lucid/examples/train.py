@@ -101,8 +101,8 @@ def evaluate(model: nn.Module, loader: Iterable) -> tuple[float, float, float, f
         for x, y in loader:
             logits = model(x)
             total_loss += F.cross_entropy(logits, y, reduction="sum").item()
-            preds.append(logits.data.argmax(axis=1))
-            trues.append(y.data)
+            preds.append(logits.argmax(dim=1).numpy())
+            trues.append(y.numpy())
             n += len(y)
     pred, true = np.concatenate(preds), np.concatenate(trues)
     macro, micro = f1_scores(pred, true, 10)
@@ -208,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
             optimizer.step()
             seen += len(y)
             total_loss += loss.item() * len(y)
-            correct += int((logits.data.argmax(axis=1) == y.data).sum())
+            correct += int((logits.argmax(dim=1) == y).sum())
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}")
         val_loss, val_acc, macro_f1, micro_f1 = evaluate(model, val_loader)

@@ -26,7 +26,7 @@ def _mask_bias(mask: Any, dtype: np.dtype, what: str) -> np.ndarray | None:
     are added as they are (as constants: they get no gradient)."""
     if mask is None:
         return None
-    array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    array = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if array.dtype.kind == "b":
         return np.where(array, dtype.type(-np.inf), dtype.type(0))
     if array.dtype.kind != "f":

@@ -69,7 +69,7 @@ def _fan(tensor: Tensor, mode: str, op: str) -> int:
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
     """Write ``values`` into ``tensor`` in place (cast to its dtype); returns the tensor."""
-    tensor.data[...] = values
+    tensor._data[...] = values
     tensor._version += 1
     return tensor
 

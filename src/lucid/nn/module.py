@@ -217,9 +217,9 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = value.data if isinstance(value, Tensor) else np.asarray(value)
-            if array.shape != target.data.shape:
-                wrong.append(f"{key}: checkpoint {array.shape}, model {target.data.shape}")
+            array = value._data if isinstance(value, Tensor) else np.asarray(value)
+            if array.shape != target._data.shape:
+                wrong.append(f"{key}: checkpoint {array.shape}, model {target._data.shape}")
             values[key] = array
         key_problems = strict and bool(missing or unexpected)
         if wrong or key_problems:
@@ -236,7 +236,7 @@ class Module:
             raise KeyError(message) if key_problems else ValueError(message)
         for key, array in values.items():
             target = own[key]
-            target.data[...] = array
+            target._data[...] = array
             target._version += 1
         return IncompatibleKeys(missing, unexpected)
 
@@ -260,10 +260,10 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Drop every parameter's gradient (or zero it in place with ``set_to_none=False``)."""
         for param in self.parameters():
-            if set_to_none or param.grad is None:
-                param.grad = None
+            if set_to_none or param._grad is None:
+                param._grad = None
             else:
-                param.grad[...] = 0
+                param._grad[...] = 0
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every sub-module (children first) and then on self; returns self."""
@@ -288,10 +288,10 @@ class Module:
             if target.kind != "f":
                 raise TypeError(f"Module.to: only floating dtypes, got {target}")
             for tensor in list(self.parameters()) + list(self.buffers()):
-                if tensor.data.dtype.kind == "f":
-                    tensor.data = tensor.data.astype(target)
-                    if tensor.grad is not None:
-                        tensor.grad = tensor.grad.astype(target)
+                if tensor._data.dtype.kind == "f":
+                    tensor._data = tensor._data.astype(target)
+                    if tensor._grad is not None:
+                        tensor._grad = tensor._grad.astype(target)
         return self
 
     def float(self) -> Module:

@@ -21,7 +21,7 @@ class Parameter(Tensor):
         if data is None:
             data = np.empty(0, dtype=np.float32)
         shared = isinstance(data, Tensor)
-        self._setup(data.data if shared else Tensor._to_array(data, None, True), requires_grad)
+        self._setup(data._data if shared else Tensor._to_array(data, None, True), requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

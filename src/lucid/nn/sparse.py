@@ -16,7 +16,7 @@ from lucid.tensor import Tensor, _dtype
 
 def _indices(op: str, input: Any, n: int) -> np.ndarray:  # noqa: A002 - PyTorch's name
     """Integer indices in [0, n): TypeError for other dtypes, IndexError naming a bad value."""
-    index = input.data if isinstance(input, Tensor) else np.asarray(input)
+    index = input._data if isinstance(input, Tensor) else np.asarray(input)
     if index.dtype.kind not in "iu":
         raise TypeError(f"{op}: indices must be an integer tensor, got {index.dtype}")
     bad = (index < 0) | (index >= n)
@@ -49,7 +49,7 @@ def embedding(
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     """int64 one-hot encoding: shape ``tensor.shape + (num_classes,)``; ``num_classes=-1`` uses
     ``max + 1``. Not differentiable (integer result)."""
-    index = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    index = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if index.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected an integer tensor of class indices, got {index.dtype}")
     if num_classes == -1:
@@ -112,7 +112,7 @@ class Embedding(Module):
         cls, embeddings: Any, freeze: bool = True, padding_idx: int | None = None
     ) -> Embedding:
         """An Embedding holding a copy of the 2-D ``embeddings``; frozen unless ``freeze``."""
-        data = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+        data = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
         if data.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: expected a 2-D table, got {data.shape}")
         return cls(*data.shape, padding_idx=padding_idx, _weight=data, _freeze=freeze)
@@ -120,7 +120,7 @@ class Embedding(Module):
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            self.weight._data[self.padding_idx] = 0
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002 - PyTorch's name
         return embedding(input, self.weight, self.padding_idx)

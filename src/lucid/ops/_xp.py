@@ -23,7 +23,7 @@ def is_tensor(*values: Any) -> bool:
 
 def data(x: Any) -> Any:
     """The array of a Tensor (for constants such as masks, never for a differentiated value)."""
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def where(cond: Any, a: Any, b: Any) -> Any:

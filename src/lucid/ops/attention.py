@@ -130,7 +130,7 @@ def attention_bias(
         mask = np.tril(np.ones(shape, dtype=bool))
     if mask is None:
         return None
-    array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    array = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if array.dtype.kind == "b":
         return np.where(array, dtype.type(0), dtype.type(-np.inf))
     if array.dtype.kind != "f":

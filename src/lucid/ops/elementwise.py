@@ -899,7 +899,7 @@ def allclose(
     a: TensorLike, b: TensorLike, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
 ) -> bool:
     """Whether ``isclose(a, b, ...)`` holds everywhere, as a Python bool."""
-    return bool(np.all(isclose(a, b, rtol, atol, equal_nan).data))
+    return bool(np.all(isclose(a, b, rtol, atol, equal_nan)._data))
 
 
 def logical_and(a: TensorLike, b: TensorLike) -> Tensor:
@@ -957,3 +957,40 @@ negative = neg
 pow = power  # noqa: A001 - PyTorch's name, shadowing the builtin inside this module only
 clamp = clip
 asin, acos, atan = arcsin, arccos, arctan
+
+
+# NumPy ufunc names whose Lucid op has another name.
+_UFUNC_ALIASES = {"true_divide": "div", "divide": "div", "negative": "neg", "absolute": "abs"}
+
+
+def numpy_ufunc(ufunc: Any, method: str, inputs: tuple, kwargs: dict) -> Any:
+    """``Tensor.__array_ufunc__``: a NumPy ufunc called with tensors among its operands.
+
+    ``np.exp(t)``, ``array * t`` and ``np.maximum(t, 0)`` run Lucid's op of that name, so
+    they are recorded like ``lucid.exp(t)``. A ufunc Lucid has no op for runs on the arrays
+    when no operand needs grad (as PyTorch's tensors allow) and gives a Tensor; with an
+    operand that needs grad it raises TypeError instead of silently leaving the graph.
+    """
+    import lucid
+
+    name = _UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__)
+    op = getattr(lucid, name, None)
+    plain_call = method == "__call__" and all(v is None for v in kwargs.values())
+    if op is not None and callable(op) and plain_call and len(inputs) == ufunc.nin:
+        return op(*inputs)
+    for t in inputs:
+        if isinstance(t, Tensor) and t.requires_grad:
+            raise TypeError(
+                f"numpy.{ufunc.__name__} ({method}) on a tensor that requires grad would leave "
+                "the graph: use the lucid op, or .detach().numpy() first"
+            )
+    arrays = [t._data if isinstance(t, Tensor) else t for t in inputs]
+    out = kwargs.get("out")
+    if out is not None:
+        kwargs = {**kwargs, "out": tuple(o._data if isinstance(o, Tensor) else o for o in out)}
+    result = getattr(ufunc, method)(*arrays, **kwargs)
+    if out is not None:
+        return out[0] if len(out) == 1 else out
+    if isinstance(result, tuple):
+        return tuple(Tensor._wrap(np.asarray(r)) for r in result)
+    return result if result is None else Tensor._wrap(np.asarray(result))

@@ -31,7 +31,7 @@ __all__ = ["take", "index_select", "gather", "scatter_add"]
 def _key_part(k: Any) -> Any:
     """One entry of a key with tensors and lists turned into arrays."""
     if isinstance(k, Tensor):
-        return k.data
+        return k._data
     if isinstance(k, list):
         a = np.asarray(k)
         return a if a.size else a.astype(np.intp)  # x[[]] picks nothing
@@ -148,9 +148,9 @@ def setitem(x: Tensor, key: Any, value: Any) -> None:
     Bumps ``x._version``; ``value`` broadcasts to ``x[key]`` and is cast to x's dtype.
     """
     check_writable("setitem", x, value)
-    v = value.data if isinstance(value, Tensor) else value
+    v = value._data if isinstance(value, Tensor) else value
     try:
-        x.data[_normalize_key(key)] = v
+        x._data[_normalize_key(key)] = v
     except IndexError as exc:
         raise IndexError(f"setitem: {exc} (tensor of shape {x.shape})") from None
     except ValueError as exc:
@@ -162,7 +162,7 @@ def setitem(x: Tensor, key: Any, value: Any) -> None:
 
 
 def _index_array(op: str, index: Any) -> np.ndarray:
-    a = index.data if isinstance(index, Tensor) else np.asarray(index)
+    a = index._data if isinstance(index, Tensor) else np.asarray(index)
     if a.dtype.kind not in "iu":
         if a.size == 0:
             return a.astype(np.intp)

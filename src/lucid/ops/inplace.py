@@ -43,7 +43,7 @@ def check_writable(op: str, x: Any, value: Any = None) -> None:
             f"{op}: the value written in place requires grad, but in-place ops are not "
             "recorded and its gradient would be lost; build the result out of place"
         )
-    if not x.data.flags.writeable:
+    if not x._data.flags.writeable:
         raise RuntimeError(
             f"{op}: the tensor of shape {x.shape} is a read-only view (from broadcast_to or "
             "expand, whose elements share memory); clone() it first"
@@ -55,7 +55,7 @@ def _operand(op: str, x: Tensor, other: Any) -> Any:
     broadcastable to x's shape."""
     if isinstance(other, _SCALARS):
         return other
-    o = other.data if isinstance(other, Tensor) else np.asarray(other)
+    o = other._data if isinstance(other, Tensor) else np.asarray(other)
     if o.dtype.kind not in "biuf":
         raise TypeError(f"{op}: expected numbers, got an array of dtype {o.dtype}")
     try:
@@ -74,7 +74,7 @@ def _apply(op: str, ufunc: np.ufunc, x: Tensor, other: Any) -> Tensor:
     check_writable(op, x, other)
     o = _operand(op, x, other)
     try:
-        ufunc(x.data, o, out=x.data, casting="same_kind")
+        ufunc(x._data, o, out=x._data, casting="same_kind")
     except TypeError:
         o_dtype = np.result_type(o) if not isinstance(o, _SCALARS) else type(o).__name__
         raise TypeError(
@@ -108,10 +108,10 @@ def div_(x: Tensor, other: Any) -> Tensor:
 def fill_(x: Tensor, value: Any) -> Tensor:
     """Every element of x set to ``value`` (a number or a one-element tensor); returns x."""
     check_writable("fill_", x, value)
-    v = value.data if isinstance(value, Tensor) else value
+    v = value._data if isinstance(value, Tensor) else value
     if np.ndim(v) != 0:
         raise ValueError(f"fill_: value must be a number or a 0-d tensor, got shape {np.shape(v)}")
-    x.data[...] = v
+    x._data[...] = v
     x._version += 1
     return x
 
@@ -129,7 +129,7 @@ def clamp_(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     lo = None if min is None else _operand("clamp_", x, min)
     hi = None if max is None else _operand("clamp_", x, max)
     try:
-        np.clip(x.data, lo, hi, out=x.data, casting="same_kind")
+        np.clip(x._data, lo, hi, out=x._data, casting="same_kind")
     except TypeError:
         raise TypeError(f"clamp_: bounds {min!r}, {max!r} do not fit a {x.dtype} tensor") from None
     x._version += 1
@@ -140,6 +140,6 @@ def copy_(x: Tensor, src: Any) -> Tensor:
     """The values of ``src`` (broadcast to x's shape) copied into x, cast to x's dtype."""
     check_writable("copy_", x, src)
     s = _operand("copy_", x, src)
-    np.copyto(x.data, s, casting="unsafe")
+    np.copyto(x._data, s, casting="unsafe")
     x._version += 1
     return x

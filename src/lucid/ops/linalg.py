@@ -261,7 +261,7 @@ class Einsum(operation):
         arrays = self.arrays
         if isinstance(grad, Tensor):  # the operands as the input tensors, to be recorded
             pairs = zip(self.parents, arrays, strict=True)
-            arrays = tuple(p if p.data is a else a for p, a in pairs)
+            arrays = tuple(p if p._data is a else a for p, a in pairs)
         grads = tuple(
             self._operand_gradient(k, grad, arrays) if t.requires_grad else None
             for k, t in enumerate(self.parents)

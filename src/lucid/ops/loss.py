@@ -51,7 +51,7 @@ def _array(value: Any, dtype: np.dtype) -> np.ndarray | None:
     """A constant argument (weight, pos_weight) as an array of the input's dtype, or None."""
     if value is None:
         return None
-    return np.asarray(value.data if isinstance(value, Tensor) else value, dtype=dtype)
+    return np.asarray(value._data if isinstance(value, Tensor) else value, dtype=dtype)
 
 
 def _check_reduction(op: str, reduction: str, allowed: tuple[str, ...] = REDUCTIONS) -> None:
@@ -66,7 +66,7 @@ def _reduce(loss: Tensor, reduction: str, denominator: float | None = None) -> T
     total = loss.sum()
     if reduction == "sum":
         return total
-    n = loss.data.size if denominator is None else denominator
+    n = loss._data.size if denominator is None else denominator
     # 0 / 0 is NaN, as in PyTorch (every target ignored, or an empty batch).
     return total * (1 / n) if n else total * math.nan
 
@@ -222,7 +222,7 @@ class NllLoss(operation):
 
 def _class_loss_setup(op: str, input: Any, target: Any, weight: Any, ignore_index: int) -> tuple:
     x = _tensor(input)
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
     if x.ndim == 0:
         raise ValueError(f"{op}: input must have a class axis, got a 0-d tensor")
     n_classes = x.shape[1] if x.ndim > 1 else x.shape[0]
@@ -263,8 +263,8 @@ def cross_entropy(
             )
         out_shape = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
         loss = CrossEntropy(t, w, ignore_index, label_smoothing)(x).reshape(out_shape)
-        return _reduce(loss, reduction, loss.data.size)
-    flat = _check_class_target("cross_entropy", x.data, t, ignore_index)
+        return _reduce(loss, reduction, loss._data.size)
+    flat = _check_class_target("cross_entropy", x._data, t, ignore_index)
     op = CrossEntropy(flat, w, ignore_index, label_smoothing)
     loss = op(x).reshape(t.shape)
     denominator = None
@@ -286,7 +286,7 @@ def nll_loss(
     the counted targets, as PyTorch."""
     _check_reduction("nll_loss", reduction)
     x, t, w, _ = _class_loss_setup("nll_loss", input, target, weight, ignore_index)
-    flat = _check_class_target("nll_loss", x.data, t, ignore_index)
+    flat = _check_class_target("nll_loss", x._data, t, ignore_index)
     loss = NllLoss(flat, w, ignore_index)(x).reshape(t.shape)
     denominator = None
     if reduction == "mean":

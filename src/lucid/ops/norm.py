@@ -226,10 +226,10 @@ def batch_norm(
     if not training:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
-        op = BatchNorm(running_mean.data, running_var.data, eps, weight is not None,
+        op = BatchNorm(running_mean._data, running_var._data, eps, weight is not None,
                        bias is not None)  # fmt: skip
         return op(x, *affine)
-    n = x.data.size // c
+    n = x._data.size // c
     if n <= 1:
         raise ValueError(
             f"batch_norm: expected more than 1 value per channel when training, got input of "
@@ -240,7 +240,7 @@ def batch_norm(
     m = momentum
     for buffer, stat in ((running_mean, op.batch_mean), (running_var, op.batch_var * n / (n - 1))):
         if buffer is not None:
-            buffer.data[...] = (1 - m) * buffer.data + m * stat
+            buffer._data[...] = (1 - m) * buffer._data + m * stat
             buffer._version += 1
     return out
 

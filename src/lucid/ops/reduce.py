@@ -18,7 +18,7 @@ from lucid.tensor import Tensor
 
 __all__ = [
     "sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "prod",
-    "logsumexp", "cumsum", "norm",
+    "logsumexp", "cumsum", "norm", "all", "any",
 ]  # fmt: skip
 
 
@@ -66,6 +66,22 @@ class Sum(_AxesOp):
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
         return _xp.broadcast_to(_expand(grad, self.axes, self.keepdims), self.shape)
+
+
+class AllOf(_AxesOp):
+    """Whether every element over axes is nonzero; bool, no gradient."""
+
+    @unary_func_op(has_gradient=False)
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.all(x, axis=self.axes, keepdims=self.keepdims)
+
+
+class AnyOf(_AxesOp):
+    """Whether some element over axes is nonzero; bool, no gradient."""
+
+    @unary_func_op(has_gradient=False)
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.any(x, axis=self.axes, keepdims=self.keepdims)
 
 
 class Mean(_AxesOp):
@@ -140,7 +156,7 @@ class _Extremum(_AxesOp):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        if x.size == 0 and any(x.shape[a] == 0 for a in self.axes):
+        if x.size == 0 and 0 in [x.shape[a] for a in self.axes]:
             raise ValueError(
                 f"{type(self).__name__.lower()}: cannot reduce an empty axis of a tensor of "
                 f"shape {x.shape}"
@@ -211,7 +227,7 @@ class Prod(_AxesOp):
         # the others at the zero, 0 elsewhere; two or more zeros -> 0 everywhere.
         x, axes = self.x, self.axes
         if isinstance(grad, Tensor):
-            if (x.data == 0).any():
+            if (x._data == 0).any():
                 raise RuntimeError(
                     "Prod cannot be differentiated twice (create_graph=True) where its input "
                     "has zeros"
@@ -407,6 +423,38 @@ def sum(  # noqa: A001 - NumPy's and PyTorch's name
     """
     x, axes, keep = _reduce_args("sum", x, axis, dim, keepdims, keepdim)
     return Sum(axes, keep)(x)
+
+
+def all_(
+    x: Any,
+    axis: Any = None,
+    keepdims: Any = None,
+    *,
+    dim: Any = None,
+    keepdim: Any = None,
+    out: None = None,
+) -> Tensor:
+    """Whether all elements over ``axis`` (None: all) are nonzero, as a bool tensor."""
+    if out is not None:
+        raise NotImplementedError("all: out= is not supported; use the returned tensor")
+    x, axes, keep = _reduce_args("all", x, axis, dim, keepdims, keepdim)
+    return AllOf(axes, keep)(x)
+
+
+def any_(
+    x: Any,
+    axis: Any = None,
+    keepdims: Any = None,
+    *,
+    dim: Any = None,
+    keepdim: Any = None,
+    out: None = None,
+) -> Tensor:
+    """Whether any element over ``axis`` (None: all) is nonzero, as a bool tensor."""
+    if out is not None:
+        raise NotImplementedError("any: out= is not supported; use the returned tensor")
+    x, axes, keep = _reduce_args("any", x, axis, dim, keepdims, keepdim)
+    return AnyOf(axes, keep)(x)
 
 
 def mean(
@@ -640,3 +688,8 @@ def norm(
 
 amax = max
 amin = min
+
+
+# PyTorch's names; defined last so that the builtins keep their meaning in this module.
+all = all_  # noqa: A001
+any = any_  # noqa: A001

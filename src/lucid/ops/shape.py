@@ -522,7 +522,7 @@ def repeat(
     if axis is None or x.ndim == 0:
         x, axis = reshape(x, -1), 0
     axis = normalize_axis(axis, x.ndim, "repeat")
-    counts = np.asarray(repeats.data if isinstance(repeats, Tensor) else repeats)
+    counts = np.asarray(repeats._data if isinstance(repeats, Tensor) else repeats)
     if counts.dtype.kind not in "iu" or counts.ndim > 1:
         raise TypeError(f"repeat: repeats must be an int or a 1-D sequence of ints, got {repeats}")
     if (counts < 0).any():
@@ -615,7 +615,7 @@ def pad(x: TensorLike, pad_width: Any, mode: str = "constant", constant_values: 
     if (width < 0).any():
         raise ValueError(f"pad: pad_width must not be negative, got {pad_width!r}")
     if isinstance(constant_values, Tensor):
-        constant_values = constant_values.data
+        constant_values = constant_values._data
     return Pad(tuple((int(b), int(a)) for b, a in width), mode, constant_values)(x)
 
 

@@ -64,7 +64,7 @@ def count_step(state: dict[str, Any], param: np.ndarray, *arrays: str, **scalars
 def _copy_value(value: Any) -> Any:
     """A deep copy of a state or group value: arrays are copied, tensors become arrays."""
     if isinstance(value, Tensor):
-        return value.data.copy()
+        return value._data.copy()
     if isinstance(value, np.ndarray):
         return value.copy()
     return copy.deepcopy(value)
@@ -175,14 +175,14 @@ class Optimizer:
         fill it with zeros in place."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
+                if p._grad is None:
                     continue
                 if set_to_none:
-                    p.grad = None
-                elif isinstance(p.grad, np.ndarray) and p.grad.flags.writeable:
-                    p.grad.fill(0)
+                    p._grad = None
+                elif isinstance(p._grad, np.ndarray) and p._grad.flags.writeable:
+                    p._grad.fill(0)
                 else:
-                    p.grad = np.zeros(p.shape, p.dtype)
+                    p._grad = np.zeros(p.shape, p.dtype)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; returns ``closure()`` if given.
@@ -196,12 +196,12 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
+                if p._grad is None:
                     continue
-                grad = p.grad.data if isinstance(p.grad, Tensor) else np.asarray(p.grad)
+                grad = p._grad._data if isinstance(p._grad, Tensor) else np.asarray(p._grad)
                 if grad.dtype != p.dtype:
                     grad = grad.astype(p.dtype)
-                self._update(p.data, grad, self.state[p], group)
+                self._update(p._data, grad, self.state[p], group)
                 # Graphs that saved p before this update now refuse to backpropagate, as in
                 # PyTorch, where the optimizer's in-place update bumps the version counter.
                 p._version += 1
@@ -281,7 +281,7 @@ class Optimizer:
     def _restore(self, param: Tensor, key: str, value: Any) -> Any:
         """A state value as loaded: arrays copied, float ones cast to the parameter's dtype."""
         if isinstance(value, Tensor):
-            value = value.data
+            value = value._data
         if not isinstance(value, np.ndarray):
             return copy.deepcopy(value)
         if key == "step":
