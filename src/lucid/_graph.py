@@ -48,6 +48,7 @@ class _GradMode(threading.local):
     enabled = True
     anomaly = False  # detect_anomaly: check every result for NaN and inf
     graph_op = None  # the op whose gradient runs on Tensors now (create_graph), else None
+    saved = None  # (op, its saved values as Tensors) while that op's gradient is recorded
 
 
 _mode = _GradMode()
@@ -112,6 +113,32 @@ class operation:
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} defines no forward")
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Declare, inside ``forward``, the values ``gradient`` needs (``ctx.save_for_backward``).
+
+        Each may be one of the forward's input arrays, its result array, or anything else
+        (masks, indices, shapes, intermediate arrays). ``saved_tensors`` hands them back: as
+        arrays in an ordinary backward, and under ``create_graph=True`` with the inputs and
+        results as their Tensors, so the gradient is itself recorded. A saved floating-point
+        array that is neither an input nor a result cannot be differentiated through: an op
+        that saves one refuses ``create_graph`` by name instead of treating it as a constant.
+        """
+        self._saved = values
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The values given to ``save_for_backward``, as arrays or (create_graph) Tensors."""
+        recorded = _mode.saved
+        if recorded is not None and recorded[0] is self:
+            return recorded[1]
+        saved = self.__dict__.get("_saved")
+        if saved is None:
+            raise RuntimeError(
+                f"{type(self).__name__}: saved_tensors read before save_for_backward, or after "
+                "the graph was released (pass retain_graph=True to keep it)"
+            )
+        return saved
 
     def gradient(self, grad: Any) -> Any:
         """Gradients of the inputs, given the upstream ``grad`` (a tuple of them for ops with
@@ -181,6 +208,26 @@ def _as_tensors(args: Sequence[Any]) -> list[Tensor]:
     return out
 
 
+def _declare_sources(op: operation, inputs: Sequence[np.ndarray], out: Any) -> None:
+    """Resolve the op's ``save_for_backward`` values once, as it is recorded: input k (k),
+    result j (-1 - j) or neither (None). Read under ``create_graph`` by ``_saved_as_tensors``."""
+    outs = out if isinstance(out, tuple) else (out,)
+    sources = []
+    for v in op._saved:
+        source = None
+        for k, a in enumerate(inputs):
+            if v is a:
+                source = k
+                break
+        else:
+            for j, o in enumerate(outs):
+                if v is o:
+                    source = -1 - j
+                    break
+        sources.append(source)
+    op._sources = tuple(sources)
+
+
 def _result(data: Any, op: operation | None = None, index: int = 0) -> Tensor:
     """A tensor around an op's result, without copying or checking (``Tensor._wrap``)."""
     t = _new_tensor(Tensor)
@@ -226,6 +273,8 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                     self.parents = (x,)
                     self._versions = (x._version,)
                     self._seq = _next_seq()
+                    if "_saved" in self.__dict__:
+                        _declare_sources(self, (x._data,), out)
                     return _result(out, self)
                 return _result(out, None)
 
@@ -234,13 +283,16 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
             def run(self: operation, a: Any, b: Any, *args: Any, **kwargs: Any) -> Any:
                 if type(b) is float and isinstance(a, Tensor) and a._data.dtype.kind == "f":
                     # the common `x * 0.5`: no tensor for the constant, a shared stand-in
-                    out = forward(self, a._data, _constant(b, a._data.dtype), *args, **kwargs)
+                    c = _constant(b, a._data.dtype)
+                    out = forward(self, a._data, c, *args, **kwargs)
                     if _mode.anomaly:
                         _anomaly_forward(self, out)
                     if has_gradient and a._requires_grad and _mode.enabled:
                         self.parents = (a, _CONSTANT)
                         self._versions = (a._version, 0)
                         self._seq = _next_seq()
+                        if "_saved" in self.__dict__:
+                            _declare_sources(self, (a._data, c), out)
                         return _result(out, self)
                     return _result(out, None)
                 if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
@@ -252,6 +304,8 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                     self.parents = (a, b)
                     self._versions = (a._version, b._version)
                     self._seq = _next_seq()
+                    if "_saved" in self.__dict__:
+                        _declare_sources(self, (a._data, b._data), out)
                     return _result(out, self)
                 return _result(out, None)
 
@@ -264,7 +318,8 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                     if not isinstance(a, Tensor):
                         inputs = _as_tensors(inputs)
                         break
-                out = forward(self, *[t._data for t in inputs], *args[n:], **kwargs)
+                arrays = [t._data for t in inputs]
+                out = forward(self, *arrays, *args[n:], **kwargs)
                 if _mode.anomaly:
                     _anomaly_forward(self, out)
                 record = False
@@ -277,6 +332,8 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                     self.parents = tuple(inputs)
                     self._versions = tuple([t._version for t in inputs])
                     self._seq = _next_seq()
+                    if "_saved" in self.__dict__:
+                        _declare_sources(self, arrays, out)
                 if n_ret == 1:
                     return _result(out, self if record else None)
                 self.n_ret = n_ret
@@ -354,7 +411,16 @@ def _seed(root: Tensor, grad: Any, graph: bool) -> Any:
     return g.astype(root._data.dtype, copy=False)
 
 
+# Passes in several threads may add into one leaf's gradient: one at a time.
+_LEAF_LOCK = threading.RLock()
+
+
 def _add_to_leaf(t: Tensor, g: np.ndarray, owned: bool) -> None:
+    with _LEAF_LOCK:
+        _add_to_leaf_unlocked(t, g, owned)
+
+
+def _add_to_leaf_unlocked(t: Tensor, g: np.ndarray, owned: bool) -> None:
     if t._grad is None:
         if g.shape != t._data.shape:
             g, owned = reduce_to_shape(g, t._data.shape), True
@@ -368,16 +434,20 @@ def _add_to_leaf(t: Tensor, g: np.ndarray, owned: bool) -> None:
 class _Pass:
     """The state of one backward pass.
 
-    ``heap`` holds the ops waiting for their turn, by decreasing record number; each waiting
-    op keeps its output gradients on itself as ``_slots``: [gradient, owned] per output (None
-    where nothing flowed), "owned" marking a fresh array only that slot holds, safe to add
-    into in place. ``watched`` maps id(op) to the non-leaf results of that op whose gradient
+    ``heap`` holds the ops waiting for their turn, by decreasing record number; ``slots`` maps
+    each waiting op to its output gradients: [gradient, owned] per output (None where nothing
+    flowed), "owned" marking a fresh array only that slot holds, safe to add into in place.
+    ``outs`` (graph mode) maps each waiting op to its result tensors that gradients reached.
+    All of it lives here, never on the ops, so passes over one retained graph may nest (a hook
+    that calls ``autograd.grad``) or run in several threads at once. ``watched`` maps id(op) to the non-leaf results of that op whose gradient
     is wanted (``retain_grad``, hooks, ``autograd.grad`` inputs). In graph mode
     (``create_graph``) gradients are Tensors and every gradient op is recorded.
     """
 
     def __init__(self, graph: bool, capture: dict[int, Any] | None) -> None:
         self.heap: list = []
+        self.slots: dict[operation, list] = {}
+        self.outs: dict[operation, list] = {}
         self.watched: dict[int, list[Tensor]] = {}
         self.graph = graph
         self.capture = capture  # id(input) -> gradient, for autograd.grad; None for backward
@@ -405,25 +475,29 @@ class _Pass:
         """A finished gradient of tensor ``t``: run its hooks, keep or capture it."""
         if t._hooks is not None:
             for hook in list(t._hooks.values()):
-                result = hook(g)
+                # Hooks see a Tensor, as in PyTorch; in an ordinary pass it wraps the array.
+                result = hook(g if isinstance(g, Tensor) else _result(g))
                 if result is not None:
+                    if not self.graph:
+                        result = result._data if isinstance(result, Tensor) else result
                     g, owned = result, False
         if self.capture is not None:
             if id(t) in self.capture:
                 self.capture[id(t)] = g
             return g
-        if self.graph and isinstance(g, Tensor):
-            value = g._data
-            if value.shape != t._data.shape:
-                value = reduce_to_shape(value, t._data.shape)
-            if t._op is None:
-                t._grad = value.astype(t._data.dtype) if t._grad is None else t._grad + value
+        with _LEAF_LOCK:
+            if self.graph and isinstance(g, Tensor):
+                value = g._data
+                if value.shape != t._data.shape:
+                    value = reduce_to_shape(value, t._data.shape)
+                if t._op is None:
+                    t._grad = value.astype(t._data.dtype) if t._grad is None else t._grad + value
+                elif t._retain:
+                    t._grad = value.copy() if t._grad is None else t._grad + value
+            elif t._op is None:
+                _add_to_leaf(t, g, owned)
             elif t._retain:
-                t._grad = value.copy() if t._grad is None else t._grad + value
-        elif t._op is None:
-            _add_to_leaf(t, g, owned)
-        elif t._retain:
-            t._grad = g.copy() if t._grad is None else t._grad + g
+                t._grad = g.copy() if t._grad is None else t._grad + g
         return g
 
 
@@ -458,12 +532,11 @@ def run_backward(
             pass_.add_leaf(root, seed)
             continue
         op = root._op
-        if "_slots" not in op.__dict__:
-            _wake(op, pass_)
+        slots = pass_.slots.get(op) or _wake(op, pass_)
         if create_graph:
-            op._outs[root._index] = root
-        slot = op._slots[root._index]
-        op._slots[root._index] = [seed if slot is None else slot[0] + seed, slot is not None]
+            pass_.outs[op][root._index] = root
+        slot = slots[root._index]
+        slots[root._index] = [seed if slot is None else slot[0] + seed, slot is not None]
         if pass_.wants(root):
             pass_.watch(root)
     step = _graph_step if create_graph else _array_step
@@ -483,9 +556,8 @@ def run_backward(
                 if not retain_graph:
                     op.__dict__.clear()  # parents and stashed arrays; parents reads None again
     finally:
-        for _, op in heap:  # only after an error: leave no half-summed gradients behind
-            op.__dict__.pop("_slots", None)
-            op.__dict__.pop("_outs", None)
+        pass_.slots.clear()  # only after an error: nothing half-summed outlives the pass
+        pass_.outs.clear()
     for t, g in pass_.leaves.values():
         pass_.deliver(t, g, False)
     if inputs is None:
@@ -511,18 +583,18 @@ def _wake(op: operation, pass_: _Pass) -> list:
     its empty gradient slots (and, in graph mode, slots for its result tensors)."""
     if op.parents is None:
         raise _released(op)
-    op._slots = [None] * op.n_ret
+    slots = pass_.slots[op] = [None] * op.n_ret
     if pass_.graph:
-        op._outs = [None] * op.n_ret
+        pass_.outs[op] = [None] * op.n_ret
     heapq.heappush(pass_.heap, (-op._seq, op))
-    return op._slots
+    return slots
 
 
 def _take_gradients(op: operation, pass_: _Pass, zeros: Callable) -> Any:
     """The op's summed output gradients, once it is its turn: watched results get theirs
     delivered, the saved inputs' versions are checked, and outputs nothing flowed to get
     ``zeros(shape, dtype)``. One gradient, or a tuple for an op with several results."""
-    slots = op.__dict__.pop("_slots")
+    slots = pass_.slots.pop(op)
     if pass_.watched:
         for t in pass_.watched.pop(id(op), ()):
             g = slots[t._index]
@@ -574,7 +646,7 @@ def _array_step(op: operation, pass_: _Pass) -> None:
                     g = reduce_to_shape(g, data.shape)
                 pass_.add_leaf(t, g.astype(data.dtype, copy=False))
             continue
-        child_slots = child.__dict__.get("_slots") or _wake(child, pass_)
+        child_slots = pass_.slots.get(child) or _wake(child, pass_)
         if t._retain or t._hooks is not None:
             pass_.watch(t)
         slot = child_slots[t._index]
@@ -623,21 +695,53 @@ def _tensor_view(op: operation, outputs: list) -> operation:
     return view
 
 
+def _saved_as_tensors(op: operation, outputs: list) -> tuple:
+    """The op's declared saved values for a recorded gradient: inputs and results as their
+    Tensors, integer and bool arrays (masks, indices) and non-arrays as they are."""
+    values = []
+    for i, (v, source) in enumerate(zip(op._saved, op._sources, strict=True)):
+        if source is None:
+            if isinstance(v, np.ndarray) and v.dtype.kind == "f":
+                raise RuntimeError(
+                    f"{type(op).__name__} cannot be differentiated twice: saved value {i} "
+                    f"(shape {v.shape}, {v.dtype}) is neither an input nor a result of the op, "
+                    "so its dependence on the inputs is unknown; save the input or result "
+                    "itself and compute the value in gradient"
+                )
+            values.append(v)
+        elif source >= 0:
+            t = op.parents[source]
+            values.append(_result(v) if t is _CONSTANT else t)
+        else:
+            t = outputs[-1 - source]
+            if t is None:
+                raise RuntimeError(
+                    f"{type(op).__name__} cannot be differentiated twice: its result "
+                    f"{-1 - source} was saved but no gradient reached it"
+                )
+            values.append(t)
+    return tuple(values)
+
+
 def _graph_step(op: operation, pass_: _Pass) -> None:
     """``_array_step`` for create_graph: gradients are Tensors and their ops are recorded."""
     name = type(op).__name__
     if not getattr(op, "double_backward", True):
         raise RuntimeError(f"{name} cannot be differentiated twice (create_graph=True)")
-    outputs = op.__dict__.pop("_outs")
+    outputs = pass_.outs.pop(op)
     grad_in = _take_gradients(op, pass_, lambda shape, dtype: _result(np.zeros(shape, dtype)))
-    previous = _mode.graph_op
+    previous, previous_saved = _mode.graph_op, _mode.saved
     _mode.graph_op = name
     try:
-        grads = _tensor_view(op, outputs).gradient(grad_in)
-    except TypeError as exc:  # a NumPy ufunc met a Tensor: Tensor.__array_ufunc__ is None
+        if "_sources" in op.__dict__:
+            _mode.saved = (op, _saved_as_tensors(op, outputs))
+            grads = op.gradient(grad_in)
+        else:
+            grads = _tensor_view(op, outputs).gradient(grad_in)
+    except TypeError as exc:  # a NumPy ufunc with no Lucid op met a Tensor needing grad
         raise RuntimeError(f"{name} cannot be differentiated twice: {exc}") from exc
     finally:
-        _mode.graph_op = previous
+        _mode.graph_op, _mode.saved = previous, previous_saved
     parents = op.parents
     if len(parents) == 1 and not isinstance(grads, tuple):
         grads = (grads,)
@@ -656,8 +760,8 @@ def _graph_step(op: operation, pass_: _Pass) -> None:
         if child is None:
             pass_.add_leaf(t, g)
             continue
-        child_slots = child.__dict__.get("_slots") or _wake(child, pass_)
-        child._outs[t._index] = t
+        child_slots = pass_.slots.get(child) or _wake(child, pass_)
+        pass_.outs[child][t._index] = t
         if pass_.wants(t):
             pass_.watch(t)
         slot = child_slots[t._index]

@@ -304,7 +304,7 @@ class Tensor:
     def register_hook(self, hook: Any) -> Any:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a non-None result
         replaces the gradient. Returns a handle whose ``remove()`` unregisters the hook.
-        ``grad`` is an ndarray (a Tensor under ``create_graph=True``)."""
+        ``grad`` is a Tensor (recorded under ``create_graph=True``)."""
         if not self.requires_grad:
             raise RuntimeError("register_hook on a tensor that does not require grad")
         from lucid.nn.hooks import RemovableHandle
