@@ -177,6 +177,26 @@ class _Invalid(Exception):
     """Any fault found by ``load``; it becomes a ValueError naming the path."""
 
 
+def _check_declared_size(member: str, raw: bytes) -> None:
+    """Refuse a member whose header declares more data than it holds, before NumPy would
+    allocate the declared shape (a forged header could ask for terabytes)."""
+    stream = io.BytesIO(raw)
+    version = np.lib.format.read_magic(stream)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+    else:
+        shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+    if dtype.hasobject:
+        raise _Invalid(f"member {member!r} holds Python objects")
+    declared = math.prod(shape) * dtype.itemsize
+    held = len(raw) - stream.tell()
+    if declared != held:
+        raise _Invalid(
+            f"member {member!r} declares shape {shape} of {dtype} ({declared} bytes) but holds "
+            f"{held} bytes"
+        )
+
+
 def _read_members(path: str) -> dict[str, np.ndarray]:
     """Every ``.npy`` member of the archive, read in full (zipfile checks each CRC)."""
     try:
@@ -191,6 +211,7 @@ def _read_members(path: str) -> dict[str, np.ndarray]:
                 raise _Invalid(f"unexpected member {info.filename!r}")
             try:
                 raw = archive.read(info)
+                _check_declared_size(info.filename, raw)
                 array = np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False)
             except (zipfile.BadZipFile, ValueError, EOFError, OSError, NotImplementedError) as exc:
                 raise _Invalid(f"member {info.filename!r} is corrupt ({exc})") from None

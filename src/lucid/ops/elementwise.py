@@ -140,6 +140,7 @@ def _scaled(grad: Any, other: Any, target: Any) -> Any:
     if (
         type(grad) is np.ndarray
         and grad.ndim
+        and grad.size
         and not any(grad.strides)
         and type(other) is np.ndarray
         and target.shape != grad.shape

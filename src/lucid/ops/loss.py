@@ -414,8 +414,11 @@ class BinaryCrossEntropy(operation):
     @binary_func_op()
     def forward(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
         x = _floating(x)
-        if ((x < 0) | (x > 1)).any():
-            raise ValueError("binary_cross_entropy: every input element must be in [0, 1]")
+        if not ((x >= 0) & (x <= 1)).all():  # written so that NaN fails too, as in PyTorch
+            bad = "NaN" if np.isnan(x).any() else "a value outside [0, 1]"
+            raise ValueError(
+                f"binary_cross_entropy: every input element must be in [0, 1], got {bad}"
+            )
         t = t.astype(x.dtype, copy=False)
         with np.errstate(divide="ignore"):
             self.log_x = np.maximum(np.log(x), _LOG_FLOOR)
