@@ -13,19 +13,16 @@ dropped graph is freed by reference counting alone.
 
 from __future__ import annotations
 
-import copy
 import functools
 import heapq
 import itertools
-import os
 import threading
-import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lucid.kernels.broadcast import accumulate, broadcast_axes, reduce_to_shape
+from lucid.kernels.broadcast import accumulate, reduce_to_shape
 
 if TYPE_CHECKING:
     from lucid.tensor import Tensor
@@ -268,7 +265,7 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                     (x,) = _as_tensors((x,))
                 out = forward(self, x._data, *args, **kwargs)
                 if _mode.anomaly:
-                    _anomaly_forward(self, out)
+                    _anomaly.check_forward(self, out)
                 if has_gradient and x._requires_grad and _mode.enabled:
                     self.parents = (x,)
                     self._versions = (x._version,)
@@ -286,7 +283,7 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                     c = _constant(b, a._data.dtype)
                     out = forward(self, a._data, c, *args, **kwargs)
                     if _mode.anomaly:
-                        _anomaly_forward(self, out)
+                        _anomaly.check_forward(self, out)
                     if has_gradient and a._requires_grad and _mode.enabled:
                         self.parents = (a, _CONSTANT)
                         self._versions = (a._version, 0)
@@ -299,7 +296,7 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                     a, b = _as_tensors((a, b))
                 out = forward(self, a._data, b._data, *args, **kwargs)
                 if _mode.anomaly:
-                    _anomaly_forward(self, out)
+                    _anomaly.check_forward(self, out)
                 if has_gradient and (a._requires_grad or b._requires_grad) and _mode.enabled:
                     self.parents = (a, b)
                     self._versions = (a._version, b._version)
@@ -321,7 +318,7 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                 arrays = [t._data for t in inputs]
                 out = forward(self, *arrays, *args[n:], **kwargs)
                 if _mode.anomaly:
-                    _anomaly_forward(self, out)
+                    _anomaly.check_forward(self, out)
                 record = False
                 if has_gradient and _mode.enabled:
                     for t in inputs:
@@ -404,7 +401,8 @@ def _seed(root: Tensor, grad: Any, graph: bool) -> Any:
         g = grad._data if isinstance(grad, Tensor) else np.asarray(grad)
     if g.shape != root._data.shape:
         raise ValueError(
-            f"backward: gradient of shape {g.shape} given for an output of shape {root._data.shape}"
+            f"backward: gradient of shape {g.shape} given for an output of shape "
+            f"{root._data.shape}"
         )
     if graph:
         return g if isinstance(g, Tensor) else _result(g.astype(root._data.dtype), None)
@@ -439,7 +437,8 @@ class _Pass:
     flowed), "owned" marking a fresh array only that slot holds, safe to add into in place.
     ``outs`` (graph mode) maps each waiting op to its result tensors that gradients reached.
     All of it lives here, never on the ops, so passes over one retained graph may nest (a hook
-    that calls ``autograd.grad``) or run in several threads at once. ``watched`` maps id(op) to the non-leaf results of that op whose gradient
+    that calls ``autograd.grad``) or run in several threads at once.
+    ``watched`` maps id(op) to the non-leaf results of that op whose gradient
     is wanted (``retain_grad``, hooks, ``autograd.grad`` inputs). In graph mode
     (``create_graph``) gradients are Tensors and every gradient op is recorded.
     """
@@ -539,7 +538,7 @@ def run_backward(
         slots[root._index] = [seed if slot is None else slot[0] + seed, slot is not None]
         if pass_.wants(root):
             pass_.watch(root)
-    step = _graph_step if create_graph else _array_step
+    step = _higher_order.graph_step if create_graph else _array_step
     heap = pass_.heap
     try:
         if create_graph:
@@ -628,7 +627,7 @@ def _array_step(op: operation, pass_: _Pass) -> None:
             f"{len(parents)} inputs"
         )
     if _mode.anomaly:
-        _check_finite(op, grads, "backward")
+        _anomaly.check_finite(op, grads, "backward")
     plain = pass_.capture is None
     for t, g in zip(parents, grads, strict=True):
         if g is None or not t._requires_grad:
@@ -668,151 +667,27 @@ def _array_step(op: operation, pass_: _Pass) -> None:
             child_slots[t._index] = [slot[0] + g, True]
 
 
-# --------------------------------------------------------------------------- graph mode
+# --------------------------------------------------------------------------- hooks
 
 
-class _GraphView:
-    """Marks gradient code running on Tensors (create_graph): arrays may not be taken."""
+class RemovableHandle:
+    """What registering a hook returns; ``handle.remove()`` unregisters it (idempotent)."""
 
+    _ids = itertools.count()
 
-def _tensor_view(op: operation, outputs: list) -> operation:
-    """A shallow copy of ``op`` whose saved input and output arrays are the Tensors again.
+    def __init__(self, hooks: dict[int, Any]) -> None:
+        self.id = next(RemovableHandle._ids)
+        self._hooks = hooks
 
-    Forward stashes the very arrays its inputs hold (``self.x = x``) and the very array it
-    returns (``self.out = out``): matching them by identity gives the gradient code Tensors
-    to compute with, so the gradient is itself recorded. Other saved arrays (masks, indices)
-    stay constants.
-    """
-    view = copy.copy(op)
-    known = [(t._data, t) for t in op.parents if t is not _CONSTANT]
-    known += [(t._data, t) for t in outputs if t is not None]
-    for name, value in vars(view).items():
-        if isinstance(value, np.ndarray):
-            for array, t in known:
-                if value is array:
-                    setattr(view, name, t)
-                    break
-    return view
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
 
-
-def _saved_as_tensors(op: operation, outputs: list) -> tuple:
-    """The op's declared saved values for a recorded gradient: inputs and results as their
-    Tensors, integer and bool arrays (masks, indices) and non-arrays as they are."""
-    values = []
-    for i, (v, source) in enumerate(zip(op._saved, op._sources, strict=True)):
-        if source is None:
-            if isinstance(v, np.ndarray) and v.dtype.kind == "f":
-                raise RuntimeError(
-                    f"{type(op).__name__} cannot be differentiated twice: saved value {i} "
-                    f"(shape {v.shape}, {v.dtype}) is neither an input nor a result of the op, "
-                    "so its dependence on the inputs is unknown; save the input or result "
-                    "itself and compute the value in gradient"
-                )
-            values.append(v)
-        elif source >= 0:
-            t = op.parents[source]
-            values.append(_result(v) if t is _CONSTANT else t)
-        else:
-            t = outputs[-1 - source]
-            if t is None:
-                raise RuntimeError(
-                    f"{type(op).__name__} cannot be differentiated twice: its result "
-                    f"{-1 - source} was saved but no gradient reached it"
-                )
-            values.append(t)
-    return tuple(values)
-
-
-def _graph_step(op: operation, pass_: _Pass) -> None:
-    """``_array_step`` for create_graph: gradients are Tensors and their ops are recorded."""
-    name = type(op).__name__
-    if not getattr(op, "double_backward", True):
-        raise RuntimeError(f"{name} cannot be differentiated twice (create_graph=True)")
-    outputs = pass_.outs.pop(op)
-    grad_in = _take_gradients(op, pass_, lambda shape, dtype: _result(np.zeros(shape, dtype)))
-    previous, previous_saved = _mode.graph_op, _mode.saved
-    _mode.graph_op = name
-    try:
-        if "_sources" in op.__dict__:
-            _mode.saved = (op, _saved_as_tensors(op, outputs))
-            grads = op.gradient(grad_in)
-        else:
-            grads = _tensor_view(op, outputs).gradient(grad_in)
-    except TypeError as exc:  # a NumPy ufunc with no Lucid op met a Tensor needing grad
-        raise RuntimeError(f"{name} cannot be differentiated twice: {exc}") from exc
-    finally:
-        _mode.graph_op, _mode.saved = previous, previous_saved
-    parents = op.parents
-    if len(parents) == 1 and not isinstance(grads, tuple):
-        grads = (grads,)
-    if _mode.anomaly:
-        _check_finite(op, [g._data if isinstance(g, Tensor) else g for g in grads], "backward")
-    for t, g in zip(parents, grads, strict=True):
-        if g is None or not t._requires_grad:
-            continue
-        if not isinstance(g, Tensor):
-            # Computed from constants only (Tensor.__array__ refuses to hand out an array of a
-            # tensor that requires grad here), so a constant it is.
-            g = _result(np.asarray(g), None)
-        if g.shape != t._data.shape:
-            g = _reduce_tensor(g, t._data.shape)
-        child = t._op
-        if child is None:
-            pass_.add_leaf(t, g)
-            continue
-        child_slots = pass_.slots.get(child) or _wake(child, pass_)
-        pass_.outs[child][t._index] = t
-        if pass_.wants(t):
-            pass_.watch(t)
-        slot = child_slots[t._index]
-        child_slots[t._index] = [g if slot is None else slot[0] + g, False]
-
-
-def _reduce_tensor(g: Tensor, shape: tuple) -> Tensor:
-    """``reduce_to_shape`` as recorded ops: sum the broadcast axes, then reshape."""
-    from lucid.ops.reduce import sum as reduce_sum
-
-    axes = broadcast_axes(g.shape, shape)
-    summed = reduce_sum(g, axis=axes) if axes else g
-    return summed.reshape(shape) if summed.shape != tuple(shape) else summed
-
-
-# --------------------------------------------------------------------------- anomaly mode
-
-
-def _user_site() -> str:
-    """``file:line`` of the innermost frame outside Lucid: the user code that made an op."""
-    package = os.path.dirname(os.path.abspath(__file__))
-    for frame in reversed(traceback.extract_stack()):
-        if not os.path.abspath(frame.filename).startswith(package):
-            return f"{frame.filename}:{frame.lineno} ({frame.line})"
-    return "<unknown>"
-
-
-def _anomaly_forward(op: operation, out: Any) -> None:
-    op._site = _user_site()
-    _check_finite(op, out if isinstance(out, tuple) else (out,), "forward")
-
-
-def _check_finite(op: operation, arrays: Any, phase: str) -> None:
-    for a in arrays:
-        if isinstance(a, np.ndarray) and a.dtype.kind == "f" and not np.isfinite(a).all():
-            bad = "nan" if np.isnan(a).any() else "inf"
-            site = op.__dict__.get("_site") or _user_site()
-            raise RuntimeError(
-                f"detect_anomaly: {type(op).__name__} produced {bad} in its {phase}; "
-                f"the op was created at {site}"
-            )
-
-
-class detect_anomaly(_SetGradMode):
-    """Inside, the first op whose forward or backward makes NaN or inf raises RuntimeError,
-    naming the op and the line of user code that created it (slower: every result is checked).
-    """
-
-    def __enter__(self) -> None:
-        self._previous = _mode.anomaly
-        _mode.anomaly = True
+    def __enter__(self) -> RemovableHandle:
+        return self
 
     def __exit__(self, *exc_info: object) -> None:
-        _mode.anomaly = self._previous
+        self.remove()
+
+
+# create_graph and detect_anomaly live in modules of their own; they import this one.
+from lucid import _anomaly, _higher_order  # noqa: E402

@@ -307,11 +307,9 @@ class Tensor:
         ``grad`` is a Tensor (recorded under ``create_graph=True``)."""
         if not self.requires_grad:
             raise RuntimeError("register_hook on a tensor that does not require grad")
-        from lucid.nn.hooks import RemovableHandle
-
         if self._hooks is None:
             self._hooks = {}
-        handle = RemovableHandle(self._hooks)
+        handle = _graph.RemovableHandle(self._hooks)
         self._hooks[handle.id] = hook
         return handle
 
