@@ -2,7 +2,16 @@
 
 # ruff: noqa: F401, F403, I001  (a list of re-exports, ordered by layer)
 
-from lucid._graph import enable_grad, is_grad_enabled, no_grad
+from lucid._graph import (
+    binary_func_op,
+    enable_grad,
+    func_op,
+    is_grad_enabled,
+    no_grad,
+    operation,
+    poly_func_op,
+    unary_func_op,
+)
 from lucid._warmup import precompile
 from lucid.ops.activation import *  # noqa: F403
 from lucid.ops.creation import *  # noqa: F403
