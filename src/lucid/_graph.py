@@ -162,13 +162,13 @@ def _scalar_dtype(value: Any, like: np.dtype) -> np.dtype:
 
 
 _SCALARS = (int, float, bool, np.number, np.bool_)
-_CONSTANTS: dict[tuple[float, np.dtype], np.ndarray] = {}
+_CONSTANTS: dict[tuple[float, str], np.ndarray] = {}
 
 
 def _constant(value: float, dtype: np.dtype) -> np.ndarray:
     """A read-only 0-d array for a Python float, cached: loops reuse the same few constants,
     and NumPy multiplies by a 0-d array faster than by a NumPy or Python scalar."""
-    key = (value, dtype)
+    key = (value, dtype.char)  # the dtype's one-letter code hashes far faster than the dtype
     array = _CONSTANTS.get(key)
     if array is None:
         if len(_CONSTANTS) >= 1024:
@@ -231,7 +231,6 @@ def _result(data: Any, op: operation | None = None, index: int = 0) -> Tensor:
     t._data = data if type(data) is np.ndarray else np.asarray(data)
     t._grad = None
     t._requires_grad = op is not None
-    t._grad_tensor = None
     t._op = op
     t._index = index
     t._retain = False
@@ -549,8 +548,9 @@ def run_backward(
                     if not retain_graph:
                         op.__dict__.clear()
         else:
+            pop = heapq.heappop
             while heap:
-                op = heapq.heappop(heap)[1]
+                op = pop(heap)[1]
                 step(op, pass_)
                 if not retain_graph:
                     op.__dict__.clear()  # parents and stashed arrays; parents reads None again
@@ -585,8 +585,11 @@ def _wake(op: operation, pass_: _Pass) -> list:
     slots = pass_.slots[op] = [None] * op.n_ret
     if pass_.graph:
         pass_.outs[op] = [None] * op.n_ret
-    heapq.heappush(pass_.heap, (-op._seq, op))
+    _heappush(pass_.heap, (-op._seq, op))
     return slots
+
+
+_heappush = heapq.heappush
 
 
 def _take_gradients(op: operation, pass_: _Pass, zeros: Callable) -> Any:
@@ -614,12 +617,23 @@ def _array_step(op: operation, pass_: _Pass) -> None:
     """Call ``op.gradient`` on its summed output gradients (arrays) and pass the results on.
 
     This runs once per op in every backward pass, so it is written for speed: locals
-    instead of repeated attribute look-ups.
+    instead of repeated attribute look-ups, and the one-result, nothing-watched case (almost
+    every op) without ``_take_gradients``' general path.
     """
-    grad_in = _take_gradients(op, pass_, np.zeros)
+    if op.n_ret == 1 and not pass_.watched:
+        grad_in = pass_.slots.pop(op)[0][0]
+        for t, version in zip(op.parents, op._versions):
+            if t._version != version:
+                raise _modified(op, t, version)
+    else:
+        grad_in = _take_gradients(op, pass_, np.zeros)
     parents = op.parents
     grads = op.gradient(grad_in)
-    if len(parents) == 1 and not isinstance(grads, tuple):
+    if type(grads) is not tuple:
+        if len(parents) != 1:
+            raise RuntimeError(
+                f"{type(op).__name__}.gradient returned one gradient for {len(parents)} inputs"
+            )
         grads = (grads,)
     elif len(grads) != len(parents):
         raise RuntimeError(
@@ -629,7 +643,8 @@ def _array_step(op: operation, pass_: _Pass) -> None:
     if _mode.anomaly:
         _anomaly.check_finite(op, grads, "backward")
     plain = pass_.capture is None
-    for t, g in zip(parents, grads, strict=True):
+    all_slots = pass_.slots
+    for t, g in zip(parents, grads):
         if g is None or not t._requires_grad:
             continue
         if type(g) is not np.ndarray:  # a NumPy scalar (``grad[i]`` of a 1-D grad) is immutable
@@ -638,17 +653,27 @@ def _array_step(op: operation, pass_: _Pass) -> None:
         child = t._op
         if child is None:
             if plain and t._hooks is None:
-                owned = g is not grad_in and g.flags.owndata and _unique(g, grads)
+                owned = (
+                    g is not grad_in
+                    and g.flags.owndata
+                    and (len(grads) == 1 or _unique(g, grads))
+                )
                 _add_to_leaf(t, g, owned)
             else:  # summed first, so reduced to the leaf's shape first
                 if g.shape != data.shape:
                     g = reduce_to_shape(g, data.shape)
                 pass_.add_leaf(t, g.astype(data.dtype, copy=False))
             continue
-        child_slots = pass_.slots.get(child) or _wake(child, pass_)
+        child_slots = all_slots.get(child)
+        if child_slots is None:
+            child_slots = _wake(child, pass_)
         if t._retain or t._hooks is not None:
             pass_.watch(t)
-        slot = child_slots[t._index]
+        index = t._index
+        slot = child_slots[index]
+        if slot is None and g.shape == data.shape and g.dtype == data.dtype:
+            child_slots[index] = [g, False]  # the common case: first and only contribution
+            continue
         # A gradient kept for a non-leaf counts as shared (not owned) unless it was made here:
         # a second contribution then allocates once, and later ones add in place.
         owned = False
@@ -660,11 +685,11 @@ def _array_step(op: operation, pass_: _Pass) -> None:
         if g.dtype != data.dtype:
             g, owned = g.astype(data.dtype), True
         if slot is None:
-            child_slots[t._index] = [g, owned]
+            child_slots[index] = [g, owned]
         elif slot[1]:
             slot[0] += g
         else:
-            child_slots[t._index] = [slot[0] + g, True]
+            child_slots[index] = [slot[0] + g, True]
 
 
 # --------------------------------------------------------------------------- hooks

@@ -170,7 +170,7 @@ class Tensor:
         g = self._grad
         if g is None:
             return None
-        t = self._grad_tensor
+        t = getattr(self, "_grad_tensor", None)  # unset on op results, for speed
         if t is None or t._data is not g:
             t = self._grad_tensor = Tensor._wrap(g)
         return t

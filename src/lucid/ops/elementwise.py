@@ -58,6 +58,8 @@ def _promote(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     NumPy would widen int64 with float32 to float64; PyTorch keeps float32.
     """
+    if a.dtype is b.dtype:  # the common case, cheaply
+        return a, b
     a_float, b_float = a.dtype.kind == "f", b.dtype.kind == "f"
     if a_float == b_float:
         return a, b
