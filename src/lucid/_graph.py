@@ -408,6 +408,13 @@ def _seed(root: Tensor, grad: Any, graph: bool) -> Any:
     return g.astype(root._data.dtype, copy=False)
 
 
+def _plus(a: Any, b: Any) -> Any:
+    """``a + b`` for two gradients, an ndarray even for 0-d arrays (whose sum NumPy returns as
+    a scalar, which a later in-place add could not update)."""
+    total = a + b
+    return np.asarray(total) if isinstance(total, np.generic) else total
+
+
 # Passes in several threads may add into one leaf's gradient: one at a time.
 _LEAF_LOCK = threading.RLock()
 
@@ -467,7 +474,7 @@ class _Pass:
         if entry is None:
             self.leaves[id(t)] = [t, g]
         else:
-            entry[1] = entry[1] + g
+            entry[1] = _plus(entry[1], g)
 
     def deliver(self, t: Tensor, g: Any, owned: bool) -> Any:
         """A finished gradient of tensor ``t``: run its hooks, keep or capture it."""
@@ -489,13 +496,15 @@ class _Pass:
                 if value.shape != t._data.shape:
                     value = reduce_to_shape(value, t._data.shape)
                 if t._op is None:
-                    t._grad = value.astype(t._data.dtype) if t._grad is None else t._grad + value
+                    t._grad = (
+                        value.astype(t._data.dtype) if t._grad is None else _plus(t._grad, value)
+                    )
                 elif t._retain:
-                    t._grad = value.copy() if t._grad is None else t._grad + value
+                    t._grad = value.copy() if t._grad is None else _plus(t._grad, value)
             elif t._op is None:
                 _add_to_leaf(t, g, owned)
             elif t._retain:
-                t._grad = g.copy() if t._grad is None else t._grad + g
+                t._grad = g.copy() if t._grad is None else _plus(t._grad, g)
         return g
 
 
@@ -534,7 +543,7 @@ def run_backward(
         if create_graph:
             pass_.outs[op][root._index] = root
         slot = slots[root._index]
-        slots[root._index] = [seed if slot is None else slot[0] + seed, slot is not None]
+        slots[root._index] = [seed if slot is None else _plus(slot[0], seed), slot is not None]
         if pass_.wants(root):
             pass_.watch(root)
     step = _higher_order.graph_step if create_graph else _array_step
@@ -654,9 +663,7 @@ def _array_step(op: operation, pass_: _Pass) -> None:
         if child is None:
             if plain and t._hooks is None:
                 owned = (
-                    g is not grad_in
-                    and g.flags.owndata
-                    and (len(grads) == 1 or _unique(g, grads))
+                    g is not grad_in and g.flags.owndata and (len(grads) == 1 or _unique(g, grads))
                 )
                 _add_to_leaf(t, g, owned)
             else:  # summed first, so reduced to the leaf's shape first
@@ -689,7 +696,7 @@ def _array_step(op: operation, pass_: _Pass) -> None:
         elif slot[1]:
             slot[0] += g
         else:
-            child_slots[index] = [slot[0] + g, True]
+            child_slots[index] = [_plus(slot[0], g), True]
 
 
 # --------------------------------------------------------------------------- hooks

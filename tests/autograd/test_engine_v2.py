@@ -27,6 +27,17 @@ def test_a_0d_leaf_reached_by_two_paths_sums_both():
     assert a.grad.item() == 4.0
 
 
+def test_a_0d_intermediate_summing_three_contributions_keeps_them_all():
+    # t gets two 0-d contributions (t * t) and then a broadcast one (x0 + t): the first sum of
+    # two 0-d arrays is a NumPy scalar, into which the third used to be added and lost.
+    x1 = lucid.tensor(0.3, dtype=lucid.float64, requires_grad=True)
+    x0 = lucid.tensor([0.5], dtype=lucid.float64)
+    t = x1.tanh()
+    (x0 + t + t * t).sum().backward()
+    th = np.tanh(0.3)
+    np.testing.assert_allclose(x1.grad.numpy(), (1 + 2 * th) * (1 - th**2), rtol=1e-12)
+
+
 @pytest.mark.torch
 def test_0d_gradients_match_torch_over_mixed_broadcasts(rng):
     torch = pytest.importorskip("torch")
