@@ -622,6 +622,18 @@ def _take_gradients(op: operation, pass_: _Pass, zeros: Callable) -> Any:
     )
 
 
+def _check_gradient_shape(op: operation, k: int, shape: tuple, target: tuple) -> None:
+    """RuntimeError naming the op and the input when its gradient cannot be summed down to the
+    input's shape (a bug in that op's gradient, not in the user's program)."""
+    if len(target) > len(shape) or any(
+        t != 1 and t != s for t, s in zip(target[::-1], shape[::-1], strict=False)
+    ):
+        raise RuntimeError(
+            f"{type(op).__name__}.gradient returned a gradient of shape {shape} for its input "
+            f"{k} of shape {target}: it must have the input's shape or the output's"
+        )
+
+
 def _array_step(op: operation, pass_: _Pass) -> None:
     """Call ``op.gradient`` on its summed output gradients (arrays) and pass the results on.
 
@@ -653,12 +665,14 @@ def _array_step(op: operation, pass_: _Pass) -> None:
         _anomaly.check_finite(op, grads, "backward")
     plain = pass_.capture is None
     all_slots = pass_.slots
-    for t, g in zip(parents, grads):
+    for k, (t, g) in enumerate(zip(parents, grads)):
         if g is None or not t._requires_grad:
             continue
         if type(g) is not np.ndarray:  # a NumPy scalar (``grad[i]`` of a 1-D grad) is immutable
             g = np.asarray(g)
         data = t._data
+        if g.shape != data.shape:
+            _check_gradient_shape(op, k, g.shape, data.shape)
         child = t._op
         if child is None:
             if plain and t._hooks is None:

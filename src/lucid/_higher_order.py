@@ -100,6 +100,7 @@ def graph_step(op: operation, pass_: _Pass) -> None:
             # tensor that requires grad here), so a constant it is.
             g = _result(np.asarray(g), None)
         if g.shape != t._data.shape:
+            _graph._check_gradient_shape(op, parents.index(t), g.shape, t._data.shape)
             g = SumTo(t._data.shape)(g)
         child = t._op
         if child is None:

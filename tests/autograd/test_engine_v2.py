@@ -216,3 +216,24 @@ def test_saved_tensors_after_release_raises_naming_retain_graph(rng):
     y.sum().backward()
     with pytest.raises(RuntimeError, match="retain_graph"):
         op.saved_tensors
+
+
+class WrongShapeGradient(operation):
+    """x * 2 whose gradient (a bug) has a shape that cannot be summed to the input's."""
+
+    @func_op(1)
+    def forward(self, x):
+        return x * 2
+
+    def gradient(self, grad):
+        return np.ones((7,) + grad.shape[1:] + (5,))
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_gradient_of_the_wrong_shape_names_the_op_and_the_input(create_graph):
+    x = lucid.tensor(np.ones((3, 2)), requires_grad=True)
+    y = WrongShapeGradient()(x * 1.5).sum()
+    with pytest.raises(
+        RuntimeError, match=r"WrongShapeGradient.gradient returned .*input 0 of shape \(3, 2\)"
+    ):
+        lucid.autograd.grad(y, x, create_graph=create_graph)
