@@ -92,7 +92,7 @@ def graph_step(op: operation, pass_: _Pass) -> None:
         _anomaly.check_finite(
             op, [g._data if isinstance(g, _graph.Tensor) else g for g in grads], "backward"
         )
-    for t, g in zip(parents, grads, strict=True):
+    for k, (t, g) in enumerate(zip(parents, grads, strict=True)):
         if g is None or not t._requires_grad:
             continue
         if not isinstance(g, _graph.Tensor):
@@ -100,7 +100,7 @@ def graph_step(op: operation, pass_: _Pass) -> None:
             # tensor that requires grad here), so a constant it is.
             g = _result(np.asarray(g), None)
         if g.shape != t._data.shape:
-            _graph._check_gradient_shape(op, parents.index(t), g.shape, t._data.shape)
+            _graph._check_gradient_shape(op, k, g.shape, t._data.shape)
             g = SumTo(t._data.shape)(g)
         child = t._op
         if child is None:
