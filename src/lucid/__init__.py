@@ -12,6 +12,7 @@ from lucid.ops.inplace import *  # noqa: F403
 from lucid.ops.linalg import *  # noqa: F403
 from lucid.ops.reduce import *  # noqa: F403
 from lucid.ops.shape import *  # noqa: F403
+from lucid.dlpack import from_dlpack
 from lucid.serialization import load, save
 from lucid.tensor import (
     Tensor,
