@@ -29,5 +29,6 @@ from lucid.tensor import (
 
 # Subpackages built on the ops above (DESIGN.md's top layer), importable as lucid.nn etc.
 from lucid import autograd, data, datasets, nn, optim, random  # noqa: E402, I001
+from lucid import safetensors  # noqa: E402  (imports the package on first use only)
 
 __version__ = "0.1.0.dev0"
