@@ -2,10 +2,11 @@
 
 Files are written by the ``safetensors`` package's NumPy API and parsed by its
 ``deserialize`` (the ``safetensors`` extra: ``pip install "lucid[safetensors]"``); the package
-is imported on first use, never by ``import lucid``. Names follow ``safetensors.torch``: ``save_file``/``load_file`` for dicts
-of tensors, ``save``/``load`` for the same as bytes, ``save_model``/``load_model`` for a
-Module's ``state_dict()``. A state dict PyTorch wrote with ``safetensors.torch.save_file``
-loads into the Lucid module of the same architecture, and PyTorch loads Lucid's.
+is imported on first use, never by ``import lucid``. Names follow ``safetensors.torch``:
+``save_file``/``load_file`` for dicts of tensors, ``save``/``load`` for the same as bytes,
+``save_model``/``load_model`` for a Module's ``state_dict()``. A state dict PyTorch wrote
+with ``safetensors.torch.save_file`` loads into the Lucid module of the same architecture,
+and PyTorch loads Lucid's.
 
 The format stores each tensor's dtype, shape and bytes (little-endian, C order) and a flat
 ``str -> str`` metadata dict. NumPy has no bfloat16, so BF16 entries raise TypeError unless
