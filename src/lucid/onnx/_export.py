@@ -277,7 +277,7 @@ def export(
     for op, outs in ops:
         parents = op.parents
         names, values = [], []
-        for i, p in enumerate(parents):
+        for p in parents:
             if p is _graph._CONSTANT:
                 others = [q for q in parents if q is not _graph._CONSTANT]
                 out0 = outs.get(0)
