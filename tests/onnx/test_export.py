@@ -147,11 +147,12 @@ class _Mixed(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.scale = nn.Parameter(lucid.tensor(np.linspace(0.5, 2, 6).astype(np.float32)))
+        self.register_buffer("mask", lucid.tensor(np.arange(24).reshape(4, 6) % 3 == 0))
 
     def forward(self, a, b):
         x = (a * self.scale + 1e-3) / (b.abs() + 1.5) - 0.25  # the engine's constant path
         x = lucid.maximum(x, -x * 0.5) ** 2 + lucid.exp(-a) * lucid.sqrt(b * b + 1)
-        y = lucid.where(a > 0, lucid.tanh(a), lucid.sin(b)).clamp(-0.7, 0.9)
+        y = lucid.where(self.mask, lucid.tanh(a), lucid.sin(b)).clamp(-0.7, 0.9)
         z = lucid.concatenate([x, y], axis=1).reshape(4, 3, 4).transpose(0, 2, 1)
         p, q = lucid.chunk(z, 2, dim=1)
         s = lucid.stack([p.sum(axis=1), q.mean(axis=1), lucid.amax(q, axis=1)], dim=0)
@@ -162,7 +163,32 @@ class _Mixed(nn.Module):
 
 
 def test_elementwise_shape_and_reduction_ops_match(rng):
-    _check(_Mixed(), [_normal(rng, 4, 6), _normal(rng, 4, 6)])
+    inputs = [_normal(rng, 4, 6), _normal(rng, 4, 6)]
+    _check(_Mixed(), inputs, run_inputs=[_normal(rng, 4, 6), _normal(rng, 4, 6)])
+
+
+class _ValueDependent(nn.Module):
+    def __init__(self, how):
+        super().__init__()
+        self.how = how
+
+    def forward(self, x):
+        if self.how == "comparison":  # x > 0 is not recorded: its values would be frozen
+            return lucid.where(x > 0, x, x * 0.1)
+        if self.how == "argmax":
+            return x.argmax(dim=1)
+        return x * 2.0 if x[0, 0].item() > 0 else -x  # Python control flow on a value
+
+
+@pytest.mark.parametrize(
+    ("how", "match"),
+    [("comparison", "changes with the input values"), ("argmax", "do not depend on inputs"),
+     ("control_flow", "depends on the input values")],
+)  # fmt: skip
+def test_values_frozen_by_the_trace_raise(how, match):
+    x = lucid.tensor(np.array([[3.0, -1.0, -0.5], [-2.0, 0.25, -1.0]], np.float32))
+    with pytest.raises(RuntimeError, match=match):
+        export(_ValueDependent(how), x, io.BytesIO())
 
 
 def test_dynamic_batch_axis_runs_other_batch_sizes(rng):

@@ -205,11 +205,13 @@ def export(
     ``dynamic_axes`` maps input/output names to the axes left symbolic (a list, or a dict of
     axis to name). ``opset_version`` from 17 (LayerNormalization) to what onnx knows.
 
-    Like any trace, values computed outside recorded ops (NumPy on ``.numpy()``, ops on
-    integer tensors, Python control flow) are frozen as constants, and shapes are those of
-    the example inputs except where a dynamic axis flows through shape-preserving ops;
-    reshapes keep leading axes symbolic. An op that has no converter raises
-    NotImplementedError naming it; ``lucid.onnx.SUPPORTED_OPS`` lists those that have one.
+    A trace would freeze values computed outside recorded ops (comparisons, argmax, ops on
+    integer tensors, NumPy on ``.numpy()``, Python control flow on values): ``export`` traces
+    a second time on the inputs' elements shuffled and raises RuntimeError naming the node or
+    constant that changed. Shapes are those of the example inputs except where a dynamic
+    axis flows through shape-preserving ops; reshapes keep leading axes symbolic. An op that
+    has no converter raises NotImplementedError naming it; ``lucid.onnx.SUPPORTED_OPS``
+    lists those that have one.
     """
     onnx, helper, numpy_helper = _onnx()
     if not export_params:
@@ -224,6 +226,38 @@ def export(
             f"lucid.onnx.export: opset_version must be in [{MIN_OPSET}, {newest}], got {opset}"
         )
     inputs = _check_args(args)
+    names = (input_names, output_names, dynamic_axes)
+    graph = _build(model, inputs, *names, Graph(opset, helper, numpy_helper))
+    # A trace freezes whatever was computed outside recorded ops. Tracing again on the inputs'
+    # values shuffled finds those constants: they change, and the graphs differ.
+    again = _build(model, _shuffled(inputs), *names, Graph(opset, helper, numpy_helper))
+    _same_graph(graph, again)
+    proto = helper.make_model(
+        graph,
+        opset_imports=[helper.make_opsetid("", opset)],
+        producer_name="lucid",
+        ir_version=min(onnx.IR_VERSION, 10),  # onnxruntime reads IR 10 (ONNX 1.16) and newer
+    )
+    onnx.checker.check_model(proto, full_check=True)
+    if isinstance(f, (str, os.PathLike)):
+        onnx.save(proto, os.fspath(f))
+    else:
+        f.write(proto.SerializeToString())
+    if verbose:
+        print(helper.printable_graph(proto.graph))
+    return proto
+
+
+def _build(
+    model: Any,
+    inputs: list[Tensor],
+    input_names: Any,
+    output_names: Any,
+    dynamic_axes: Any,
+    g: Graph,
+) -> Any:
+    """Trace ``model`` on ``inputs`` and convert the recorded ops; returns the GraphProto."""
+    helper = g.helper
     outputs = _flatten(_trace(model, inputs), "output")
     in_names = _names(input_names, len(inputs), "input")
     out_names = _names(output_names, len(outputs), "output")
@@ -233,7 +267,6 @@ def export(
             "input and output names"
         )
     dynamic = _dynamic(dynamic_axes, set(in_names) | set(out_names))
-    g = Graph(opset, helper, numpy_helper)
 
     # Leaves by identity: inputs; parameters and buffers (by their arrays, so that views
     # such as ``p.detach()`` count too).
@@ -322,23 +355,56 @@ def export(
         _value_info(helper, name, t, dynamic.get(name, {}))
         for t, name in zip(inputs, in_names, strict=True)
     ]
-    graph = helper.make_graph(
-        g.nodes, type(model).__name__, graph_inputs, graph_outputs, g.initializers
+    consumed = {name for node in g.nodes for name in node.input}
+    initializers = [i for i in g.initializers if i.name in consumed]
+    return helper.make_graph(
+        g.nodes, type(model).__name__, graph_inputs, graph_outputs, initializers
     )
-    proto = helper.make_model(
-        graph,
-        opset_imports=[helper.make_opsetid("", opset)],
-        producer_name="lucid",
-        ir_version=min(onnx.IR_VERSION, 10),  # onnxruntime reads IR 10 (ONNX 1.16) and newer
-    )
-    onnx.checker.check_model(proto, full_check=True)
-    if isinstance(f, (str, os.PathLike)):
-        onnx.save(proto, os.fspath(f))
-    else:
-        f.write(proto.SerializeToString())
-    if verbose:
-        print(helper.printable_graph(proto.graph))
-    return proto
+
+
+def _shuffled(inputs: list[Tensor]) -> list[Tensor]:
+    """Inputs of the same shapes and dtypes with other values: each one's elements shuffled
+    (which keeps their range, for ops such as log and embedding lookups), floats also scaled
+    by 0.999 so that one-element inputs change too."""
+    rng = np.random.default_rng(0)
+    out = []
+    for t in inputs:
+        a = rng.permutation(t._data.reshape(-1)).reshape(t.shape)
+        if a.dtype.kind == "f":
+            a = a * a.dtype.type(0.999)
+        new = Tensor._wrap(a)
+        out.append(new.requires_grad_(True) if a.dtype.kind == "f" else new)
+    return out
+
+
+def _same_graph(graph: Any, again: Any) -> None:
+    """RuntimeError naming the first node or constant that differs between the two traces."""
+    if graph == again:
+        return
+    for a, b in zip(graph.node, again.node, strict=False):
+        if a != b:
+            raise RuntimeError(
+                f"lucid.onnx.export: the traced graph depends on the input values: its "
+                f"{a.op_type} node {list(a.output)} differs between two traces (Python control "
+                "flow on tensor values?)"
+            )
+    if len(graph.node) != len(again.node):
+        raise RuntimeError(
+            "lucid.onnx.export: the traced graph depends on the input values: two traces have "
+            f"{len(graph.node)} and {len(again.node)} nodes (Python control flow on values?)"
+        )
+    values = {i.name: i for i in again.initializer}
+    for init in graph.initializer:
+        if values.get(init.name) != init:
+            users = [n.op_type for n in graph.node if init.name in n.input]
+            raise RuntimeError(
+                f"lucid.onnx.export: the constant {init.name!r} (an input of {users}) changes "
+                "with the input values: it was computed outside recorded ops (a comparison, "
+                "argmax, an op on integer tensors, NumPy on .numpy(), random numbers) and "
+                "would be frozen in the ONNX graph; compute it from parameters or buffers, or "
+                "with differentiable ops"
+            )
+    raise RuntimeError("lucid.onnx.export: two traces of the model give different graphs")
 
 
 def _collect(outputs: list[Tensor]) -> list[tuple[Any, dict[int, Tensor]]]:

@@ -143,6 +143,8 @@ def _round(c: Context) -> str:  # ONNX's Round and NumPy's both round half to ev
 
 @converts(ew.Where)
 def _where(c: Context) -> str:  # Lucid's inputs are (a, b, cond)
+    if c.ins[0] == c.ins[1] and c.vals[0] == c.vals[1]:  # Embedding's padding: x or x.detach()
+        return c.ins[0]
     return c.g.add("Where", [c.input(2, np.bool_), c.input(0), c.input(1)])
 
 
