@@ -251,6 +251,21 @@ def _einsum(c: Context) -> str:
     return c.g.add("Einsum", [c.input(i) for i in range(len(c.ins))], equation=equation)
 
 
+@converts(la.TensorDot)
+def _tensordot(c: Context) -> str:
+    """np.tensordot as Einsum: a's free axes, then b's, the paired axes summed."""
+    letters = iter("abcdefghijklmnopqrstuvwxyz")
+    ra, rb = len(c.vals[0].shape), len(c.vals[1].shape)
+    a = [next(letters) for _ in range(ra)]
+    b = [next(letters) for _ in range(rb)]
+    for i, j in zip(c.op.axes_a, c.op.axes_b, strict=True):
+        b[j] = a[i]
+    out = [a[i] for i in range(ra) if i not in c.op.axes_a]
+    out += [b[j] for j in range(rb) if j not in c.op.axes_b]
+    equation = f"{''.join(a)},{''.join(b)}->{''.join(out)}"
+    return c.g.add("Einsum", [c.input(0), c.input(1)], equation=equation)
+
+
 @converts(la.Outer)
 def _outer(c: Context) -> str:
     a = c.g.add("Reshape", [c.input(0), c.g.ints([-1, 1])])
@@ -511,6 +526,15 @@ def _tile(c: Context) -> str:
     return c.g.add("Tile", [x, c.g.ints(reps)])
 
 
+@converts(sh.Repeat)
+def _repeat(c: Context) -> str:
+    """np.repeat as a Gather of each index repeated (the counts are fixed by the trace)."""
+    axis = int(c.op.axis)
+    n = c.vals[0].shape[axis]
+    source = np.repeat(np.arange(n, dtype=np.int64), c.op.repeats)
+    return c.g.add("Gather", [c.input(0), c.g.const(source, hint="index")], axis=axis)
+
+
 # --------------------------------------------------------------------------- indexing
 
 
@@ -531,6 +555,18 @@ def _take(c: Context) -> str:
 @converts(ix.Gather)
 def _gather(c: Context) -> str:
     return c.g.add("GatherElements", [c.input(0), _index(c, c.op.index)], axis=int(c.op.dim))
+
+
+@converts(ix.ScatterAdd)
+def _scatter_add(c: Context) -> str:
+    index = c.op.index.astype(np.int64)
+    src = c.input(1)
+    if tuple(c.vals[1].shape) != index.shape:  # only the corner the index covers is added
+        corner = [n for n in index.shape]
+        ins = [src, c.g.ints([0] * len(corner)), c.g.ints(corner), c.g.ints(range(len(corner)))]
+        src = c.g.add("Slice", ins)
+    inputs = [c.input(0), _index(c, index), src]
+    return c.g.add("ScatterElements", inputs, axis=int(c.op.dim), reduction="add")
 
 
 @converts(ix.GetItem)
