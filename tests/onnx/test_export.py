@@ -108,6 +108,11 @@ LAYERS = {
         lambda: nn.TransformerEncoderLayer(8, 2, 16, activation="gelu", norm_first=True),
         [(5, 2, 8)],
     ),
+    "transformer_encoder": (
+        lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16), num_layers=2),
+        [(5, 2, 8)],
+    ),
+    "bilinear": (lambda: nn.Bilinear(3, 4, 2), [(5, 3), (5, 4)]),
     "lstm": (lambda: nn.LSTM(3, 4, num_layers=2, batch_first=True), [(2, 5, 3)]),
     "gru": (lambda: nn.GRU(3, 4), [(5, 2, 3)]),
     "rnn_bidirectional": (lambda: nn.RNN(3, 4, bidirectional=True), [(5, 2, 3)]),
