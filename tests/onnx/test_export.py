@@ -163,6 +163,7 @@ class _Mixed(nn.Module):
         p, q = lucid.chunk(z, 2, dim=1)
         s = lucid.stack([p.sum(axis=1), q.mean(axis=1), lucid.amax(q, axis=1)], dim=0)
         t = z[1:, ::2, 1] + z[:3, -1, None, :2].squeeze(1).sum(axis=1, keepdims=True)
+        t = t + z[3:0:-1, ::-2, 0]
         v = lucid.einsum("ijk,ikl->ijl", z, z.transpose(0, 2, 1)).var(axis=(1, 2))
         w = F.pad(z, (1, 2, 0, 1)).cumsum(dim=2) + lucid.log(lucid.square(b) + 1).mean()
         dot = lucid.tensordot(z, self.scale[:3], dims=1)[:, :, None]
