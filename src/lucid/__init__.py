@@ -29,6 +29,7 @@ from lucid.tensor import (
 
 # Subpackages built on the ops above (DESIGN.md's top layer), importable as lucid.nn etc.
 from lucid import autograd, data, datasets, nn, optim, random  # noqa: E402, I001
+
 # Interop; each imports its optional package (safetensors, onnx) on first use only.
 from lucid import onnx, safetensors  # noqa: E402
 

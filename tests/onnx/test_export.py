@@ -281,6 +281,8 @@ def test_bad_arguments_raise_clear_errors(rng):
         export(model, x, io.BytesIO(), opset_version=11)
     with pytest.raises(KeyError, match="'y'"):
         export(model, x, io.BytesIO(), dynamic_axes={"y": [0]})
+    with pytest.raises(IndexError, match="axis 2 for 'input_0'"):
+        export(model, x, io.BytesIO(), dynamic_axes={"input_0": [2]})
     with pytest.raises(ValueError, match="input_names"):
         export(model, x, io.BytesIO(), input_names=["a", "b"])
     with pytest.raises(TypeError, match="args"):

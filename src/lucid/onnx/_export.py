@@ -163,6 +163,12 @@ def _dynamic(dynamic_axes: Any, known: set[str]) -> dict[str, dict[int, str]]:
 
 
 def _value_info(helper: Any, name: str, t: Tensor, dynamic: dict[int, str]) -> Any:
+    for axis in dynamic:
+        if not -t.ndim <= axis < t.ndim:
+            raise IndexError(
+                f"lucid.onnx.export: dynamic_axes gives axis {axis} for {name!r}, which has "
+                f"shape {t.shape}"
+            )
     dims = [dynamic.get(i, dynamic.get(i - t.ndim, n)) for i, n in enumerate(t.shape)]
     elem = helper.np_dtype_to_tensor_dtype(t.dtype)
     return helper.make_tensor_value_info(name, elem, dims)
