@@ -137,6 +137,37 @@ def test_activation_runs_in_onnxruntime_as_in_lucid(layer, opset, rng):
     _check(layer, [3 * _normal(rng, 4, 5)], opset_version=opset)
 
 
+class _Fn(nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+UNARY = {
+    "exp": lucid.exp, "log": lambda x: lucid.log(x.abs() + 0.5),
+    "log2": lambda x: lucid.log2(x.abs() + 0.5),
+    "sqrt": lambda x: lucid.sqrt(x.abs()), "reciprocal": lambda x: lucid.reciprocal(x + 5.0),
+    "sin": lucid.sin, "cos": lucid.cos, "tan": lambda x: lucid.tan(x * 0.3), "sinh": lucid.sinh,
+    "cosh": lucid.cosh, "arcsin": lambda x: lucid.arcsin(x * 0.2), "tanh": lucid.tanh,
+    "arccos": lambda x: lucid.arccos(x * 0.2), "arctan": lucid.arctan, "floor": lucid.floor,
+    "ceil": lucid.ceil, "sign": lucid.sign, "round": lucid.round, "neg": lambda x: -x,
+    "round_decimals": lambda x: lucid.round(x, decimals=1),
+    "pow": lambda x: x.abs() ** 1.5, "rpow": lambda x: 2.0**x,
+    "double": lambda x: x.double() * 2.0,
+    "clone": lambda x: x.clone(), "cumsum_flat": lambda x: lucid.cumsum(x),
+    "logsumexp": lambda x: lucid.logsumexp(x, axis=1), "prod": lambda x: x.prod(axis=0),
+    "norm": lambda x: lucid.norm(x, p=2, dim=1), "min": lambda x: lucid.amin(x, axis=(0, 1)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_function_runs_in_onnxruntime_as_in_lucid(name, rng):
+    _check(_Fn(UNARY[name]), [2 * _normal(rng, 3, 4)], run_inputs=[2 * _normal(rng, 3, 4)])
+
+
 def test_embedding_takes_its_indices_as_an_input(rng):
     lucid.random.seed(0)
     model = nn.Sequential(nn.Embedding(10, 4, padding_idx=0), nn.Flatten(), nn.Linear(12, 2))

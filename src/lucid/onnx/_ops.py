@@ -115,13 +115,6 @@ for _cls, _name in _BINARY.items():
     CONVERTERS[_cls] = _binary(_name)
 
 
-@converts(ew.FloorDivide)
-def _floor_divide(c: Context) -> str:
-    if c.dtype.kind != "f":  # ONNX's integer Div truncates; Python's floors
-        raise c.unsupported("on integers")
-    return c.g.add("Floor", [c.g.add("Div", [c.input(0), c.input(1)])])
-
-
 @converts(ew.Square)
 def _square(c: Context) -> str:
     x = c.input(0)
