@@ -168,6 +168,60 @@ def test_function_runs_in_onnxruntime_as_in_lucid(name, rng):
     _check(_Fn(UNARY[name]), [2 * _normal(rng, 3, 4)], run_inputs=[2 * _normal(rng, 3, 4)])
 
 
+class _Recurrent(nn.Module):
+    """A recurrent layer, given initial states or not, followed by a head on h_n and out."""
+
+    def __init__(self, layer, states, keyword):
+        super().__init__()
+        self.layer, self.states, self.keyword = layer, states, keyword
+        self.head = nn.Linear(layer.hidden_size, 2)
+
+    def forward(self, x, *states):
+        hx = None if not states else states[0] if len(states) == 1 else tuple(states)
+        out, h = self.layer(x, hx=hx) if self.keyword else self.layer(x, hx)
+        h_n = h[0] if isinstance(h, tuple) else h
+        return out * 2.0, self.head(h_n[-1])
+
+
+RECURRENT = {
+    "lstm_2_layers_batch_first": (lambda: nn.LSTM(3, 4, num_layers=2, batch_first=True), 0, False),
+    "lstm_bidirectional_states": (lambda: nn.LSTM(3, 4, bidirectional=True), 2, True),
+    "gru_2_layers_bidir": (lambda: nn.GRU(3, 4, num_layers=2, bidirectional=True), 1, False),
+    "gru_no_bias_batch_first": (lambda: nn.GRU(3, 4, bias=False, batch_first=True), 0, False),
+    "rnn_relu_state": (lambda: nn.RNN(3, 4, nonlinearity="relu", num_layers=2), 1, True),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(RECURRENT))
+def test_recurrent_layers_export_whole_with_dynamic_batch_and_time(name, rng):
+    lucid.random.seed(5)
+    make, n_states, keyword = RECURRENT[name]
+    layer = make()
+    model = _Recurrent(layer, n_states, keyword)
+    rows = layer.num_layers * layer.directions
+
+    def inputs(batch, time):
+        x = _normal(rng, batch, time, 3) if layer.batch_first else _normal(rng, time, batch, 3)
+        return [x] + [_normal(rng, rows, batch, 4) for _ in range(n_states)]
+
+    names = ["x"] + [f"h{i}" for i in range(n_states)]
+    b, t = (0, 1) if layer.batch_first else (1, 0)
+    axes = {"x": {b: "batch", t: "time"}, "out": {b: "batch", t: "time"}, "logits": {0: "batch"}}
+    axes.update({n: {1: "batch"} for n in names[1:]})
+    proto = _check(
+        model, inputs(2, 5), run_inputs=inputs(3, 7), input_names=names,
+        output_names=["out", "logits"], dynamic_axes=axes,
+    )  # fmt: skip
+    kinds = [n.op_type for n in proto.graph.node]
+    assert kinds.count(type(layer).__name__) == layer.num_layers  # whole, not unrolled
+
+
+def test_unbatched_lstm_exports_whole(rng):
+    model = nn.LSTM(3, 4, num_layers=2)
+    proto = _check(model, [_normal(rng, 5, 3)], dynamic_axes={"input_0": [0], "output_0": [0]})
+    assert [n.op_type for n in proto.graph.node].count("LSTM") == 2
+
+
 def test_embedding_takes_its_indices_as_an_input(rng):
     lucid.random.seed(0)
     model = nn.Sequential(nn.Embedding(10, 4, padding_idx=0), nn.Flatten(), nn.Linear(12, 2))

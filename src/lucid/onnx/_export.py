@@ -174,16 +174,58 @@ def _value_info(helper: Any, name: str, t: Tensor, dynamic: dict[int, str]) -> A
     return helper.make_tensor_value_info(name, elem, dims)
 
 
-def _trace(model: Any, inputs: list[Tensor]) -> Any:
-    """The model's outputs with every op recorded, in evaluation mode (restored afterwards)."""
+class ModuleCall:
+    """One call of a layer that exports as a whole (``_ops.MODULE_CONVERTERS``: RNN, LSTM,
+    GRU) instead of as the ops it recorded: its inputs act as ``parents``, its outputs as the
+    results, and the walk does not enter it."""
+
+    n_ret = 1
+
+    def __init__(self, module: Any, args: tuple, kwargs: dict, out: Any) -> None:
+        self.module = module
+        self.outputs = _flatten(out, "output")
+        hx = args[1] if len(args) > 1 else kwargs.get("hx")
+        x = args[0] if args else kwargs.get("input")
+        states = [] if hx is None else list(hx) if isinstance(hx, (tuple, list)) else [hx]
+        if not all(isinstance(t, Tensor) for t in [x, *states]):
+            raise TypeError(
+                f"lucid.onnx.export: {type(module).__name__} was called with arrays, not tensors"
+            )
+        self.parents = (x, *states)
+        self.n_ret = len(self.outputs)
+        self._out_meta = tuple((t.shape, t.dtype) for t in self.outputs)
+        # after every op its inputs came from, before every op that uses its outputs
+        self._seq = max(t._op._seq for t in self.outputs if t._op is not None)
+
+
+def _trace(model: Any, inputs: list[Tensor]) -> tuple[Any, list[ModuleCall]]:
+    """The model's outputs with every op recorded, in evaluation mode (restored afterwards),
+    and the calls of the layers that export whole."""
     modules = list(model.modules()) if hasattr(model, "modules") else []
     modes = [m.training for m in modules]
+    calls: list[ModuleCall] = []
+
+    def recorded(module: Any) -> Any:
+        forward = module.forward
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            out = forward(*args, **kwargs)
+            calls.append(ModuleCall(module, args, kwargs, out))
+            return out
+
+        return call
+
+    whole = [m for m in modules if type(m) in _ops.MODULE_CONVERTERS]
     try:
         for m in modules:
             m.training = False
+        for m in whole:  # an instance attribute shadows the class's forward for this trace
+            m.__dict__["forward"] = recorded(m)
         with _graph.enable_grad():
-            return model(*inputs)
+            return model(*inputs), calls
     finally:
+        for m in whole:
+            m.__dict__.pop("forward", None)
         for m, mode in zip(modules, modes, strict=True):
             m.training = mode
 
@@ -207,6 +249,8 @@ def export(
     As ``torch.onnx.export`` (TorchScript-based): ``model(*args)`` runs once in evaluation
     mode with every op recorded, and the recorded ops that the outputs depend on become
     nodes; parameters and buffers become initializers named by their state-dict keys.
+    ``RNN``, ``LSTM`` and ``GRU`` layers become ONNX's RNN, LSTM and GRU nodes (one per
+    layer), so their batch and time axes may be dynamic.
     ``args`` is a Tensor or a tuple of them; nested tuples of outputs are flattened.
     ``dynamic_axes`` maps input/output names to the axes left symbolic (a list, or a dict of
     axis to name). ``opset_version`` from 17 (LayerNormalization) to what onnx knows.
@@ -264,7 +308,8 @@ def _build(
 ) -> Any:
     """Trace ``model`` on ``inputs`` and convert the recorded ops; returns the GraphProto."""
     helper = g.helper
-    outputs = _flatten(_trace(model, inputs), "output")
+    traced, calls = _trace(model, inputs)
+    outputs = _flatten(traced, "output")
     in_names = _names(input_names, len(inputs), "input")
     out_names = _names(output_names, len(outputs), "output")
     if set(in_names) & set(out_names):
@@ -284,7 +329,7 @@ def _build(
     state_keys = {_key(v._data): k for k, v in state.items()}
     emitted_state: dict[str, str] = {}
 
-    ops = _collect(outputs)
+    ops = _collect(outputs, calls)
     produced: dict[tuple[int, int], str] = {}  # (id(op), index) -> value name
     used_inputs: set[str] = set()
 
@@ -330,7 +375,10 @@ def _build(
                 names.append(leaf(p))
             values.append(_ops.Value(p.shape, p.dtype))
         out_values = _ops.out_values(op, outs)
-        convert = _ops.CONVERTERS.get(type(op))
+        if isinstance(op, ModuleCall):
+            convert = _ops.MODULE_CONVERTERS[type(op.module)]
+        else:
+            convert = _ops.CONVERTERS.get(type(op))
         if convert is None:
             raise NotImplementedError(
                 f"lucid.onnx.export: the op {type(op).__name__} ({type(op).__module__}) has no "
@@ -341,6 +389,8 @@ def _build(
         result = [result] if isinstance(result, str) else list(result)
         for index, name in enumerate(result):
             produced[(id(op), index)] = name
+            if isinstance(op, ModuleCall):  # consumers find the layer's outputs by their ops
+                produced[(id(op.outputs[index]._op), op.outputs[index]._index)] = name
             t = outs.get(index)
             if t is not None and not by_key.get(_key(t._data)):
                 by_key[_key(t._data)] = name
@@ -413,14 +463,16 @@ def _same_graph(graph: Any, again: Any) -> None:
     raise RuntimeError("lucid.onnx.export: two traces of the model give different graphs")
 
 
-def _collect(outputs: list[Tensor]) -> list[tuple[Any, dict[int, Tensor]]]:
-    """Every recorded op the outputs depend on, in recording order, with the results of it
-    that were met (index -> Tensor). Iterative: a long chain does not recurse."""
+def _collect(outputs: list[Tensor], calls: list[ModuleCall]) -> list[tuple[Any, dict]]:
+    """Every recorded op (or whole-layer call) the outputs depend on, in recording order,
+    with the results of it that were met (index -> Tensor). Iterative: a long chain does not
+    recurse."""
+    boundary = {id(t): (call, i) for call in calls for i, t in enumerate(call.outputs)}
     found: dict[int, tuple[Any, dict[int, Tensor]]] = {}
-    stack = [t for t in outputs if t._op is not None]
+    stack = [t for t in outputs if t._op is not None or id(t) in boundary]
     while stack:
         t = stack.pop()
-        op = t._op
+        op, index = boundary.get(id(t), (t._op, t._index))
         entry = found.get(id(op))
         if entry is None:
             if op.parents is None:
@@ -429,6 +481,6 @@ def _collect(outputs: list[Tensor]) -> list[tuple[Any, dict[int, Tensor]]]:
                     "during the forward?)"
                 )
             entry = found[id(op)] = (op, {})
-            stack.extend(p for p in op.parents if p._op is not None)
-        entry[1][t._index] = t
+            stack.extend(p for p in op.parents if p._op is not None or id(p) in boundary)
+        entry[1][index] = t
     return sorted(found.values(), key=lambda e: e[0]._seq)

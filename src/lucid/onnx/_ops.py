@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from lucid.nn import rnn
 from lucid.ops import activation as act
 from lucid.ops import attention as att
 from lucid.ops import conv as cv
@@ -664,5 +665,77 @@ def _vector_norm(c: Context) -> str:
         raise c.unsupported(f"with p={c.op.p!r}")
     return _reduce_node(c, kind, c.input(0), c.op.axes, c.op.keepdims)
 
+
+# --------------------------------------------------------------------------- whole layers
+
+# ONNX's gate orders, as blocks of PyTorch's rows: LSTM i,f,g,o -> i,o,f,c; GRU r,z,n -> z,r,h.
+_GATES = {rnn.LSTM: [0, 3, 1, 2], rnn.GRU: [1, 0, 2], rnn.RNN: [0]}
+
+
+def _gate_rows(w: np.ndarray, order: list[int]) -> np.ndarray:
+    blocks = np.split(w, len(order), axis=0)
+    return np.concatenate([blocks[i] for i in order])
+
+
+def _recurrent(c: Context) -> list[str]:
+    """RNN, LSTM, GRU as ONNX's RNN, LSTM, GRU nodes, one per layer: no constant initial
+    state or unrolled sequence, so the batch and time axes may be dynamic."""
+    m, g = c.op.module, c.g
+    kind, order, d = type(m).__name__, _GATES[type(m)], m.directions
+    batched = len(c.vals[0].shape) == 3
+    x = c.input(0)
+    if not batched:
+        x = g.add("Unsqueeze", [x, g.ints([1])])
+    elif m.batch_first:
+        x = g.add("Transpose", [x], perm=[1, 0, 2])
+    states = [c.input(i) for i in range(1, len(c.ins))]
+    if not batched:
+        states = [g.add("Unsqueeze", [s, g.ints([1])]) for s in states]
+    attrs: dict[str, Any] = dict(
+        hidden_size=m.hidden_size, direction="bidirectional" if d == 2 else "forward"
+    )
+    if kind == "GRU":
+        attrs["linear_before_reset"] = 1  # PyTorch's r * (h W_hn^T + b_hn)
+    if kind == "RNN":
+        attrs["activations"] = ["Relu" if m.nonlinearity == "relu" else "Tanh"] * d
+    finals: list[list[str]] = [[] for _ in range(3 if kind == "LSTM" else 2)]
+    for layer in range(m.num_layers):
+        weights = [m._weights(layer, k) for k in range(d)]
+        w = np.stack([_gate_rows(ws[0]._data, order) for ws in weights]).astype(c.dtype)
+        r = np.stack([_gate_rows(ws[1]._data, order) for ws in weights]).astype(c.dtype)
+        inputs = [x, g.const(w, hint=f"{kind}_W"), g.const(r, hint=f"{kind}_R")]
+        if m.bias:
+            # ONNX's B is (D, 2 * gates * H): the input biases, then the hidden ones
+            b = np.stack([np.concatenate([_gate_rows(ws[i]._data, order) for i in (2, 3)])
+                          for ws in weights])  # fmt: skip
+            inputs.append(g.const(b.astype(c.dtype), hint=f"{kind}_B"))
+        else:
+            inputs.append("")
+        inputs.append("")  # sequence_lens: every sequence is full length
+        for s in states:  # this layer's rows of the initial states
+            inputs.append(
+                g.add("Slice", [s, g.ints([layer * d]), g.ints([(layer + 1) * d]), g.ints([0])])
+            )
+        outs = g.add(kind, inputs, n_out=len(finals), **attrs)
+        # Y (T, D, N, H) -> (T, N, D * H), the next layer's input
+        x = g.add("Transpose", [outs[0]], perm=[0, 2, 1, 3])
+        x = g.add("Reshape", [x, g.ints([0, 0, -1])])
+        for final, name in zip(finals[1:], outs[1:], strict=True):
+            final.append(name)
+    out = x
+    if not batched:
+        out = g.add("Squeeze", [out, g.ints([1])])
+    elif m.batch_first:
+        out = g.add("Transpose", [out], perm=[1, 0, 2])
+    results = [out]
+    for final in finals[1:]:
+        h = final[0] if len(final) == 1 else g.add("Concat", final, axis=0)
+        results.append(h if batched else g.add("Squeeze", [h, g.ints([1])]))
+    return results
+
+
+MODULE_CONVERTERS: dict[type, Callable[[Context], Any]] = {
+    rnn.RNN: _recurrent, rnn.LSTM: _recurrent, rnn.GRU: _recurrent,
+}  # fmt: skip
 
 SUPPORTED_OPS = sorted(cls.__name__ for cls in CONVERTERS)
