@@ -21,6 +21,7 @@ from lucid.ops.inplace import *  # noqa: F403
 from lucid.ops.linalg import *  # noqa: F403
 from lucid.ops.reduce import *  # noqa: F403
 from lucid.ops.shape import *  # noqa: F403
+from lucid.dlpack import from_dlpack
 from lucid.serialization import load, save
 from lucid.tensor import (
     Tensor,
@@ -37,5 +38,8 @@ from lucid.tensor import (
 
 # Subpackages built on the ops above (DESIGN.md's top layer), importable as lucid.nn etc.
 from lucid import autograd, data, datasets, nn, optim, random  # noqa: E402, I001
+
+# Interop; each imports its optional package (safetensors, onnx) on first use only.
+from lucid import onnx, safetensors  # noqa: E402
 
 __version__ = "0.1.0.dev0"

@@ -257,6 +257,15 @@ class Tensor:
         that need no grad, as PyTorch allows; a tensor that needs grad is refused."""
         return _ew.numpy_ufunc(ufunc, method, inputs, kwargs)
 
+    # ----------------------------------------------------------------- interop: DLPack
+    # (zero-copy exchange with NumPy, PyTorch, ...; see lucid/dlpack.py)
+
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        return _dlp.export(self, **kwargs)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return _dlp.device(self)
+
     def __len__(self) -> int:
         return len(self._data)
 
@@ -695,6 +704,7 @@ _graph.bind_tensor(Tensor)
 
 # The op modules import Tensor from here, so they are bound after the class exists; methods
 # look them up at call time.
+from lucid import dlpack as _dlp  # noqa: E402
 from lucid.ops import activation as _act  # noqa: E402
 from lucid.ops import elementwise as _ew  # noqa: E402
 from lucid.ops import index as _idx  # noqa: E402

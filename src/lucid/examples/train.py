@@ -5,7 +5,8 @@
 
 Each epoch shows a progress bar with the running loss and accuracy, then the validation
 accuracy and macro and micro F1. The best model so far is saved with ``lucid.save``;
-``--resume`` continues from such a checkpoint, ``--plot`` draws the curves (matplotlib).
+``--resume`` continues from such a checkpoint, ``--plot`` draws the curves (matplotlib),
+``--export-onnx PATH`` writes the best model as ONNX (the onnx extra).
 """
 
 from __future__ import annotations
@@ -148,6 +149,18 @@ def plot_history(history: list[dict], path: str) -> bool:
     return True
 
 
+def export_onnx(model: nn.Module, checkpoint: str, example: np.ndarray, path: str) -> None:
+    """Write the best checkpoint's model to ``path`` as ONNX, its batch axis dynamic."""
+    from lucid.onnx import export
+
+    model.load_state_dict(lucid.load(checkpoint)["model"])
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    batch = {0: "batch"}
+    export(model, lucid.tensor(example), path, input_names=["images"], output_names=["logits"],
+           dynamic_axes={"images": batch, "logits": batch})  # fmt: skip
+    print(f"ONNX model written to {path}")
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="lucid-train", description=__doc__.split("\n")[0])
     p.add_argument("--dataset", choices=["digits", "mnist"], default="digits")
@@ -163,6 +176,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--resume", metavar="CKPT", help="continue from a checkpoint")
     p.add_argument("--plot", metavar="PATH", help="write a PNG of the loss and accuracy curves")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--export-onnx", metavar="PATH",
+                   help="write the best model as ONNX (needs the onnx extra)")  # fmt: skip
     args = p.parse_args(argv)
     if args.epochs < 1 or args.batch_size < 1 or args.lr <= 0:
         p.error("--epochs and --batch-size must be positive, --lr above zero")
@@ -225,6 +240,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
                         "seed_next": args.seed + epoch, "args": vars(args)},
                        args.checkpoint)  # fmt: skip
         lucid.random.seed(args.seed + epoch)  # each epoch's shuffle is reproducible on resume
+    if args.export_onnx:
+        export_onnx(model, args.checkpoint, x_val[:1], args.export_onnx)
     if args.plot and plot_history(history, args.plot):
         print(f"plot written to {args.plot}")
     best = max(history, key=lambda h: h["val_acc"]) if history else {}
