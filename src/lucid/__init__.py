@@ -30,3 +30,4 @@ from lucid.tensor import (
 from lucid import autograd, data, datasets, nn, optim, random  # noqa: E402, I001
 
 __version__ = "0.1.0.dev0"
+from lucid import backends, utils  # noqa: E402, I001  (torch.backends, torch.utils.data)
