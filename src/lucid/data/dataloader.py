@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import multiprocessing
 import pickle
 import queue
 import sys
@@ -328,6 +327,8 @@ class DataLoader:
         return int(generator_from(self.generator).integers(0, 2**62))
 
     def _context(self) -> Any:
+        import multiprocessing  # only loaders with workers pay for the import
+
         ctx = self.multiprocessing_context
         if ctx is None:
             methods = multiprocessing.get_all_start_methods()

@@ -1,4 +1,5 @@
-"""Fused in-place optimizer updates: SGD, Adam/AdamW, RMSprop, Adagrad, NAdam, RAdam.
+"""In-place optimizer updates: SGD, Adam/AdamW, RMSprop, Adagrad, NAdam, RAdam (fused loops);
+Adadelta, Adamax and ASGD (NumPy only, at the end).
 
 Each update follows the single-tensor code path of ``torch.optim`` step for step and writes
 ``param`` and its state arrays in place, so the caller passes a Parameter's ``.data`` and the
