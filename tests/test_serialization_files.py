@@ -169,6 +169,8 @@ def test_corrupt_file_object_is_refused():
         load(truncated)
     with pytest.raises(TypeError, match="must be a path"):
         load(42)
+    with pytest.raises(TypeError, match="binary mode"):
+        load(io.StringIO("text"))
 
 
 @pytest.mark.torch

@@ -420,7 +420,13 @@ def load(
     from_file = _is_file_object(f, "read")
     if from_file:
         name = repr(getattr(f, "name", type(f).__name__))
-        source: str | BinaryIO = io.BytesIO(f.read())
+        raw = f.read()
+        if not isinstance(raw, (bytes, bytearray, memoryview)):
+            raise TypeError(
+                f"lucid.load: the file object {name} gave {type(raw).__name__}, not bytes; "
+                "open the file in binary mode ('rb')"
+            )
+        source: str | BinaryIO = io.BytesIO(raw)
     elif isinstance(f, (str, os.PathLike)):
         source = os.fspath(f)
         name = repr(source)

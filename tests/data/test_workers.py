@@ -135,9 +135,10 @@ def test_an_error_in_a_worker_is_raised_with_its_id_and_the_workers_stop():
     loader = DataLoader(Items(10, fail_at=5), batch_size=2, num_workers=2)
     it = iter(loader)
     pids = [w.pid for w in it.workers]
-    with pytest.raises(KeyError, match=r"worker process 0(.|\n)*item 5 is missing"):
+    with pytest.raises(KeyError, match=r"worker process 0(.|\n)*item 5 is missing") as info:
         list(it)
     assert gone(pids)
+    assert "\\n" not in str(info.value)  # the traceback prints on lines, not as a repr
 
 
 def test_an_error_in_worker_init_fn_is_raised():

@@ -61,11 +61,21 @@ class ExceptionWrapper:
             f"Caught {self.type_name} {self.where} in DataLoader worker process "
             f"{self.worker_id}.\nOriginal {self.text}"
         )
+        if issubclass(self.exc_type, KeyError):
+            # KeyError shows the repr of its argument; keep the traceback readable.
+            message = _PlainMessage(message)
         try:
             error = self.exc_type(message)
         except Exception:
             error = RuntimeError(message)
         raise error
+
+
+class _PlainMessage(str):
+    """A string whose repr is itself, so a KeyError's message prints as written."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 class IterableEnd:
