@@ -33,7 +33,8 @@ class Items(Dataset):
             os._exit(3)
         time.sleep(self.sleep)
         info = get_worker_info()
-        return i, -1 if info is None else info.id, int(lucid.random.generator().integers(2**31))
+        worker = -1 if info is None else info.id
+        return i, worker, int(lucid.random.generator().integers(2**31)), np.random.randint(2**31)
 
 
 class Split(IterableDataset):
@@ -93,8 +94,8 @@ def test_worker_seeds_are_base_seed_plus_id_and_reproducible():
 
         loader = DataLoader(Items(6), batch_size=1, num_workers=3, worker_init_fn=init,
                             generator=11)  # fmt: skip
-        for i, worker, draw in loader:
-            seen[i.item()] = (worker.item(), draw.item())
+        for i, worker, draw, np_draw in loader:
+            seen[i.item()] = (worker.item(), draw.item(), np_draw.item())
         return seen
 
     first = run()
@@ -106,6 +107,8 @@ def test_worker_seeds_are_base_seed_plus_id_and_reproducible():
         expected = np.random.default_rng(base + worker_id).integers(2**31)
         assert draw == expected, worker_id
     assert len(set(draws.values())) == 3
+    # NumPy's global generator is seeded per worker too: the workers' first draws differ.
+    assert len({first[i][2] for i in range(3)}) == 3
     assert get_worker_info() is None
 
 

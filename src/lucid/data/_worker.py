@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 __all__ = ["WorkerInfo", "get_worker_info"]
 
 # How often an idle worker checks that its parent still lives (seconds).
@@ -99,7 +101,8 @@ def worker_loop(
     """Serve tasks ``(epoch, idx, indices)`` from ``index_queue`` until None arrives: put
     ``(epoch, idx, batch)`` (or an ``ExceptionWrapper``, or ``IterableEnd``) on
     ``result_queue``. Seeds Python's ``random`` and Lucid's generator with ``seed`` first, as
-    PyTorch seeds ``random`` and torch; then calls ``init_fn(worker_id)``.
+    PyTorch seeds ``random`` and torch, and NumPy's global generator from the worker id and
+    base seed; then calls ``init_fn(worker_id)``.
     """
     global _worker_info
     # Ctrl-C goes to the main process, which shuts the workers down.
@@ -109,6 +112,12 @@ def worker_loop(
 
     random.seed(seed)
     lucid_random.seed(seed)
+    # NumPy's global generator too, as PyTorch does, so that NumPy-based augmentations differ
+    # between workers; the state comes from (worker id, base seed) by NumPy's SeedSequence
+    # (PyTorch uses a hash of its own, so the numbers differ from PyTorch's).
+    base = seed - worker_id
+    entropy = [worker_id, base & 0xFFFFFFFF, base >> 32]
+    np.random.seed(np.random.SeedSequence(entropy).generate_state(4))
     _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
     init_error = None
     if init_fn is not None:
