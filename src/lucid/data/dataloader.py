@@ -448,11 +448,10 @@ class _WorkerIterator:
             self._finalizer = weakref.finalize(
                 self, _shutdown_workers, self._workers, self._index_queues, self._result_queue
             )
-        self._start_pass(loader, seeded=True)
+        self._start_pass(loader)
 
-    def _start_pass(self, loader: DataLoader, seeded: bool = False) -> None:
-        if not seeded:
-            loader._base_seed()  # a pass draws a base seed, as the first one did
+    def _start_pass(self, loader: DataLoader) -> None:
+        # Persistent workers keep their seeds across passes (no new base seed), as in PyTorch.
         self._epoch += 1
         self._sampler_iter = None if self._iterable else iter(loader._index_sampler)
         self._active = [True] * self._num_workers
