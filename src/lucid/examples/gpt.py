@@ -1,6 +1,6 @@
 """A small character-level GPT, written as a PyTorch user writes one, trained on Lucid.
 
-    python -m lucid.examples.gpt                       # ~30 s on 2 cores, then samples text
+    python -m lucid.examples.gpt                       # ~25 s on 2 cores, then samples text
     python -m lucid.examples.gpt --steps 600 --checkpoint gpt.lucid
     python -m lucid.examples.gpt --resume gpt.lucid --steps 800
 
@@ -225,7 +225,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--n-head", type=int, default=4)
     p.add_argument("--n-embd", type=int, default=64)
     p.add_argument("--dropout", type=float, default=0.0)
-    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--lr", type=float, default=6e-3)
     p.add_argument("--weight-decay", type=float, default=0.1)
     p.add_argument("--warmup", type=int, default=30)
     p.add_argument("--grad-clip", type=float, default=1.0)
