@@ -143,7 +143,9 @@ def test_saving_a_module_or_an_optimizer_object_says_save_the_state_dict(tmp_pat
         save(model, tmp_path / "m")
     with pytest.raises(TypeError, match=r"SGD object.*state_dict\(\)"):
         save(optim.SGD(model.parameters(), lr=0.1), io.BytesIO())
-    with pytest.raises(TypeError, match=r"obj\['model'\] is a Linear \(save its state_dict\(\) instead\)"):
+    with pytest.raises(
+        TypeError, match=r"obj\['model'\] is a Linear \(save its state_dict\(\) instead\)"
+    ):
         save({"model": model}, tmp_path / "m")
     assert not os.listdir(tmp_path)
 
