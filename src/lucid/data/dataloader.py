@@ -182,9 +182,10 @@ class DataLoader:
     ``multiprocessing_context``, by default "fork" on Linux and "spawn" elsewhere), at most
     ``prefetch_factor`` (default 2) batches ahead per worker; batches arrive in order. Worker
     ``i`` seeds Python's ``random`` and Lucid's generator with ``base_seed + i`` (its
-    ``get_worker_info().seed``; ``base_seed`` is drawn from ``generator`` once per pass),
-    NumPy's global generator from ``(i, base_seed)``, and then calls ``worker_init_fn(i)``. An iterable dataset is copied into every worker: split it
-    with ``get_worker_info()``. An exception in a worker is raised again in the main process,
+    ``get_worker_info().seed``; ``base_seed`` is drawn from ``generator`` when the workers
+    start), NumPy's global generator from ``(i, base_seed)``, and then calls
+    ``worker_init_fn(i)``. An iterable dataset is copied into every worker: split it with
+    ``get_worker_info()``. An exception in a worker is raised again in the main process,
     naming the worker and the original traceback; ``timeout`` > 0 bounds each wait for a batch.
     The workers stop when a pass ends, fails or is abandoned, unless ``persistent_workers``
     keeps them for the next pass. ``pin_memory`` is accepted and changes nothing (no GPU).
