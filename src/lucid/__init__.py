@@ -43,3 +43,4 @@ from lucid import autograd, data, datasets, nn, optim, random  # noqa: E402, I00
 from lucid import onnx, safetensors  # noqa: E402
 
 __version__ = "0.1.0.dev0"
+from lucid import backends, utils  # noqa: E402, I001  (torch.backends, torch.utils.data)

@@ -5,7 +5,7 @@
 from lucid.nn.containers import ModuleDict, ModuleList, Sequential
 from lucid.nn.module import Module
 from lucid.nn.parameter import Parameter
-from lucid.nn import functional, init, utils
+from lucid.nn import functional, init, parallel, utils
 from lucid.nn.activation import ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, ReLU, SiLU
 from lucid.nn.activation import Sigmoid, Softmax, Softplus, Tanh
 from lucid.nn.dropout import Dropout
@@ -21,3 +21,4 @@ from lucid.nn.pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, Av
 from lucid.nn.pooling import MaxPool1d, MaxPool2d
 from lucid.nn.rnn import GRU, LSTM, RNN
 from lucid.nn.transformer import TransformerEncoder, TransformerEncoderLayer
+from lucid.nn.parallel import DataParallel
