@@ -28,5 +28,6 @@ from lucid.tensor import (
 
 # Subpackages built on the ops above (DESIGN.md's top layer), importable as lucid.nn etc.
 from lucid import autograd, data, datasets, nn, optim, random  # noqa: E402, I001
+from lucid import distributed  # noqa: E402  (imports mpi4py only when a group starts)
 
 __version__ = "0.1.0.dev0"

@@ -1,12 +1,14 @@
 """Datasets and batching: ``Dataset``, ``TensorDataset``, ``Subset``, ``DataLoader``, ..."""
 
 from lucid.data.dataloader import DataLoader, default_collate
+from lucid.data.distributed import DistributedSampler
 from lucid.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 
 __all__ = [
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "Subset",
     "TensorDataset",
     "default_collate",

@@ -96,6 +96,8 @@ class DataLoader:
     so ``lucid.random.seed`` makes the order reproducible. The last batch is smaller unless
     ``drop_last=True`` drops it. ``len(loader)`` is the number of batches; the loader can be
     iterated any number of times. Single-process (PyTorch's ``num_workers=0``).
+    A ``sampler`` (any iterable of indices with a length, such as ``DistributedSampler``)
+    gives the order instead; it excludes ``shuffle=True``, as in PyTorch.
 
     A ``TensorDataset`` (or a ``Subset`` of one) with the default collation is batched by
     indexing each underlying array once per batch, not sample by sample; the batches are the
@@ -110,6 +112,7 @@ class DataLoader:
         drop_last: bool = False,
         collate_fn: Callable[[list], Any] | None = None,
         generator: Any = None,
+        sampler: Any = None,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
             raise TypeError(f"DataLoader: batch_size must be an int, got {batch_size!r}")
@@ -119,7 +122,10 @@ class DataLoader:
             generator = generator_from(
                 generator
             )  # an int seed becomes one generator for all passes
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         self.dataset = dataset
+        self.sampler = sampler
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
@@ -127,14 +133,18 @@ class DataLoader:
         self.generator = generator
 
     def __len__(self) -> int:
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self) -> Iterator[Any]:
-        n = len(self.dataset)
-        if self.shuffle:
+        if self.sampler is not None:
+            order = np.fromiter(iter(self.sampler), dtype=np.intp)
+            n = len(order)
+        elif self.shuffle:
+            n = len(self.dataset)
             order = generator_from(self.generator).permutation(n)
         else:
+            n = len(self.dataset)
             order = np.arange(n)
         stop = n - n % self.batch_size if self.drop_last else n
         columns = _tensor_columns(self.dataset) if self.collate_fn is default_collate else None
