@@ -39,6 +39,8 @@ _POLLS_PER_CHECK = 64
 class DistributedError(RuntimeError):
     """A collective could not complete: a peer rank failed, or the wait timed out."""
 
+    __module__ = "lucid.distributed"
+
 
 class _Group:
     """The world group: a private duplicate of COMM_WORLD for data and one for alarms."""
