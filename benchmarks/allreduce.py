@@ -93,7 +93,7 @@ def fit(ranks: int, rows: list[dict]) -> tuple[float, float]:
     """Least-squares (latency s, bandwidth B/s) of t = a + 2(N-1)/N * bytes / bw."""
     x = np.array([2 * (ranks - 1) / ranks * r["bytes"] for r in rows])
     t = np.array([r["seconds"] for r in rows])
-    # Weight by 1/t so that small messages (latency) count as much as large (bandwidth).
+    # Relative errors (weights 1/t): small messages (latency) count as much as large ones.
     a = np.stack([np.ones_like(x), x], axis=1) / t[:, None]
     (latency, per_byte), *_ = np.linalg.lstsq(a, np.ones_like(t), rcond=None)
     return float(latency), float(1 / per_byte)
@@ -149,19 +149,20 @@ def main() -> None:
         cells = []
         for n in args.ranks:
             rows = {r["path"]: r["seconds"] for r in results[n]["rows"] if r["bytes"] == size}
-            cells.append(f"{rows['mpi4py'] * 1e3:.4f} / {rows['lucid'] * 1e3:.4f}")
+            cell = f"{rows['mpi4py'] * 1e3:.4f} / {rows['lucid'] * 1e3:.4f}"
+            if n > 1 and size >= 2**20:  # the ring's bus bandwidth, 2(N-1)/N bytes / t
+                cell += f" ({2 * (n - 1) / n * size / rows['mpi4py'] / 1e9:.2f} GB/s)"
+            cells.append(cell)
         print(f"| {size:,} | " + " | ".join(cells) + " |")
     print("\n## Ring-model fit, t = latency + 2(N-1)/N * bytes / bandwidth (mpi4py rows)\n")
-    print("| ranks | sizes fitted | latency (us) | bandwidth (GB/s) |")
-    print("| ---: | --- | ---: | ---: |")
+    print("| ranks | latency (us) | bandwidth (GB/s) |")
+    print("| ---: | ---: | ---: |")
     fits = {}
     for n in args.ranks:
         if n > 1:
             rows = [r for r in results[n]["rows"] if r["path"] == "mpi4py"]
             fits[n] = fit(n, rows)
-            large = fit(n, [r for r in rows if r["bytes"] >= 2**20])
-            print(f"| {n} | all | {fits[n][0] * 1e6:.1f} | {fits[n][1] / 1e9:.2f} |")
-            print(f"| {n} | >= 1 MiB | {large[0] * 1e6:.1f} | {large[1] / 1e9:.2f} |")
+            print(f"| {n} | {fits[n][0] * 1e6:.1f} | {fits[n][1] / 1e9:.2f} |")
     step, n_params = main_job_step_seconds(32)
     print(f"\nmain job: {n_params:,} parameters ({n_params * 4 / 1e6:.3f} MB of float32 "
           f"gradients), {step * 1e3:.2f} ms per step at batch 32 on one thread")  # fmt: skip
