@@ -174,8 +174,10 @@ def main() -> None:
     workloads = [("main job (CNN, batch 32/rank)", n_params * 4, step),
                  ("GPT-2 small, 124M params, 8 x 1024 tokens/rank at 100 TFLOP/s",
                   124e6 * 4, 6 * 124e6 * 8 * 1024 / 100e12)]  # fmt: skip
-    print("| workload | ranks | compute (ms) | allreduce (ms) | step, no overlap (ms) | "
-          "efficiency, no overlap | efficiency, overlapped with backward |")
+    print(
+        "| workload | ranks | compute (ms) | allreduce (ms) | step, no overlap (ms) | "
+        "efficiency, no overlap | efficiency, overlapped with backward |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, nbytes, compute in workloads:
         buckets = max(1, int(np.ceil(nbytes / (25 * 2**20))))

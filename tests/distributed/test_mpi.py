@@ -18,7 +18,9 @@ import pytest
 
 import lucid
 
-pytest.importorskip("mpi4py", reason="needs the distributed extra: pip install 'lucid[distributed]'")
+pytest.importorskip(
+    "mpi4py", reason="needs the distributed extra: pip install 'lucid[distributed]'"
+)
 
 SCRIPTS = Path(__file__).parent / "mpi"
 

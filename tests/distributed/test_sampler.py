@@ -45,8 +45,9 @@ def test_epochs_reshuffle_and_the_seed_reproduces():
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize(("n", "replicas", "drop_last"),
-                         [(10, 3, False), (10, 3, True), (2, 5, False), (9, 3, False)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("n", "replicas", "drop_last"), [(10, 3, False), (10, 3, True), (2, 5, False), (9, 3, False)]
+)
 def test_unshuffled_shards_match_torch(n, replicas, drop_last):
     torch = pytest.importorskip("torch")
     from torch.utils.data import DistributedSampler as TorchSampler

@@ -45,9 +45,13 @@ class DistributedSampler:
             num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
             rank = dist.get_rank() if rank is None else rank
         if isinstance(num_replicas, bool) or not isinstance(num_replicas, (int, np.integer)):
-            raise TypeError(f"DistributedSampler: num_replicas must be an int, got {num_replicas!r}")
+            raise TypeError(
+                f"DistributedSampler: num_replicas must be an int, got {num_replicas!r}"
+            )
         if num_replicas < 1:
-            raise ValueError(f"DistributedSampler: num_replicas must be positive, got {num_replicas}")
+            raise ValueError(
+                f"DistributedSampler: num_replicas must be positive, got {num_replicas}"
+            )
         if not 0 <= rank < num_replicas:
             raise ValueError(
                 f"DistributedSampler: invalid rank {rank}, rank should be in the interval "

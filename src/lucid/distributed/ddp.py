@@ -76,7 +76,9 @@ class DistributedDataParallel(Module):
         super().__init__()
         what = "DistributedDataParallel"
         if not isinstance(module, Module):
-            raise TypeError(f"{what}: module must be a lucid.nn.Module, got {type(module).__name__}")
+            raise TypeError(
+                f"{what}: module must be a lucid.nn.Module, got {type(module).__name__}"
+            )
         if device_ids not in (None, []) or output_device is not None:
             raise ValueError(f"{what}: device_ids and output_device must be None (CPU modules)")
         if dim != 0:
@@ -151,7 +153,9 @@ class DistributedDataParallel(Module):
         for i in reversed(range(len(self._params))):  # gradients arrive roughly backwards
             p = self._params[i]
             nbytes = p._data.nbytes
-            if current and (size + nbytes > cap_bytes or p.dtype != self._params[current[0]].dtype):
+            if current and (
+                size + nbytes > cap_bytes or p.dtype != self._params[current[0]].dtype
+            ):
                 buckets.append(self._bucket(current))
                 current, size = [], 0
             current.append(i)

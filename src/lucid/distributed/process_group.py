@@ -237,7 +237,8 @@ def _peer_failure(g: _Group) -> tuple[int, str] | None:
         return None
     source = status.Get_source()
     message = g.alarm.recv(source=source, tag=_FAIL_TAG)
-    g.sent.append(g.alarm.isend(g.rank, dest=source, tag=_ACK_TAG))  # let the failed rank end the job
+    # The acknowledgement lets the failed rank end the job once everyone has reported.
+    g.sent.append(g.alarm.isend(g.rank, dest=source, tag=_ACK_TAG))
     g.failed = (source, message)
     return g.failed
 

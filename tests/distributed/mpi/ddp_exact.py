@@ -16,8 +16,12 @@ STEPS, BATCH = 20, 12
 def make_model(seed):
     lucid.random.seed(seed)
     return nn.Sequential(
-        nn.Conv2d(1, 3, 3, padding=1), nn.Tanh(), nn.Flatten(), nn.Linear(3 * 5 * 5, 16),
-        nn.GELU(), nn.Linear(16, 4),
+        nn.Conv2d(1, 3, 3, padding=1),
+        nn.Tanh(),
+        nn.Flatten(),
+        nn.Linear(3 * 5 * 5, 16),
+        nn.GELU(),
+        nn.Linear(16, 4),
     ).to(lucid.float64)
 
 

@@ -41,6 +41,7 @@ assert any(not np.array_equal(a, b) for a, b in zip(everyone[0], everyone[-1], s
 for got, want in zip(grads(ddp.module), grads(reference), strict=True):
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-14)
 
+
 # find_unused_parameters: a head only rank 0 uses, and one nobody uses.
 class TwoHeads(nn.Module):
     def __init__(self):
