@@ -3,6 +3,8 @@
 Launch ``mpiexec -n 4 python train.py``; in the script call ``init_process_group("mpi")``.
 mpi4py (``pip install 'lucid[distributed]'``) is imported only then, never by
 ``import lucid``. Only the default (world) group exists: ``group=None`` everywhere.
+Under mpiexec, importing this module sets the ``RANK``, ``WORLD_SIZE`` and ``LOCAL_RANK``
+variables that torchrun would (unless they are set), so scripts that read them port too.
 """
 
 # ruff: noqa: F401
@@ -37,6 +39,8 @@ from lucid.distributed.process_group import (
     is_available,
     is_initialized,
 )
+
+_process_group.export_launcher_env()
 
 
 class group:  # noqa: N801  (torch.distributed.group, a namespace)

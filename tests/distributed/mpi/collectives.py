@@ -1,13 +1,26 @@
 """Run under mpiexec: every collective against the NumPy result of all ranks' inputs."""
 
+import os
+
 import numpy as np
 
 import lucid
 import lucid.distributed as dist
 from lucid.distributed import ReduceOp
+from lucid.distributed.process_group import launched_world_size
 
+launched = launched_world_size()  # what mpiexec says, read before MPI starts
+try:
+    dist.init_process_group("mpi", world_size=launched + 1)
+except ValueError as exc:
+    assert "world_size" in str(exc) and not dist.is_initialized(), exc
+else:
+    raise AssertionError("a wrong world_size was accepted")
 dist.init_process_group("mpi")
 rank, size = dist.get_rank(), dist.get_world_size()
+assert size == launched and dist.is_initialized()
+# torchrun's variables, for scripts that read them (set on importing lucid.distributed)
+assert (os.environ["RANK"], os.environ["WORLD_SIZE"]) == (str(rank), str(size))
 
 
 def inputs(shape, dtype, seed=0):
