@@ -74,8 +74,8 @@ def test_ddp_on_shards_equals_one_process_on_the_global_batch(n, bucket_cap_mb):
     # 1e-12 and bit-identical parameters on every rank; 0.0005 MB buckets split the model.
     done, _ = run_mpi(n, str(SCRIPTS / "ddp_exact.py"), bucket_cap_mb)
     assert_every_rank_ok(done, n)
-    if bucket_cap_mb == "0.0005":
-        assert "buckets 1 " not in done.stdout
+    if bucket_cap_mb == "0.0005":  # several buckets, some started before backward ended
+        assert "buckets 1 " not in done.stdout and "early 0 " not in done.stdout, done.stdout
 
 
 def test_ddp_no_sync_unused_parameters_buffers_and_shape_checks():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 from collections.abc import Iterator
 from typing import Any
@@ -34,13 +35,14 @@ class DistributedDataParallel(Module):
     At construction every rank checks that its parameters and buffers have the same names,
     shapes and dtypes as rank 0's (a mismatch raises ValueError naming the first one that
     differs) and then takes rank 0's values. In a training step each rank runs ``module`` on
-    its shard of the batch; during ``backward`` a hook on every parameter copies its
-    finished gradient into a bucket of about ``bucket_cap_mb`` megabytes (parameters in
+    its shard of the batch. Forward notes, from the graph of its outputs, after which op of
+    backward each parameter's gradient is complete; during ``backward`` a hook there copies
+    the finished gradients into buckets of about ``bucket_cap_mb`` megabytes (parameters in
     reverse order, as they tend to become ready), and each full bucket starts a
-    non-blocking Allreduce, in bucket order on every rank. When the last gradient is in,
-    backward waits for all buckets and leaves the average over ranks in every ``.grad``,
-    so ``optimizer.step()`` sees the same gradients, and keeps the parameters
-    bit-identical, on every rank.
+    non-blocking Allreduce while backward goes on, in bucket order on every rank. When the
+    last gradient is in, backward waits for all buckets and leaves the average over ranks in
+    every ``.grad``, so ``optimizer.step()`` sees the same gradients, and keeps the
+    parameters bit-identical, on every rank.
 
     - ``no_sync()``: a context in which forward and backward only accumulate local
       gradients; the first synchronised backward afterwards averages the accumulated sums.
@@ -53,10 +55,10 @@ class DistributedDataParallel(Module):
       every key with ``module.``: save ``ddp.module.state_dict()`` to load the checkpoint
       into an unwrapped model, or strip the prefix before ``load_state_dict``.
 
-    Differences: CPU only (``device_ids`` must be None), the default group only, and the
-    gradient hooks of Lucid's engine fire once backward has computed every gradient, so
-    the Allreduces overlap with each other and with the copying, not with backward's
-    arithmetic. ``create_graph=True`` through the wrapper is not supported.
+    Differences: CPU only (``device_ids`` must be None), the default group only, and
+    ``create_graph=True`` through the wrapper is not supported. Open MPI advances a
+    non-blocking Allreduce only inside MPI calls, which DDP makes at each later hook, so the
+    overlap with backward is partial.
     """
 
     def __init__(
@@ -109,7 +111,7 @@ class DistributedDataParallel(Module):
             for k, i in enumerate(bucket.indices):
                 self._slot[i] = (b, k)
         self._armed = False
-        self._grad_hooks = [p.register_hook(self._hook_for(i)) for i, p in enumerate(self._params)]
+        self._pass_hooks: list = []  # this iteration's gradient hooks (see _arm)
 
     # ------------------------------------------------------------------ construction
 
@@ -189,23 +191,66 @@ class DistributedDataParallel(Module):
         return out
 
     def _arm(self, out: Any) -> None:
-        """Get ready to reduce the gradients of this forward's backward pass."""
+        """Get ready to reduce the gradients of this forward's backward pass.
+
+        The graph of ``out`` says when each parameter's gradient is complete: after the last
+        op (in backward's order) that consumes it has run, that is, when backward turns to
+        the next op below it. A hook on an output of that next op (a "trigger") hands the
+        finished gradients to their buckets. The parameter backward reaches last gets a
+        one-off hook of its own, which runs once backward has finished: it hands over
+        whatever is left and waits for the reductions.
+        """
+        for handle in self._pass_hooks:
+            handle.remove()
+        self._pass_hooks = []
         self._armed = True
         self._ready = [False] * len(self._params)
         self._used = np.ones(len(self._params), np.int32)
         self._remaining = len(self._params)
         self._next_bucket = 0
+        self._early = 0
         for bucket in self._buckets:
             bucket.pending = len(bucket.indices)
             bucket.work = None
+        index = {id(p): i for i, p in enumerate(self._params)}
+        last_use, ops = _graph_of(out, index)
+        self._reached = sorted(last_use)
         if self.find_unused_parameters:
-            reached = _leaves_reached(out)
-            for i, p in enumerate(self._params):
-                if id(p) not in reached:
+            for i in range(len(self._params)):
+                if i not in last_use:
                     self._used[i] = 0
                     self._fill(i, None)
             if self._remaining == 0:  # nothing here needs a gradient: reduce right away
                 self._finish(None)
+                return
+        if not last_use:
+            return
+        final = min(last_use, key=last_use.__getitem__)  # reached last by backward
+        self._final = final
+        negated = [-seq for seq, _ in ops]  # increasing: ops are in backward's order
+        released: dict[int, list[int]] = {}
+        for i, seq in last_use.items():
+            if i == final:
+                continue
+            k = bisect.bisect_right(negated, -seq)  # the first op backward runs after seq
+            if k < len(ops):
+                released.setdefault(k, []).append(i)
+        for k, indices in released.items():
+            tensor = ops[k][1]
+            self._pass_hooks.append(tensor.register_hook(self._trigger(indices)))
+        self._pass_hooks.append(self._params[final].register_hook(self._on_final_gradient))
+
+    def _trigger(self, indices: list[int]) -> Any:
+        def ddp_gradients_ready(grad: Any) -> None:
+            if self._armed:
+                for i in indices:
+                    if not self._ready[i]:
+                        self._fill(i, None)
+                self._early = self._next_bucket
+                for bucket in self._buckets[: self._next_bucket]:
+                    bucket.work.is_completed()  # MPI progresses non-blocking ops in such calls
+
+        return ddp_gradients_ready
 
     @contextlib.contextmanager
     def no_sync(self) -> Iterator[None]:
@@ -219,32 +264,27 @@ class DistributedDataParallel(Module):
 
     # --------------------------------------------------------------------- backward
 
-    def _hook_for(self, i: int) -> Any:
-        def ddp_gradient_ready(grad: Any) -> Any:
-            return self._on_gradient(i, grad)
-
-        return ddp_gradient_ready
-
-    def _on_gradient(self, i: int, grad: Any) -> Any:
+    def _on_final_gradient(self, grad: Any) -> Any:
+        """The last parameter's gradient (``grad``, not yet in its ``.grad``): backward is
+        done, so every other gradient is complete; reduce and wait."""
         if not self._armed:
             return None
         if isinstance(grad, Tensor):
             raise NotImplementedError(
                 "DistributedDataParallel: backward(create_graph=True) is not supported"
             )
-        if self._ready[i]:
-            raise RuntimeError(
-                f"DistributedDataParallel: parameter {self._names[i]!r} received a second "
-                "gradient in one iteration (two backward passes through one forward)"
-            )
-        self._fill(i, grad)
+        for i in self._reached:  # complete now, whether or not their trigger ran
+            if not self._ready[i] and i != self._final:
+                self._fill(i, None)
+        self._fill(self._final, grad)
         if self._remaining == 0:
-            return self._finish(i)
-        return None
+            return self._finish(self._final)
+        return None  # some parameter got no gradient: the next forward says which
 
     def _fill(self, i: int, grad: np.ndarray | None) -> None:
-        """Put parameter i's accumulated gradient (``.grad`` plus this pass's) into its
-        bucket, and start every bucket that is complete, in order."""
+        """Put parameter i's accumulated gradient into its bucket (its ``.grad``, zeros if
+        it has none, plus ``grad`` if given) and start every bucket that is complete, in
+        bucket order (the same on every rank)."""
         p = self._params[i]
         b, k = self._slot[i]
         bucket = self._buckets[b]
@@ -272,6 +312,9 @@ class DistributedDataParallel(Module):
         """Wait for every bucket and write the averaged gradients into ``.grad``; returns the
         gradient the engine should accumulate for parameter ``last`` (whose hook runs)."""
         self._armed = False
+        for handle in self._pass_hooks:
+            handle.remove()
+        self._pass_hooks = []
         g = self._group
         for bucket in self._buckets:
             bucket.work.wait()
@@ -298,29 +341,32 @@ class DistributedDataParallel(Module):
         return result
 
 
-def _leaves_reached(out: Any) -> set[int]:
-    """ids of the leaf tensors the graph of ``out`` (tensors, possibly nested) reaches."""
-    ops, leaves, seen = [], set(), set()
-    stack = [out]
-    while stack:  # the tensors in out's nested lists, tuples and dicts
+def _graph_of(out: Any, index: dict[int, int]) -> tuple[dict[int, int], list]:
+    """The graph behind ``out`` (tensors, possibly nested in lists, tuples and dicts):
+    {parameter index: record number of the last op backward runs that uses it (the
+    smallest)}, for the leaves in ``index`` (id -> index), and the ops as (record number,
+    one of their result tensors), largest number first, as backward visits them."""
+    last_use: dict[int, int] = {}
+    ops: dict[int, tuple[int, Tensor]] = {}
+    stack, tensors = [out], []
+    while stack:
         item = stack.pop()
         if isinstance(item, Tensor):
-            if item._op is None:
-                leaves.add(id(item))
-            else:
-                ops.append(item._op)
+            tensors.append(item)
         elif isinstance(item, (list, tuple)):
             stack.extend(item)
         elif isinstance(item, dict):
             stack.extend(item.values())
-    while ops:
-        op = ops.pop()
-        if id(op) in seen:
+    while tensors:
+        t = tensors.pop()
+        op = t._op
+        if op is None or id(op) in ops:
             continue
-        seen.add(id(op))
-        for t in op.parents or ():
-            if t._op is None:
-                leaves.add(id(t))
-            else:
-                ops.append(t._op)
-    return leaves
+        ops[id(op)] = (op._seq, t)
+        for parent in op.parents or ():
+            if parent._op is not None:
+                tensors.append(parent)
+            elif id(parent) in index:
+                i = index[id(parent)]
+                last_use[i] = min(op._seq, last_use.get(i, op._seq))
+    return last_use, sorted(ops.values(), key=lambda entry: -entry[0])

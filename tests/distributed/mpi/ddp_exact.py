@@ -45,6 +45,7 @@ def main(bucket_cap_mb):
         np.testing.assert_array_equal(a, b)
     opt = lucid.optim.SGD(ddp.parameters(), lr=0.1, momentum=0.9)
     per = BATCH // size
+    early = len(ddp._buckets)
     for step in range(STEPS):
         x, y = xs[step], ys[step]
         ref_opt.zero_grad()
@@ -53,6 +54,7 @@ def main(bucket_cap_mb):
         shard = slice(rank * per, (rank + 1) * per)
         opt.zero_grad()
         F.cross_entropy(ddp(lucid.tensor(x[shard])), lucid.tensor(y[shard])).backward()
+        early = min(early, ddp._early)  # buckets started while backward was still running
         opt.step()
     worst = max(np.abs(a - b).max() for a, b in zip(params(model), params(reference), strict=True))
     assert worst < 1e-12, f"DDP differs from one process on the global batch by {worst:.3g}"
@@ -61,7 +63,10 @@ def main(bucket_cap_mb):
     dist.all_gather(everyone, flat)
     for r, theirs in enumerate(everyone):
         assert np.array_equal(theirs.numpy(), flat.numpy()), f"rank {r} differs from rank {rank}"
-    print(f"OK rank {rank} buckets {len(ddp._buckets)} max-diff {worst:.3g}", flush=True)
+    print(
+        f"OK rank {rank} buckets {len(ddp._buckets)} early {early} max-diff {worst:.3g}",
+        flush=True,
+    )
     dist.destroy_process_group()
 
 
