@@ -83,8 +83,9 @@ def test_ddp_no_sync_unused_parameters_buffers_and_shape_checks():
     assert_every_rank_ok(done, 2)
 
 
-def test_a_rank_that_raises_stops_the_others_naming_it():
-    done, seconds = run_mpi(2, str(SCRIPTS / "fault.py"), "raise", timeout=120)
+@pytest.mark.parametrize("where", ["raise", "ddp"])  # between collectives, or in DDP
+def test_a_rank_that_raises_stops_the_others_naming_it(where):
+    done, seconds = run_mpi(2, str(SCRIPTS / "fault.py"), where, timeout=120)
     assert done.returncode != 0
     assert "was not stopped" not in done.stdout
     assert "rank 1 failed: ValueError: boom on purpose" in done.stderr, done.stderr
