@@ -38,6 +38,7 @@ from lucid.tensor import (
 
 # Subpackages built on the ops above (DESIGN.md's top layer), importable as lucid.nn etc.
 from lucid import autograd, data, datasets, nn, optim, random  # noqa: E402, I001
+from lucid import distributed  # noqa: E402  (imports mpi4py only when a group starts)
 
 # Interop; each imports its optional package (safetensors, onnx) on first use only.
 from lucid import onnx, safetensors  # noqa: E402

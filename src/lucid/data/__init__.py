@@ -20,6 +20,7 @@ from lucid.data.sampler import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
+from lucid.data.distributed import DistributedSampler
 
 __all__ = [
     "BatchSampler",
@@ -27,6 +28,7 @@ __all__ = [
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "IterableDataset",
     "RandomSampler",
     "Sampler",
