@@ -20,7 +20,6 @@ from lucid.nn.parameter import Parameter
 from lucid.nn.utils.rnn import PackedSequence, packed_to_padded, padded_to_packed
 from lucid.ops.dropout import dropout
 from lucid.ops.index import take
-from lucid.ops.linalg import linear
 from lucid.ops.rnn import gru_cell, gru_sequence, lstm_cell, lstm_sequence, rnn_cell, rnn_sequence
 from lucid.ops.shape import concatenate, stack, swapaxes, unsqueeze
 from lucid.tensor import Tensor, _dtype
@@ -148,9 +147,9 @@ class _RNNBase(Module):
             return w_ih, w_hh, None, None
         return w_ih, w_hh, getattr(self, "bias_ih" + suffix), getattr(self, "bias_hh" + suffix)
 
-    def _run(self, x: Tensor, states: tuple, batch: int, sizes: Any, packed: bool) -> tuple:
-        """Every layer and direction. ``x`` is ``(L, N, In)``, or packed data with ``sizes``
-        its batch sizes; states are ``(D * layers, N, H)`` each, or None. Returns the last
+    def _run(self, x: Tensor, states: tuple, batch: int, sizes: Any) -> tuple:
+        """Every layer and direction. ``x`` is ``(L, N, In)`` (``sizes``: the batch sizes of a
+        packed batch, else None); states are ``(D * layers, N, H)`` each, or None. Returns the last
         layer's output ``(L, N, D * H)`` and the final states, ``(D * layers, N, H)`` each."""
         finals: list[list[Tensor]] = [[] for _ in states]
         zeros = None
@@ -167,11 +166,7 @@ class _RNNBase(Module):
                         start.append(zeros)
                     else:
                         start.append(s[k])
-                w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
-                xw = self._project(x, w_ih, b_ih, b_hh)
-                if packed and layer == 0:
-                    xw = packed_to_padded(xw, sizes)
-                out, *last = self._sequence(xw, start, w_hh, b_hh, sizes, d == 1)
+                out, *last = self._sequence(x, start, *self._weights(layer, d), sizes, d == 1)
                 outputs.append(out)
                 for final, s in zip(finals, last, strict=True):
                     final.append(s)
@@ -180,11 +175,7 @@ class _RNNBase(Module):
                 x = dropout(x, self.dropout)
         return x, tuple(stack(f, axis=0) for f in finals)
 
-    def _project(self, x: Tensor, w_ih: Tensor, b_ih: Any, b_hh: Any) -> Tensor:
-        """The input pre-activations of every step, one GEMM: ``x W_ih^T + b_ih + b_hh``."""
-        return linear(x, w_ih, None if b_ih is None else b_ih + b_hh)
-
-    def _sequence(self, xw, start, w_hh, b_hh, sizes, reverse) -> tuple:
+    def _sequence(self, x, start, w_ih, w_hh, b_ih, b_hh, sizes, reverse) -> tuple:
         raise NotImplementedError
 
     def _forward(self, input: Any, hx: tuple) -> tuple:  # noqa: A002
@@ -206,7 +197,7 @@ class _RNNBase(Module):
                 self._state(h, what, batch, True, sorted_indices)
                 for h, what in zip(hx, names, strict=True)
             )
-            out, finals = self._run(data, states, batch, sizes, True)
+            out, finals = self._run(packed_to_padded(data, sizes), states, batch, sizes)
             out = PackedSequence(padded_to_packed(out, sizes), batch_sizes, sorted_indices,
                                  unsorted_indices)  # fmt: skip
             if unsorted_indices is not None:
@@ -217,7 +208,7 @@ class _RNNBase(Module):
         states = tuple(
             self._state(h, what, x.shape[1], batched, None) for h, what in zip(hx, names, strict=True)
         )
-        out, finals = self._run(x, states, x.shape[1], None, False)
+        out, finals = self._run(x, states, x.shape[1], None)
         if not batched:
             return out[:, 0], tuple(f[:, 0] for f in finals)
         return (swapaxes(out, 0, 1) if self.batch_first else out), finals
@@ -270,8 +261,9 @@ class RNN(_RNNBase):
         )
         self.nonlinearity = nonlinearity
 
-    def _sequence(self, xw, start, w_hh, b_hh, sizes, reverse) -> tuple:
-        return rnn_sequence(xw, start[0], w_hh, self.nonlinearity, sizes, reverse)
+    def _sequence(self, x, start, w_ih, w_hh, b_ih, b_hh, sizes, reverse) -> tuple:
+        args = (x, start[0], w_ih, w_hh, b_ih, b_hh, self.nonlinearity, sizes, reverse)
+        return rnn_sequence(*args)
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Any, Tensor]:  # noqa: A002
         out, (h_n,) = self._forward(input, (hx,))
@@ -297,8 +289,8 @@ class LSTM(_RNNBase):
             raise NotImplementedError("LSTM: proj_size is not implemented in Lucid")
         super().__init__(*args, **kwargs)
 
-    def _sequence(self, xw, start, w_hh, b_hh, sizes, reverse) -> tuple:
-        return lstm_sequence(xw, start[0], start[1], w_hh, sizes, reverse)
+    def _sequence(self, x, start, w_ih, w_hh, b_ih, b_hh, sizes, reverse) -> tuple:
+        return lstm_sequence(x, *start, w_ih, w_hh, b_ih, b_hh, sizes, reverse)
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Any, tuple[Tensor, Tensor]]:  # noqa: A002
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
@@ -317,13 +309,8 @@ class GRU(_RNNBase):
     __doc__ += _DOC_ARGS
     gates = 3
 
-    def _project(self, x: Tensor, w_ih: Tensor, b_ih: Any, b_hh: Any) -> Tensor:
-        return linear(x, w_ih, b_ih)  # b_hh goes to the recurrence: b_hn sits inside r * (.)
-
-    def _sequence(self, xw, start, w_hh, b_hh, sizes, reverse) -> tuple:
-        if b_hh is None:
-            b_hh = Tensor._wrap(np.zeros(w_hh.shape[0], w_hh.dtype))
-        return gru_sequence(xw, start[0], w_hh, b_hh, sizes, reverse)
+    def _sequence(self, x, start, w_ih, w_hh, b_ih, b_hh, sizes, reverse) -> tuple:
+        return gru_sequence(x, start[0], w_ih, w_hh, b_ih, b_hh, sizes, reverse)
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Any, Tensor]:  # noqa: A002
         out, (h_n,) = self._forward(input, (hx,))

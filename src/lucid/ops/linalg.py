@@ -375,12 +375,27 @@ class Linear(operation):
     @poly_func_op()
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
         self.x, self.w = x, w
-        out = x @ w.T
-        return out if b is None else out + b
+        if x.ndim > 2:  # one 2-D GEMM over the folded batch: NumPy loops over stacked ones
+            rows = math.prod(x.shape[:-1])
+            out = (x.reshape(rows, x.shape[-1]) @ w.T).reshape(*x.shape[:-1], w.shape[0])
+        else:
+            out = x @ w.T
+        if b is None:
+            return out
+        if b.dtype == out.dtype and out.ndim:
+            out += b  # out is fresh: no second array of the output's size
+            return out
+        return out + b
 
     def gradient(self, grad: Any) -> tuple:
         x, w = self.x, self.w
-        dx = grad @ w if self.parents[0].requires_grad else None
+        dx = None
+        if self.parents[0].requires_grad:
+            if x.ndim > 2:
+                rows = math.prod(grad.shape[:-1])
+                dx = (grad.reshape(rows, grad.shape[-1]) @ w).reshape(x.shape)
+            else:
+                dx = grad @ w
         dw = db = None
         if self.parents[1].requires_grad:
             dw = grad.reshape(-1, grad.shape[-1]).T @ x.reshape(-1, x.shape[-1])

@@ -38,82 +38,109 @@ class _Sequence(operation):
 
 
 class LSTMSequence(_Sequence):
-    """(out, h_n, c_n) = LSTM over all steps of ``xw`` from (h0, c0) with ``w_hh``; gradient by
-    backpropagation through time (``kernels.rnn.lstm_backward``)."""
+    """(out, h_n, c_n) = LSTM over all steps of x from (h0, c0); the input projection is one
+    GEMM, the gradient backpropagation through time (``kernels.rnn.lstm_backward``)."""
 
-    @func_op(4, 3)
-    def forward(self, xw: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_hh: np.ndarray):
-        out, h, c, self.saved = K.lstm_forward(xw, h0, c0, w_hh, self.sizes, self.reverse)
-        self.w_hh = w_hh
+    @func_op(7, 3)
+    def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
+        out, h, c, self.saved = K.lstm_forward(
+            x, h0, c0, w_ih, w_hh, b_ih + b_hh, self.sizes, self.reverse
+        )
+        self.x, self.w_ih, self.w_hh = x, w_ih, w_hh
         return out, h, c
 
     def gradient(self, grad: tuple) -> tuple:
         dout, dh, dc = grad
-        return K.lstm_backward(dout, dh, dc, self.saved, self.w_hh, self.sizes, self.reverse)
+        need_x = self.parents[0].requires_grad
+        dx, dh0, dc0, dw_ih, dw_hh, db = K.lstm_backward(
+            dout, dh, dc, self.saved, self.x, self.w_ih, self.w_hh, self.sizes, self.reverse,
+            need_x,
+        )  # fmt: skip
+        return dx, dh0, dc0, dw_ih, dw_hh, db, db
 
 
 class GRUSequence(_Sequence):
-    """(out, h_n) = GRU over all steps of ``xw`` from h0 with ``w_hh`` and ``b_hh`` (whose n part
-    sits inside ``r * (...)``); gradient by backpropagation through time."""
+    """(out, h_n) = GRU over all steps of x from h0 (the n part of ``b_hh`` sits inside
+    ``r * (...)``); gradient by backpropagation through time."""
 
-    @func_op(4, 2)
-    def forward(self, xw: np.ndarray, h0: np.ndarray, w_hh: np.ndarray, b_hh: np.ndarray):
-        out, h, self.saved = K.gru_forward(xw, h0, w_hh, b_hh, self.sizes, self.reverse)
-        self.w_hh = w_hh
+    @func_op(6, 2)
+    def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh):
+        out, h, self.saved = K.gru_forward(
+            x, h0, w_ih, w_hh, b_ih, b_hh, self.sizes, self.reverse
+        )
+        self.x, self.w_ih, self.w_hh = x, w_ih, w_hh
         return out, h
 
     def gradient(self, grad: tuple) -> tuple:
         dout, dh = grad
-        return K.gru_backward(dout, dh, self.saved, self.w_hh, self.sizes, self.reverse)
+        need_x = self.parents[0].requires_grad
+        dx, dh0, dw_ih, dw_hh, db_ih, db_hh = K.gru_backward(
+            dout, dh, self.saved, self.x, self.w_ih, self.w_hh, self.sizes, self.reverse, need_x
+        )
+        return dx, dh0, dw_ih, dw_hh, db_ih, db_hh
 
 
 class RNNSequence(_Sequence):
-    """(out, h_n) = Elman RNN (tanh or relu) over all steps of ``xw`` from h0 with ``w_hh``."""
+    """(out, h_n) = Elman RNN (tanh or relu) over all steps of x from h0."""
 
     def __init__(self, relu: bool, sizes: np.ndarray | None = None, reverse: bool = False):
         super().__init__(sizes, reverse)
         self.relu = relu
 
-    @func_op(3, 2)
-    def forward(self, xw: np.ndarray, h0: np.ndarray, w_hh: np.ndarray):
-        out, h, self.saved = K.rnn_forward(xw, h0, w_hh, self.relu, self.sizes, self.reverse)
-        self.w_hh = w_hh
+    @func_op(6, 2)
+    def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh):
+        out, h, self.saved = K.rnn_forward(
+            x, h0, w_ih, w_hh, b_ih + b_hh, self.relu, self.sizes, self.reverse
+        )
+        self.x, self.w_ih, self.w_hh = x, w_ih, w_hh
         return out, h
 
     def gradient(self, grad: tuple) -> tuple:
         dout, dh = grad
-        args = (self.saved, self.w_hh, self.relu, self.sizes, self.reverse)
-        return K.rnn_backward(dout, dh, *args)
+        need_x = self.parents[0].requires_grad
+        dx, dh0, dw_ih, dw_hh, db = K.rnn_backward(
+            dout, dh, self.saved, self.x, self.w_ih, self.w_hh, self.relu, self.sizes,
+            self.reverse, need_x,
+        )  # fmt: skip
+        return dx, dh0, dw_ih, dw_hh, db, db
+
+
+def _biases(w_hh: Tensor, b_ih: Any, b_hh: Any) -> tuple:
+    """The biases, or constant zeros for a layer without them."""
+    if b_ih is None:
+        zeros = Tensor._wrap(np.zeros(w_hh.shape[0], w_hh.dtype))
+        return zeros, zeros
+    return b_ih, b_hh
 
 
 def lstm_sequence(
-    xw: Tensor, h0: Tensor, c0: Tensor, w_hh: Tensor, sizes: Any = None, reverse: bool = False
-) -> tuple[Tensor, Tensor, Tensor]:
-    """One LSTM layer and direction: ``xw`` (L, N, 4H) the input pre-activations with both
-    biases, ``h0``, ``c0`` (N, H), ``w_hh`` (4H, H). Returns ``out`` (L, N, H), ``h_n``, ``c_n``.
-    ``sizes``: active rows per step for packed sequences; ``reverse``: run from the last step."""
-    return LSTMSequence(sizes, reverse)(xw, h0, c0, w_hh)
+    x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Any = None,
+    b_hh: Any = None, sizes: Any = None, reverse: bool = False,
+) -> tuple[Tensor, Tensor, Tensor]:  # fmt: skip
+    """One LSTM layer and direction over ``x`` (L, N, In) from ``h0``, ``c0`` (N, H), with
+    PyTorch's weights ``w_ih`` (4H, In), ``w_hh`` (4H, H), biases (4H,) or None. Returns
+    ``out`` (L, N, H), ``h_n``, ``c_n``. ``sizes``: active rows per step (packed sequences,
+    rows sorted by decreasing length); ``reverse``: run from the last step to the first."""
+    return LSTMSequence(sizes, reverse)(x, h0, c0, w_ih, w_hh, *_biases(w_hh, b_ih, b_hh))
 
 
 def gru_sequence(
-    xw: Tensor, h0: Tensor, w_hh: Tensor, b_hh: Tensor, sizes: Any = None, reverse: bool = False
-) -> tuple[Tensor, Tensor]:
-    """One GRU layer and direction: ``xw`` (L, N, 3H) the input pre-activations with ``b_ih``,
-    ``b_hh`` (3H,) (zeros for a layer without bias). Returns ``out`` (L, N, H) and ``h_n``."""
-    return GRUSequence(sizes, reverse)(xw, h0, w_hh, b_hh)
+    x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Any = None, b_hh: Any = None,
+    sizes: Any = None, reverse: bool = False,
+) -> tuple[Tensor, Tensor]:  # fmt: skip
+    """One GRU layer and direction, as ``lstm_sequence`` (weights (3H, *)); returns ``out``
+    (L, N, H) and ``h_n``."""
+    return GRUSequence(sizes, reverse)(x, h0, w_ih, w_hh, *_biases(w_hh, b_ih, b_hh))
 
 
 def rnn_sequence(
-    xw: Tensor,
-    h0: Tensor,
-    w_hh: Tensor,
-    nonlinearity: str = "tanh",
-    sizes: Any = None,
-    reverse: bool = False,
-) -> tuple[Tensor, Tensor]:
-    """One Elman RNN layer and direction: ``xw`` (L, N, H) with both biases. Returns ``out``
-    (L, N, H) and ``h_n``."""
-    return RNNSequence(nonlinearity == "relu", sizes, reverse)(xw, h0, w_hh)
+    x: Tensor, h0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Any = None, b_hh: Any = None,
+    nonlinearity: str = "tanh", sizes: Any = None, reverse: bool = False,
+) -> tuple[Tensor, Tensor]:  # fmt: skip
+    """One Elman RNN layer and direction (tanh or relu), as ``lstm_sequence`` (weights
+    (H, *)); returns ``out`` (L, N, H) and ``h_n``."""
+    args = (x, h0, w_ih, w_hh, *_biases(w_hh, b_ih, b_hh))
+    return RNNSequence(nonlinearity == "relu", sizes, reverse)(*args)
 
 
 # --------------------------------------------------------------------------- cells
