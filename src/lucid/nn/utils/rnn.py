@@ -207,7 +207,7 @@ def pad_packed_sequence(
             extra = full((total_length - padded.shape[0], *padded.shape[1:]), padding_value,
                          dtype=padded.dtype)  # fmt: skip
             padded = concatenate([padded, extra], axis=0)
-    lengths = (sizes[None, :] > np.arange(int(sizes[0]))[:, None]).sum(axis=0).astype(np.int64)
+    lengths = (sizes[:, None] > np.arange(int(sizes[0]))[None, :]).sum(axis=0).astype(np.int64)
     if unsorted is not None:
         padded = take(padded, unsorted._data, axis=1)
         lengths = lengths[unsorted._data]
