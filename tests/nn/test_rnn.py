@@ -114,7 +114,9 @@ def test_rnn_relu_nonlinearity_matches_torch(bidirectional, rng):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("kwargs", [VARIANTS[0], VARIANTS[-1]], ids=[VARIANT_IDS[0], VARIANT_IDS[-1]])
+@pytest.mark.parametrize(
+    "kwargs", [VARIANTS[0], VARIANTS[-1]], ids=[VARIANT_IDS[0], VARIANT_IDS[-1]]
+)
 def test_rnn_gradient_matches_finite_differences(kind, kwargs, rng):
     layer = getattr(nn, kind)(2, 2, **kwargs).double()
     x = lucid.tensor(rng.standard_normal(_x_shape(kwargs, True, length=3, size=2)),

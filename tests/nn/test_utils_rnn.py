@@ -113,7 +113,9 @@ PACKED_CASES = [
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("kind, kwargs", PACKED_CASES, ids=[f"{k}-{i}" for i, (k, _) in enumerate(PACKED_CASES)])
+@pytest.mark.parametrize(
+    "kind, kwargs", PACKED_CASES, ids=[f"{k}-{i}" for i, (k, _) in enumerate(PACKED_CASES)]
+)
 @pytest.mark.parametrize("order", ["sorted", "unsorted"])
 @pytest.mark.parametrize("given", [True, False], ids=["h0", "no-h0"])
 def test_packed_rnn_matches_torch_in_float64(kind, kwargs, order, given, rng):

@@ -502,7 +502,7 @@ def rnn_backward(dout, dh_n, saved, x, w_ih, w_hh, relu=False, sizes=None, rever
     length, batch, hidden = out.shape
     dz_all = _alloc(sizes, out.shape, out.dtype)
     dh = _state(dh_n, out.dtype)
-    for t, prev, rows in reversed(_steps(sizes, length, batch, reverse)):
+    for t, _, rows in reversed(_steps(sizes, length, batch, reverse)):
         d, o, dz = dh[:rows], out[t, :rows], dz_all[t, :rows]
         d += dout[t, :rows]
         if relu:

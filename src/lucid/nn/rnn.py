@@ -206,7 +206,8 @@ class _RNNBase(Module):
         x, batched = self._input(input)
         names = ("h_0", "c_0") if len(hx) == 2 else ("hx",)
         states = tuple(
-            self._state(h, what, x.shape[1], batched, None) for h, what in zip(hx, names, strict=True)
+            self._state(h, what, x.shape[1], batched, None)
+            for h, what in zip(hx, names, strict=True)
         )
         out, finals = self._run(x, states, x.shape[1], None)
         if not batched:

@@ -116,8 +116,16 @@ class RNNSequence(_Sequence):
         dout, dh = grad
         need_x = self.parents[0].requires_grad
         dx, dh0, dw_ih, dw_hh, db = K.rnn_backward(
-            dout, dh, self.saved, self.x, self.w_ih, self.w_hh, self.relu, self.sizes,
-            self.reverse, need_x,
+            dout,
+            dh,
+            self.saved,
+            self.x,
+            self.w_ih,
+            self.w_hh,
+            self.relu,
+            self.sizes,
+            self.reverse,
+            need_x,
         )  # fmt: skip  (nothing consumed: the saved values are the outputs)
         return dx, dh0, dw_ih, dw_hh, db, db
 
@@ -173,9 +181,7 @@ def lstm_cell(
     return sigmoid(o) * tanh(c), c
 
 
-def gru_cell(
-    x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Any, b_hh: Any
-) -> Tensor:
+def gru_cell(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Any, b_hh: Any) -> Tensor:
     """One GRU step (gate order r, z, n): ``h' = (1 - z) * n + z * h`` with
     ``n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn))``."""
     x_r, x_z, x_n = chunk(linear(x, w_ih, b_ih), 3, axis=-1)

@@ -58,4 +58,4 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
         np.clip(g, -clip_value, clip_value, out=g)
 
 
-from lucid.nn.utils import rnn  # noqa: E402  (torch.nn.utils.rnn after `import torch`)
+from lucid.nn.utils import rnn  # noqa: E402, F401  (torch.nn.utils.rnn after `import torch`)

@@ -160,8 +160,10 @@ def pack_padded_sequence(
             f"(input of shape {tuple(input.shape)})"
         )
     if lengths.size and lengths.min() <= 0:
-        raise RuntimeError("pack_padded_sequence: length of all samples has to be greater than "
-                           f"0, but found an element in 'lengths' that is <= 0: {lengths}")  # fmt: skip
+        raise RuntimeError(
+            "pack_padded_sequence: length of all samples has to be greater than 0, but found "
+            f"an element in 'lengths' that is <= 0: {lengths}"
+        )
     if lengths.size and lengths.max() > x.shape[0]:
         raise ValueError(f"pack_padded_sequence: a length of {lengths.max()} exceeds the "
                          f"input's {x.shape[0]} steps")  # fmt: skip
