@@ -263,3 +263,38 @@ def test_rnn_bad_initial_state_raises_value_error():
 def test_rnn_bad_arguments_raise(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("packed", [False, True], ids=["padded", "packed"])
+def test_rnn_second_derivative_matches_torch(kind, packed, rng):
+    """create_graph through a layer (a gradient penalty): the recorded gradient."""
+    torch = pytest.importorskip("torch")
+    from lucid.nn.utils import rnn as R
+
+    layer = getattr(nn, kind)(3, 4, bidirectional=True).double()
+    reference = getattr(torch.nn, kind)(3, 4, bidirectional=True).double()
+    _copy_to_torch(layer, reference, torch)
+    lengths = [5, 2, 4]
+    data = rng.standard_normal((5, 3, 3))
+    upstream = rng.standard_normal((sum(lengths), 8) if packed else (5, 3, 8))
+    results = []
+    twins = [(lucid, layer, R.pack_padded_sequence),
+             (torch, reference, torch.nn.utils.rnn.pack_padded_sequence)]  # fmt: skip
+    for fw, module, pack in twins:
+        x = fw.tensor(data, requires_grad=True)
+        if packed:
+            out = module(pack(x, lengths, enforce_sorted=False))[0].data
+        else:
+            out = module(x)[0]
+        weights = fw.tensor(upstream)
+        (g,) = fw.autograd.grad((out * weights).sum(), x, create_graph=True)
+        (g * g).sum().backward()
+        results.append((g.detach().numpy(), x.grad.numpy(),
+                        [p.grad.numpy() for p in module.parameters()]))  # fmt: skip
+    (g, dx, dps), (g_t, dx_t, dps_t) = results
+    np.testing.assert_allclose(g, g_t, rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(dx, dx_t, rtol=1e-8, atol=1e-11)
+    for dp, dp_t in zip(dps, dps_t, strict=True):
+        np.testing.assert_allclose(dp, dp_t, rtol=1e-8, atol=1e-11)

@@ -1,5 +1,6 @@
 """Recurrent ops: whole-sequence LSTM, GRU and Elman recurrences as single ops, and the
-one-step cells composed of ordinary ops.
+one-step cells composed of ordinary ops (which also give the sequence ops their recorded
+gradient, for higher derivatives).
 
 A sequence op runs one layer in one direction: its forward steps through time (saving the
 gates), its gradient backpropagates through time, both in ``lucid.kernels.rnn``. The input
@@ -13,12 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from lucid._graph import func_op, operation
+from lucid._graph import func_op, operation, run_backward, unary_func_op
 from lucid.kernels import rnn as K
 from lucid.ops.activation import relu, sigmoid
 from lucid.ops.elementwise import tanh
 from lucid.ops.linalg import linear
-from lucid.ops.shape import chunk
+from lucid.ops.shape import chunk, concatenate, stack
 from lucid.tensor import Tensor
 
 __all__ = [
@@ -36,9 +37,8 @@ class _Sequence(operation):
     runs the forward again first, from the saved inputs.
     """
 
-    # The gradient runs NumPy loops on arrays; it is not itself recorded.
-    double_backward = False
     consumed = False
+    n_states = 1  # recurrent states: h, or h and c
 
     def __init__(self, sizes: np.ndarray | None = None, reverse: bool = False) -> None:
         self.sizes, self.reverse = sizes, reverse
@@ -50,10 +50,73 @@ class _Sequence(operation):
         self.consumed = True
         return self.saved
 
+    def gradient(self, grad: tuple) -> tuple:
+        if isinstance(grad[0], Tensor):
+            return self.recorded_gradient(grad)
+        return self.array_gradient(grad)
+
+    def recorded_gradient(self, grad: tuple) -> tuple:
+        """The gradient as recorded ops (``create_graph``): the recurrence is recomputed from
+        the inputs with the one-step cells, and differentiated by a nested backward pass.
+
+        The recomputation starts from identity ops (``_Barrier``) on the inputs that stop the
+        nested pass there (it must not reach the graph around this op); afterwards they pass
+        gradients through, so that a higher derivative reaches the inputs.
+        """
+        barriers = [_Barrier()(p) if p.requires_grad else p for p in self.parents]
+        outs = self.composite(*barriers)
+        wanted = [b for b in barriers if b._op is not None and isinstance(b._op, _Barrier)]
+        for b in wanted:
+            b._op.blocking = True
+        try:
+            found = run_backward(list(outs), list(grad), True, True, inputs=wanted)
+        finally:
+            for b in wanted:
+                b._op.blocking = False
+        by_id = {id(b): g for b, g in zip(wanted, found, strict=True)}
+        return tuple(by_id.get(id(b)) for b in barriers)
+
+    def composite(self, x, *rest) -> tuple:
+        """The forward as one-step cells (recorded ops): ``(out, *final states)``."""
+        states, (w_ih, w_hh, b_ih, b_hh) = list(rest[: self.n_states]), rest[self.n_states :]
+        length, batch = x.shape[:2]
+        counts = [batch] * length if self.sizes is None else [int(n) for n in self.sizes]
+        outs: list = [None] * length
+        for t in K._order(length, self.reverse):
+            rows = counts[t]
+            active = [s if rows == batch else s[:rows] for s in states]
+            xt = x[t] if rows == batch else x[t, :rows]
+            new = self.cell(xt, *active, w_ih, w_hh, b_ih, b_hh)
+            if rows < batch:  # inactive rows keep their state, and output zeros
+                pad = Tensor._wrap(np.zeros((batch - rows, new[0].shape[1]), new[0].dtype))
+                outs[t] = concatenate([new[0], pad], axis=0)
+                new = [
+                    concatenate([n, s[rows:]], axis=0) for n, s in zip(new, states, strict=True)
+                ]
+            else:
+                outs[t] = new[0]
+            states = list(new)
+        return (stack(outs, axis=0), *states)
+
+
+class _Barrier(operation):
+    """Identity; its gradient is cut while ``blocking`` (see ``_Sequence.recorded_gradient``)."""
+
+    blocking = False
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return x
+
+    def gradient(self, grad: Any) -> Any:
+        return None if self.blocking else grad
+
 
 class LSTMSequence(_Sequence):
     """(out, h_n, c_n) = LSTM over all steps of x from (h0, c0); the input projection is one
     GEMM, the gradient backpropagation through time (``kernels.rnn.lstm_backward``)."""
+
+    n_states = 2
 
     @func_op(7, 3)
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
@@ -64,7 +127,10 @@ class LSTMSequence(_Sequence):
         out, h, c, self.saved = K.lstm_forward(x, h0, c0, w_ih, w_hh, b, self.sizes, self.reverse)
         return out, h, c
 
-    def gradient(self, grad: tuple) -> tuple:
+    def cell(self, x, h, c, w_ih, w_hh, b_ih, b_hh) -> tuple:
+        return lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh)
+
+    def array_gradient(self, grad: tuple) -> tuple:
         dout, dh, dc = grad
         x, _, _, w_ih, w_hh, _ = self.inputs
         need_x = self.parents[0].requires_grad
@@ -87,7 +153,10 @@ class GRUSequence(_Sequence):
         out, h, self.saved = K.gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, self.sizes, self.reverse)
         return out, h
 
-    def gradient(self, grad: tuple) -> tuple:
+    def cell(self, x, h, w_ih, w_hh, b_ih, b_hh) -> tuple:
+        return (gru_cell(x, h, w_ih, w_hh, b_ih, b_hh),)
+
+    def array_gradient(self, grad: tuple) -> tuple:
         dout, dh = grad
         x, _, w_ih, w_hh, _, _ = self.inputs
         need_x = self.parents[0].requires_grad
@@ -112,7 +181,10 @@ class RNNSequence(_Sequence):
         self.x, self.w_ih, self.w_hh = x, w_ih, w_hh
         return out, h
 
-    def gradient(self, grad: tuple) -> tuple:
+    def cell(self, x, h, w_ih, w_hh, b_ih, b_hh) -> tuple:
+        return (rnn_cell(x, h, w_ih, w_hh, b_ih, b_hh, "relu" if self.relu else "tanh"),)
+
+    def array_gradient(self, grad: tuple) -> tuple:
         dout, dh = grad
         need_x = self.parents[0].requires_grad
         dx, dh0, dw_ih, dw_hh, db = K.rnn_backward(
