@@ -235,6 +235,19 @@ def test_rnn_bad_input_raises_value_error(layer, x_shape, message):
         layer(lucid.tensor(np.zeros(x_shape, np.float32)))
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_rnn_empty_batch_and_empty_sequence(kind):
+    layer = getattr(nn, kind)(3, 4, bidirectional=True)
+    x = lucid.tensor(np.zeros((5, 0, 3), np.float32), requires_grad=True)
+    out, hidden = layer(x)
+    assert out.shape == (5, 0, 8) and _states(hidden)[0].shape == (2, 0, 4)
+    out.sum().backward()
+    assert x.grad.shape == (5, 0, 3)
+    assert all(np.all(p.grad.numpy() == 0) for p in layer.parameters())
+    with pytest.raises(ValueError, match="sequence length larger than 0"):
+        layer(lucid.tensor(np.zeros((0, 2, 3), np.float32)))
+
+
 def test_rnn_input_dtype_must_match_the_weights():
     with pytest.raises(TypeError, match="input dtype float64 does not match the weights' float32"):
         nn.LSTM(3, 4)(lucid.tensor(np.zeros((5, 2, 3))))

@@ -242,7 +242,7 @@ def _project(x: np.ndarray, w_ih: np.ndarray, lanes: np.ndarray) -> np.ndarray:
     biases are added step by step, with the recurrent product: one pass fewer.)"""
     length, batch, size = x.shape
     w = w_ih * lanes[:, None]
-    return np.matmul(x.reshape(length * batch, size), w.T).reshape(length, batch, -1)
+    return np.matmul(x.reshape(length * batch, size), w.T).reshape(length, batch, w.shape[0])
 
 
 def add_product_ref(g: np.ndarray, hw: np.ndarray, b: np.ndarray) -> None:

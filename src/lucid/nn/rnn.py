@@ -108,6 +108,9 @@ class _RNNBase(Module):
                 f"{type(self).__name__}: expected input of shape "
                 f"{batched.format(self.input_size)} or (L, {self.input_size}), got {x.shape}"
             )
+        if x.shape[1 if x.ndim == 3 and self.batch_first else 0] == 0:
+            raise ValueError(f"{type(self).__name__}: expected a sequence length larger than 0, "
+                             f"got input of shape {x.shape}")  # fmt: skip
         self._check_dtype(x)
         if x.ndim == 2:
             return unsqueeze(x, 1), False
