@@ -19,6 +19,7 @@ from lucid.nn.attention import MultiheadAttention
 from lucid.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from lucid.nn.pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d
 from lucid.nn.pooling import MaxPool1d, MaxPool2d
-from lucid.nn.rnn import GRU, LSTM, RNN
+from lucid.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from lucid.nn.transformer import Transformer, TransformerDecoder, TransformerDecoderLayer
 from lucid.nn.transformer import TransformerEncoder, TransformerEncoderLayer
 from lucid.nn.parallel import DataParallel

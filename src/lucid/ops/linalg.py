@@ -375,14 +375,28 @@ class Linear(operation):
     @poly_func_op()
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
         self.save_for_backward(x, w)
-        out = x @ w.T
-        return out if b is None else out + b
+        if x.ndim > 2:  # one 2-D GEMM over the folded batch: NumPy loops over stacked ones
+            rows = math.prod(x.shape[:-1])
+            out = (x.reshape(rows, x.shape[-1]) @ w.T).reshape(*x.shape[:-1], w.shape[0])
+        else:
+            out = x @ w.T
+        if b is None:
+            return out
+        if b.dtype == out.dtype and out.ndim:
+            out += b  # out is fresh: no second array of the output's size
+            return out
+        return out + b
 
     def gradient(self, grad: Any) -> tuple:
         x, w = self.saved_tensors
-        dx = grad @ w if self.parents[0].requires_grad else None
-        dw = db = None
         rows = math.prod(grad.shape[:-1])  # not -1: the batch may be empty
+        dx = None
+        if self.parents[0].requires_grad:
+            if x.ndim > 2:
+                dx = (grad.reshape(rows, grad.shape[-1]) @ w).reshape(x.shape)
+            else:
+                dx = grad @ w
+        dw = db = None
         if self.parents[1].requires_grad:
             dw = grad.reshape(rows, grad.shape[-1]).T @ x.reshape(rows, x.shape[-1])
         if len(self.parents) == 3 and self.parents[2].requires_grad:

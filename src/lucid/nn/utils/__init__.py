@@ -1,4 +1,5 @@
-"""Gradient clipping, as ``torch.nn.utils``: ``clip_grad_norm_`` and ``clip_grad_value_``."""
+"""``torch.nn.utils``: gradient clipping (``clip_grad_norm_``, ``clip_grad_value_``) here, and
+variable-length sequences in ``lucid.nn.utils.rnn``."""
 
 from __future__ import annotations
 
@@ -55,3 +56,6 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     """Clip every gradient in place to ``[-clip_value, clip_value]``."""
     for g in _grads(parameters):
         np.clip(g, -clip_value, clip_value, out=g)
+
+
+from lucid.nn.utils import rnn  # noqa: E402, F401  (torch.nn.utils.rnn after `import torch`)
