@@ -204,3 +204,18 @@ def test_new_initialiser_errors():
     with pytest.raises(ValueError, match="divisible by groups"):
         init.dirac_(_param((3, 2, 3)), groups=2)
     assert init.orthogonal_(_param((0, 3))).shape == (0, 3)
+
+
+@pytest.mark.parametrize(
+    "name", ["uniform", "normal", "xavier_uniform", "xavier_normal", "kaiming_uniform",
+             "kaiming_normal", "orthogonal", "eye", "dirac", "constant", "sparse"],
+)  # fmt: skip
+def test_deprecated_names_warn_and_call_the_new_ones(name):
+    shape = (3, 3, 3) if name == "dirac" else (4, 3)
+    args = {"constant": (0.5,), "sparse": (0.5,)}.get(name, ())
+    lucid.random.seed(8)
+    expected = getattr(init, name + "_")(_param(shape), *args).numpy()
+    lucid.random.seed(8)
+    with pytest.warns(FutureWarning, match=f"nn.init.{name}` is now deprecated"):
+        got = getattr(init, name)(_param(shape), *args).numpy()
+    np.testing.assert_array_equal(got, expected)

@@ -10,7 +10,7 @@ import pytest
 import lucid
 import lucid.nn as nn
 import lucid.nn.functional as F
-from lucid.autograd import gradcheck
+from lucid.autograd import gradcheck, gradgradcheck
 
 REDUCTIONS = ["none", "mean", "sum"]
 
@@ -427,3 +427,12 @@ def test_all_ignored_mean_is_nan_with_zero_gradient_as_torch(name):
     getattr(torch.nn.functional, name)(xt, torch.tensor([-100, -100])).backward()
     assert np.isnan(loss.item())
     np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+
+
+@pytest.mark.parametrize("case", sorted(set(CASES) - NOT_DIFFERENTIABLE))
+def test_loss_second_derivatives_match_finite_differences(case, rng):
+    name, arrays, diff, kwargs = _build(case, rng)
+    fn = getattr(F, name)
+    ours = [lucid.tensor(a, requires_grad=i in diff) for i, a in enumerate(arrays)]
+    kw = _kwargs(kwargs, lucid.tensor)
+    assert gradgradcheck(lambda *xs: fn(*xs, reduction="sum", **kw), ours)

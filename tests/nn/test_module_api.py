@@ -282,3 +282,77 @@ def test_repr_layout_matches_torch():
         tree = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.Sequential(lib.nn.ReLU(), leaf()))
         reprs.append((repr(multi()), repr(leaf()), repr(tree)))
     assert reprs[0] == reprs[1]
+
+
+def _backward_pre_hook_gradients(lib, layer, x, upstream):
+    seen = []
+
+    def pre_hook(module, grad_output):
+        seen.append(np.asarray(grad_output[0]).copy())
+        return (grad_output[0] * 3,)
+
+    layer.register_full_backward_pre_hook(pre_hook)
+    inp = lib.tensor(x, requires_grad=True)
+    layer(inp).backward(lib.tensor(upstream))
+    return seen[0], inp.grad.numpy(), layer.weight.grad.numpy()
+
+
+@pytest.mark.torch
+def test_full_backward_pre_hook_replaces_grad_output_as_torch(rng):
+    torch = pytest.importorskip("torch")
+    x, upstream = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+    ours, theirs = nn.Linear(3, 2).double(), torch.nn.Linear(3, 2).double()
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    got = _backward_pre_hook_gradients(lucid, ours, x, upstream)
+    expected = _backward_pre_hook_gradients(torch, theirs, x, upstream)
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    np.testing.assert_allclose(got[2], 3 * upstream.T @ x, rtol=1e-12)
+
+
+def _with_extra_state(lib):
+    class Counter(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = lib.nn.Linear(2, 2)
+            self.calls = 0
+
+        def get_extra_state(self):
+            return {"calls": self.calls}
+
+        def set_extra_state(self, state):
+            self.calls = state["calls"]
+
+    return lib.nn.Sequential(Counter())
+
+
+@pytest.mark.torch
+def test_extra_state_round_trips_under_torchs_key():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _with_extra_state(lucid), _with_extra_state(torch)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours[0].calls = 7
+    state = ours.state_dict()
+    assert state["0._extra_state"] == {"calls": 7}
+    fresh = _with_extra_state(lucid)
+    fresh.load_state_dict(state)
+    assert fresh[0].calls == 7
+    del state["0._extra_state"]
+    assert fresh.load_state_dict(state, strict=False).missing_keys == ["0._extra_state"]
+    with pytest.raises(RuntimeError, match="get_extra_state"):
+        nn.Linear(2, 2).get_extra_state()
+
+
+def test_set_submodule_cuda_and_share_memory():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.ReLU()))
+    model.set_submodule("1.0", nn.Tanh())
+    assert isinstance(model[1][0], nn.Tanh)
+    with pytest.raises(AttributeError, match="no submodule"):
+        model.set_submodule("1.5", nn.Tanh(), strict=True)
+    with pytest.raises(AttributeError, match="no submodule"):
+        model.set_submodule("2.0", nn.Tanh())
+    with pytest.raises(TypeError, match="Module"):
+        model.set_submodule("1.0", 3)
+    with pytest.raises(RuntimeError, match="CPU only"):
+        model.cuda()
+    assert model.share_memory() is model

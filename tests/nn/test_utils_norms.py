@@ -319,3 +319,13 @@ def test_total_norm_and_clipping_helpers_match_torch(norm_type, rng):
     next(ours.parameters()).grad._data[0, 0] = np.nan
     with pytest.raises(RuntimeError, match="error_if_nonfinite"):
         nn.utils.clip_grad_norm_(ours.parameters(), 1.0, norm_type, error_if_nonfinite=True)
+
+
+def test_deprecated_clip_grad_norm_and_skip_init():
+    layer = nn.utils.skip_init(nn.Linear, 3, 2, device="cpu")
+    assert isinstance(layer, nn.Linear) and layer.weight.shape == (2, 3)
+    layer.weight.grad = lucid.ones(2, 3) * 3
+    with pytest.warns(FutureWarning, match="clip_grad_norm_"):
+        total = nn.utils.clip_grad_norm([layer.weight], 1.0)
+    np.testing.assert_allclose(total.item(), np.sqrt(6 * 9.0), rtol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(layer.weight.grad.numpy()), 1.0, rtol=1e-5)

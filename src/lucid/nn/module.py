@@ -31,6 +31,9 @@ class IncompatibleKeys(NamedTuple):
     __str__ = __repr__
 
 
+_EXTRA_STATE = "_extra_state"
+
+
 def _buffer_value(name: str, value: Any) -> Tensor | None:
     """A buffer's value: a Tensor or None, or an ndarray (kept as a Tensor; PyTorch takes
     tensors only)."""
@@ -70,6 +73,7 @@ class Module:
         object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_backward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
 
     # ----------------------------------------------------------------- registration
 
@@ -309,6 +313,8 @@ class Module:
         for name, buffer in self._buffers.items():
             if buffer is not None and name not in self._non_persistent:
                 out[prefix + name] = buffer if keep_vars else buffer.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            out[prefix + _EXTRA_STATE] = self.get_extra_state()
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(out, prefix + name + ".", keep_vars)
@@ -330,10 +336,15 @@ class Module:
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
+        extra = {
+            (f"{name}." if name else "") + _EXTRA_STATE: module
+            for name, module in self.named_modules()
+            if type(module).get_extra_state is not Module.get_extra_state
+        }
         wrong = []
         values = {}
         for key, target in own.items():
-            if key not in state_dict:
+            if key not in state_dict or key in extra:
                 continue
             value = state_dict[key]
             array = value._data if isinstance(value, Tensor) else np.asarray(value)
@@ -360,7 +371,25 @@ class Module:
             else:
                 target._data[...] = array
             target._version += 1
+        for key, module in extra.items():
+            if key in state_dict:
+                module.set_extra_state(state_dict[key])
         return IncompatibleKeys(missing, unexpected)
+
+    def get_extra_state(self) -> Any:
+        """Extra (non-tensor) state for ``state_dict``, under the key ``_extra_state``; a
+        module that overrides this and ``set_extra_state`` saves and restores it, as PyTorch."""
+        raise RuntimeError(
+            "Reached a code path in Module.get_extra_state() that should never be called: "
+            "override get_extra_state and set_extra_state together"
+        )
+
+    def set_extra_state(self, state: Any) -> None:
+        """Restore what ``get_extra_state`` returned (called by ``load_state_dict``)."""
+        raise RuntimeError(
+            "Reached a code path in Module.set_extra_state() that should never be called: "
+            "override get_extra_state and set_extra_state together"
+        )
 
     # ----------------------------------------------------------------- modes and conversions
 
@@ -435,13 +464,42 @@ class Module:
     def cpu(self) -> Module:
         return self
 
+    def cuda(self, device: Any = None) -> Module:
+        raise RuntimeError("Module.cuda: Lucid runs on the CPU only (no CUDA device)")
+
+    def share_memory(self) -> Module:
+        """A no-op returning self: Lucid's worker processes get copies of the arrays."""
+        return self
+
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Set the sub-module at dotted path ``target``; the parent must exist (AttributeError),
+        and with ``strict=True`` so must the sub-module itself."""
+        if not isinstance(module, Module):
+            raise TypeError(f"set_submodule: expected a Module, got {type(module).__name__}")
+        parent_path, _, name = target.rpartition(".")
+        if not name:
+            raise ValueError("set_submodule: cannot set the root module")
+        parent = self.get_submodule(parent_path)
+        if strict and name not in parent._modules:
+            raise AttributeError(f"{type(parent).__name__} has no submodule {name!r}")
+        if name not in parent._modules and name in parent.__dict__:
+            raise AttributeError(
+                f"{name!r} is an attribute of {type(parent).__name__}, not a Module"
+            )
+        setattr(parent, name, module)
+
     # ----------------------------------------------------------------- calling
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} defines no forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks):
+        if not (
+            self._forward_pre_hooks
+            or self._forward_hooks
+            or self._backward_hooks
+            or self._backward_pre_hooks
+        ):
             return self.forward(*args, **kwargs)  # the common case, kept short: once per layer
         for hook, with_kwargs in list(self._forward_pre_hooks.values()):
             if with_kwargs:
@@ -458,8 +516,8 @@ class Module:
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
         backward_hooks = None
-        if self._backward_hooks:  # identity ops around the call see its gradients
-            backward_hooks = BackwardHookCall(self, self._backward_hooks)
+        if self._backward_hooks or self._backward_pre_hooks:  # identity ops see the gradients
+            backward_hooks = BackwardHookCall(self, self._backward_hooks, self._backward_pre_hooks)
             args = backward_hooks.wrap_inputs(args)
         try:
             out = self.forward(*args, **kwargs)
@@ -525,6 +583,14 @@ class Module:
         Tensors under ``create_graph=True``.
         """
         return self._add_hook(self._backward_hooks, hook, prepend)
+
+    def register_full_backward_pre_hook(
+        self, hook: Callable, prepend: bool = False
+    ) -> RemovableHandle:
+        """``hook(module, grad_output)`` runs in backward once the gradients of the module's
+        outputs are known, before they flow into the module; a non-None result (a tuple, one
+        entry per output) replaces ``grad_output``."""
+        return self._add_hook(self._backward_pre_hooks, hook, prepend)
 
     # ----------------------------------------------------------------- printing
 

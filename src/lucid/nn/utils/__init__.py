@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -16,7 +18,8 @@ from lucid.tensor import Tensor
 __all__ = [
     "clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_",
     "parameters_to_vector", "vector_to_parameters", "weight_norm", "remove_weight_norm",
-    "spectral_norm", "remove_spectral_norm", "parametrize", "parametrizations",
+    "spectral_norm", "remove_spectral_norm", "parametrize", "parametrizations", "clip_grad_norm",
+    "skip_init",
 ]  # fmt: skip
 
 
@@ -89,6 +92,24 @@ def clip_grad_norm_(
         raise RuntimeError(f"clip_grad_norm_: {exc}") from None
     clip_grads_with_norm_(parameters, max_norm, total)
     return total
+
+
+def clip_grad_norm(*args: Any, **kwargs: Any) -> Tensor:
+    """Deprecated: use ``clip_grad_norm_`` (warns FutureWarning, as PyTorch)."""
+    warnings.warn(
+        "`torch.nn.utils.clip_grad_norm` is now deprecated in favor of "
+        "`torch.nn.utils.clip_grad_norm_`.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    return clip_grad_norm_(*args, **kwargs)
+
+
+def skip_init(module_cls: type, *args: Any, **kwargs: Any) -> Any:
+    """``module_cls(*args, **kwargs)``. PyTorch skips the initialisation (the values are
+    garbage until set); Lucid initialises as usual, which is one of the values allowed."""
+    kwargs.pop("device", None)
+    return module_cls(*args, **kwargs)
 
 
 def clip_grad_value_(
