@@ -9,6 +9,9 @@ import lucid.nn as nn
 from lucid.autograd import gradcheck
 from lucid.nn.utils import parametrizations, parametrize
 
+# PyTorch and Lucid both warn that the hook form of weight_norm is deprecated.
+pytestmark = pytest.mark.filterwarnings("ignore:.*weight_norm. is deprecated:FutureWarning")
+
 
 def _pair(torch, make):
     """The same float64 layer in Lucid and PyTorch (PyTorch's weights copied into Lucid's)."""
@@ -89,7 +92,8 @@ def test_weight_norm_forms_repr_matches_torch():
 def test_weight_norm_starts_at_the_original_weight_and_removes_cleanly(rng):
     layer = nn.Linear(4, 3).double()
     weight = layer.weight.numpy().copy()
-    nn.utils.weight_norm(layer)
+    with pytest.warns(FutureWarning, match="parametrizations.weight_norm"):
+        nn.utils.weight_norm(layer)
     np.testing.assert_allclose(layer.weight.numpy(), weight, rtol=1e-12)
     with pytest.raises(RuntimeError, match="two weight_norm"):
         nn.utils.weight_norm(layer)

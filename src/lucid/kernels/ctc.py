@@ -19,6 +19,11 @@ from lucid.kernels._jit import njit
 
 _NEG_INF = -np.inf
 
+# No crossover: the references loop over samples and time steps in Python, and the compiled
+# loops beat them at every size measured (numba 0.68, this 2-core machine, float64, a scratch
+# script): forward 55x / backward 59x at T=10, N=2, C=5, S=3; 48x / 44x at T=50, N=8, C=20,
+# S=10; 8x / 5x at T=200, N=16, C=30, S=40. So numba whenever it is enabled.
+
 
 def _extended(labels: np.ndarray, blank: int) -> tuple[np.ndarray, np.ndarray]:
     """The extended label sequence and, per state, whether it may skip the state before."""

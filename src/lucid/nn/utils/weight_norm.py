@@ -4,6 +4,7 @@ its ``weight_g`` and ``weight_v`` parameters (the parametrization form lives in
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from lucid import _graph
@@ -41,6 +42,12 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     over every axis but ``dim``, kept as size-1 axes; ``dim=None`` one norm for the whole
     tensor) and ``<name>_v`` (the direction) replace it, and a forward pre-hook recomputes it.
     Returns the module."""
+    warnings.warn(
+        "`lucid.nn.utils.weight_norm` is deprecated in favor of "
+        "`lucid.nn.utils.parametrizations.weight_norm` (as in PyTorch).",
+        FutureWarning,
+        stacklevel=2,
+    )
     if dim is None:
         dim = -1
     for hook, _ in module._forward_pre_hooks.values():
