@@ -88,13 +88,10 @@ def soft_margin_loss(
     reduce: Any = None,  # noqa: A002 - PyTorch's name
     reduction: str = "mean",
 ) -> Tensor:
-    """Two-class logistic loss ``log(1 + exp(-y x))``, stable for any ``x``; same shapes."""
+    """Two-class logistic loss ``log(1 + exp(-y x))``, stable for any ``x``; ``target``
+    broadcasts against ``input``, as PyTorch."""
     reduction = _reduction("soft_margin_loss", reduction, size_average, reduce)
     x, y = _tensor(input), _tensor(target)
-    if x.shape != y.shape:
-        raise ValueError(
-            f"soft_margin_loss: target shape {y.shape} must equal the input shape {x.shape}"
-        )
     return _reduce(softplus(-y * x, threshold=np.inf), reduction)
 
 
@@ -108,15 +105,15 @@ def cosine_embedding_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """``1 - cos(x1, x2)`` where ``y = 1`` and ``max(0, cos(x1, x2) - margin)`` where ``y = -1``,
-    the cosine along the last dimension of (N, D) or (D,) inputs (target (N,) or 0-d), each
-    squared norm plus 1e-12 as PyTorch."""
+    the cosine along the last dimension: (N, D) inputs with a (N,) target, or (D,) inputs with a
+    0-d target (the rest broadcasts, as PyTorch); each squared norm plus 1e-12 as PyTorch."""
     op = "cosine_embedding_loss"
     reduction = _reduction(op, reduction, size_average, reduce)
     x1, x2, y = _tensor(input1), _tensor(input2), _tensor(target)
-    if x1.shape != x2.shape or x1.ndim not in (1, 2) or y.shape != x1.shape[:-1]:
+    if y.ndim not in (0, 1) or not x1.ndim == x2.ndim == y.ndim + 1:
         raise ValueError(
-            f"{op}: needs input1 and input2 of one shape, (N, D) or (D,), and target (N,) or "
-            f"0-d; got {x1.shape}, {x2.shape} and {y.shape}"
+            f"{op}: needs (N, D) inputs with a (N,) target, or (D,) inputs with a 0-d target; "
+            f"got {x1.shape}, {x2.shape} and {y.shape}"
         )
     dot = _sum(x1 * x2, axis=-1)
     norms = sqrt((_sum(x1 * x1, axis=-1) + _COSINE_EPS) * (_sum(x2 * x2, axis=-1) + _COSINE_EPS))
@@ -217,12 +214,11 @@ def multilabel_soft_margin_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Per-class logistic loss ``-(y log sigmoid(x) + (1 - y) log sigmoid(-x))``, times
-    ``weight`` (broadcast), averaged over the last (class) dimension: one value per sample."""
+    ``weight``, averaged over the last (class) dimension: one value per sample. ``target`` and
+    ``weight`` broadcast against ``input``, as PyTorch."""
     op = "multilabel_soft_margin_loss"
     reduction = _reduction(op, reduction, size_average, reduce)
     x, y = _tensor(input), _tensor(target)
-    if x.shape != y.shape:
-        raise ValueError(f"{op}: target shape {y.shape} must equal the input shape {x.shape}")
     if x.ndim == 0:
         raise ValueError(f"{op}: input needs a class dimension, got a 0-d tensor")
     # -log sigmoid(x) = softplus(-x), -log sigmoid(-x) = softplus(x): stable for any x.
