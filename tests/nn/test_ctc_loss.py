@@ -130,3 +130,10 @@ def test_ctc_loss_rejects_bad_arguments(kwargs, error, match):
     args.update(kwargs)
     with pytest.raises(error, match=match):
         F.ctc_loss(**args)
+
+
+def test_ctc_loss_refuses_higher_order_gradients(rng):
+    x = lucid.tensor(rng.standard_normal((4, 1, 3)), requires_grad=True)
+    loss = F.ctc_loss(F.log_softmax(x, dim=2), np.array([[1]]), [4], [1])
+    with pytest.raises(NotImplementedError, match="higher-order"):
+        lucid.autograd.grad(loss, [x], create_graph=True)
