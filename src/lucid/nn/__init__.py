@@ -13,6 +13,10 @@ from lucid.nn.flatten import Flatten, Unflatten
 from lucid.nn.linear import Bilinear, Identity, Linear
 from lucid.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, KLDivLoss, L1Loss
 from lucid.nn.loss import MSELoss, NLLLoss, SmoothL1Loss
+from lucid.nn.loss import CosineEmbeddingLoss, CTCLoss, GaussianNLLLoss, HingeEmbeddingLoss
+from lucid.nn.loss import HuberLoss, MarginRankingLoss, MultiLabelMarginLoss, MultiMarginLoss
+from lucid.nn.loss import MultiLabelSoftMarginLoss, PoissonNLLLoss, SoftMarginLoss
+from lucid.nn.loss import TripletMarginLoss, TripletMarginWithDistanceLoss
 from lucid.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from lucid.nn.sparse import Embedding
 from lucid.nn.attention import MultiheadAttention
