@@ -269,10 +269,11 @@ class DistributedDataParallel(Module):
         done, so every other gradient is complete; reduce and wait."""
         if not self._armed:
             return None
-        if isinstance(grad, Tensor):
+        if grad.requires_grad:  # hooks get Tensors; a recorded one means create_graph=True
             raise NotImplementedError(
                 "DistributedDataParallel: backward(create_graph=True) is not supported"
             )
+        grad = grad._data
         for i in self._reached:  # complete now, whether or not their trigger ran
             if not self._ready[i] and i != self._final:
                 self._fill(i, None)
