@@ -1,4 +1,5 @@
-"""Gradient clipping, as ``torch.nn.utils``: ``clip_grad_norm_`` and ``clip_grad_value_``."""
+"""``torch.nn.utils``: gradient clipping here; parameter vectors, weight and spectral
+normalisation and parametrizations in the submodules, re-exported here as PyTorch does."""
 
 from __future__ import annotations
 
