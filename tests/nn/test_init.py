@@ -239,3 +239,13 @@ def test_trunc_normal_handles_narrow_and_far_intervals(a, b):
     mean = (phi(lo) - phi(hi)) / (init._normal_cdf(hi) - init._normal_cdf(lo))
     expected = -mean if a > 0 else mean
     np.testing.assert_allclose(values.mean(), expected, atol=0.01 * (b - a) + 1e-3)
+
+
+def test_generator_argument_accepts_a_wrapping_generator_object():
+    class Wrapper:  # the shape of a lucid Generator: a NumPy generator as ``_rng``
+        def __init__(self, seed):
+            self._rng = np.random.default_rng(seed)
+
+    a = init.normal_(_param((3, 4), np.float64), generator=Wrapper(3)).numpy()
+    b = init.normal_(_param((3, 4), np.float64), generator=np.random.default_rng(3)).numpy()
+    np.testing.assert_array_equal(a, b)

@@ -1,9 +1,10 @@
 """Weight initialisers, as ``torch.nn.init``: in place, outside the graph, from lucid.random.
 
 Every function overwrites ``tensor.data`` with draws from ``lucid.random.generator()`` (so
-``lucid.random.seed`` reproduces them), or from ``generator=`` (a ``numpy.random.Generator``)
-where PyTorch takes one, in the tensor's dtype, and returns the tensor. The fan computations,
-gains and defaults are PyTorch's (the random streams are NumPy's, not PyTorch's).
+``lucid.random.seed`` reproduces them), or from ``generator=`` (a ``numpy.random.Generator``
+or a Lucid generator wrapping one) where PyTorch takes one, in the tensor's dtype, and returns
+the tensor. The fan computations, gains and defaults are PyTorch's (the random streams are
+NumPy's, not PyTorch's).
 """
 
 from __future__ import annotations
@@ -83,6 +84,10 @@ def _rng(generator: Any) -> np.random.Generator:
         return random.generator()
     if isinstance(generator, np.random.Generator):
         return generator
+    # a lucid Generator (torch.Generator's analogue) wraps its NumPy generator as ``_rng``
+    inner = getattr(generator, "_rng", None)
+    if isinstance(inner, np.random.Generator):
+        return inner
     raise TypeError(
         f"generator must be a numpy.random.Generator or None, got {type(generator).__name__}"
     )
