@@ -223,7 +223,11 @@ _DOC_ARGS = """
     ``batch_first``) or unbatched ``(L, input_size)``; states ``(num_layers * D, N, H)`` (D = 2
     when bidirectional), zeros when not given. ``output`` is ``(L, N, D * H)``: the last
     layer's hidden state at every step (both directions concatenated). ``dropout`` applies to
-    the outputs of every layer but the last, in training mode.
+    the outputs of every layer but the last, in training mode. A ``PackedSequence`` input
+    gives a PackedSequence output, and each sequence's final state at its own last step (the
+    states' batch order is the caller's, as in PyTorch). Input and states must have the
+    weights' dtype (TypeError). Higher derivatives (``create_graph``) work, by recomputing
+    the recurrence with the cells.
 """
 
 
