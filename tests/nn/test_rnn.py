@@ -193,6 +193,17 @@ def test_rnn_default_init_is_uniform_within_one_over_sqrt_hidden(kind):
         assert 0.2 < np.abs(p.numpy()).max() <= 0.25, name
 
 
+@pytest.mark.torch
+def test_rnn_all_weights_and_flatten_parameters_as_torch():
+    torch = pytest.importorskip("torch")
+    layer = nn.GRU(3, 4, num_layers=2, bidirectional=True)
+    reference = torch.nn.GRU(3, 4, num_layers=2, bidirectional=True)
+    layer.flatten_parameters()
+    shapes = [[p.shape for p in group] for group in layer.all_weights]
+    assert shapes == [[tuple(p.shape) for p in group] for group in reference.all_weights]
+    assert layer.all_weights[1][0] is layer.weight_ih_l0_reverse
+
+
 def test_rnn_float64_layer_runs_in_float64(rng):
     layer = nn.GRU(3, 4, dtype=lucid.float64)
     out, h = layer(lucid.tensor(rng.standard_normal((5, 2, 3))))

@@ -83,6 +83,18 @@ class _RNNBase(Module):
         for param in self.parameters():
             init.uniform_(param, -bound, bound)
 
+    def flatten_parameters(self) -> None:
+        """Nothing to do (PyTorch compacts weights for cuDNN here; on the CPU a no-op too)."""
+
+    @property
+    def all_weights(self) -> list[list[Parameter]]:
+        """The parameters of each layer and direction, in PyTorch's order."""
+        return [
+            [p for p in self._weights(layer, d) if p is not None]
+            for layer in range(self.num_layers)
+            for d in range(self.directions)
+        ]
+
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:
@@ -296,6 +308,7 @@ class LSTM(_RNNBase):
         if proj_size:
             raise NotImplementedError("LSTM: proj_size is not implemented in Lucid")
         super().__init__(*args, **kwargs)
+        self.proj_size = 0
 
     def _sequence(self, x, start, w_ih, w_hh, b_ih, b_hh, sizes, reverse) -> tuple:
         return lstm_sequence(x, *start, w_ih, w_hh, b_ih, b_hh, sizes, reverse)
