@@ -68,6 +68,8 @@ class _RNNBase(Module):
                     setattr(self, "bias_ih" + suffix, Parameter(np.empty(rows, dt)))
                     setattr(self, "bias_hh" + suffix, Parameter(np.empty(rows, dt)))
         self.reset_parameters()
+        # gates buffers handed back by the backward passes, for the next forwards to reuse
+        self._workspace: list = []
 
     @property
     def directions(self) -> int:
@@ -311,7 +313,8 @@ class LSTM(_RNNBase):
         self.proj_size = 0
 
     def _sequence(self, x, start, w_ih, w_hh, b_ih, b_hh, sizes, reverse) -> tuple:
-        return lstm_sequence(x, *start, w_ih, w_hh, b_ih, b_hh, sizes, reverse)
+        args = (w_ih, w_hh, b_ih, b_hh, sizes, reverse, self._workspace)
+        return lstm_sequence(x, *start, *args)
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Any, tuple[Tensor, Tensor]]:  # noqa: A002
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
@@ -331,7 +334,8 @@ class GRU(_RNNBase):
     gates = 3
 
     def _sequence(self, x, start, w_ih, w_hh, b_ih, b_hh, sizes, reverse) -> tuple:
-        return gru_sequence(x, start[0], w_ih, w_hh, b_ih, b_hh, sizes, reverse)
+        args = (w_ih, w_hh, b_ih, b_hh, sizes, reverse, self._workspace)
+        return gru_sequence(x, start[0], *args)
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Any, Tensor]:  # noqa: A002
         out, (h_n,) = self._forward(input, (hx,))
