@@ -95,7 +95,7 @@ class _Sequence(operation):
         length, batch = x.shape[:2]
         counts = [batch] * length if self.sizes is None else [int(n) for n in self.sizes]
         outs: list = [None] * length
-        for t in K._order(length, self.reverse):
+        for t in range(length - 1, -1, -1) if self.reverse else range(length):
             rows = counts[t]
             active = [s if rows == batch else s[:rows] for s in states]
             xt = x[t] if rows == batch else x[t, :rows]
