@@ -85,6 +85,10 @@ class DistributedDataParallel(Module):
             raise ValueError(f"{what}: device_ids and output_device must be None (CPU modules)")
         if dim != 0:
             raise NotImplementedError(f"{what}: dim={dim} (only the batch axis 0)")
+        if gradient_as_bucket_view or static_graph:
+            raise NotImplementedError(
+                f"{what}: gradient_as_bucket_view and static_graph are not supported"
+            )
         _check_group(process_group, what)
         group = _require(what)
         cap = 25.0 if bucket_cap_mb is None else float(bucket_cap_mb)
