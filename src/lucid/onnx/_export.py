@@ -27,7 +27,7 @@ def _onnx() -> tuple[Any, Any, Any]:
     try:
         import onnx
         from onnx import helper, numpy_helper
-    except ImportError as exc:  # pragma: no cover - depends on the environment
+    except ImportError as exc:
         raise ImportError(
             "lucid.onnx.export needs the onnx package: pip install 'lucid[onnx]'"
         ) from exc
