@@ -103,3 +103,14 @@ def test_distributed_data_parallel_says_distributed_is_not_initialised():
     assert DistributedDataParallel is Real and nn.parallel.DistributedDataParallel is Real
     with pytest.raises(RuntimeError, match="process group has not been initialized"):
         DistributedDataParallel(nn.Linear(2, 2))
+
+
+def test_utils_dlpack_is_lucid_dlpack():
+    import lucid.dlpack
+    import lucid.utils.dlpack as dl
+    from lucid.utils.dlpack import from_dlpack, to_dlpack
+
+    assert dl is lucid.dlpack and from_dlpack is lucid.dlpack.from_dlpack
+    t = lucid.arange(4.0)
+    back = from_dlpack(to_dlpack(t))
+    np.testing.assert_array_equal(back.numpy(), t.numpy())

@@ -1,4 +1,5 @@
-"""``lucid.utils``, as ``torch.utils``: ``lucid.utils.data`` is the module ``lucid.data``.
+"""``lucid.utils``, as ``torch.utils``: ``lucid.utils.data`` is the module ``lucid.data`` and
+``lucid.utils.dlpack`` the module ``lucid.dlpack``.
 
 PyTorch programs import ``torch.utils.data``; here that name is an alias registered in
 ``sys.modules``, so ``import lucid.utils.data as d`` and ``from lucid.utils.data import
@@ -7,8 +8,9 @@ DataLoader`` give the very objects of ``lucid.data`` (one module, not a copy).
 
 import sys
 
-from lucid import data
+from lucid import data, dlpack
 
 sys.modules[__name__ + ".data"] = data
+sys.modules[__name__ + ".dlpack"] = dlpack  # torch.utils.dlpack: to_dlpack, from_dlpack
 
-__all__ = ["data"]
+__all__ = ["data", "dlpack"]
