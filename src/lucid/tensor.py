@@ -207,6 +207,9 @@ class Tensor:
     def numel(self) -> int:
         return self._data.size
 
+    def nelement(self) -> int:
+        return self._data.size
+
     def dim(self) -> int:
         return self._data.ndim
 
@@ -572,10 +575,10 @@ class Tensor:
     def std(self, *args: Any, **kwargs: Any) -> Tensor:
         return _red.std(self, *args, **kwargs)
 
-    def max(self, *args: Any, **kwargs: Any) -> Tensor:
+    def max(self, *args: Any, **kwargs: Any) -> Any:
         return _red.max(self, *args, **kwargs)
 
-    def min(self, *args: Any, **kwargs: Any) -> Tensor:
+    def min(self, *args: Any, **kwargs: Any) -> Any:
         return _red.min(self, *args, **kwargs)
 
     def argmax(self, *args: Any, **kwargs: Any) -> Tensor:
@@ -691,6 +694,30 @@ class Tensor:
 
     def copy_(self, src: Any) -> Tensor:
         return _inp.copy_(self, src)
+
+    # ----------------------------------------------------------------- shape, indexing,
+    # sorting, scatter and reductions of issue 10 (PyTorch's surface)
+
+    def amax(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.amax(self, *args, **kwargs)
+
+    def amin(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.amin(self, *args, **kwargs)
+
+    def tensor_split(self, *args: Any, **kwargs: Any) -> tuple:
+        return _shp.tensor_split(self, *args, **kwargs)
+
+    def hsplit(self, *args: Any, **kwargs: Any) -> tuple:
+        return _shp.hsplit(self, *args, **kwargs)
+
+    def vsplit(self, *args: Any, **kwargs: Any) -> tuple:
+        return _shp.vsplit(self, *args, **kwargs)
+
+    def dsplit(self, *args: Any, **kwargs: Any) -> tuple:
+        return _shp.dsplit(self, *args, **kwargs)
+
+    def repeat_interleave(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _shp.repeat_interleave(self, *args, **kwargs)
 
 
 _graph.bind_tensor(Tensor)

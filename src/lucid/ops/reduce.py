@@ -466,6 +466,8 @@ def mean(
 
 
 def _ddof(op: str, ddof: Any, correction: Any, unbiased: Any) -> float:
+    """The divisor's offset from NumPy's ``ddof``, PyTorch's ``correction`` or ``unbiased``;
+    PyTorch's default 1 (the unbiased estimate) when none is given."""
     spellings = {"ddof": ddof, "correction": correction, "unbiased": unbiased}
     given = [name for name, value in spellings.items() if value is not None]
     if len(given) > 1:
@@ -473,7 +475,21 @@ def _ddof(op: str, ddof: Any, correction: Any, unbiased: Any) -> float:
     if unbiased is not None:
         return 1 if unbiased else 0
     value = ddof if ddof is not None else correction
-    return 0 if value is None else value
+    return 1 if value is None else value
+
+
+def _var_args(op: str, axis: Any, ddof: Any, unbiased: Any) -> tuple:
+    """PyTorch's ``var(x, unbiased)`` and ``var(x, dim, unbiased)`` overloads: a bool in the
+    axis or ddof position is ``unbiased``."""
+    if isinstance(axis, bool):
+        if ddof is not None or unbiased is not None:
+            raise TypeError(f"{op}: unbiased given twice")
+        return None, None, axis
+    if isinstance(ddof, bool):
+        if unbiased is not None:
+            raise TypeError(f"{op}: unbiased given twice")
+        return axis, None, ddof
+    return axis, ddof, unbiased
 
 
 def var(
@@ -487,12 +503,14 @@ def var(
     correction: Any = None,
     unbiased: Any = None,
 ) -> Tensor:
-    """Variance ``sum((x - mean)**2) / (n - ddof)`` over ``axis``; integer inputs give float32.
+    """Variance ``sum((x - mean)**2) / (n - correction)`` over ``axis``; integer inputs give
+    float32.
 
-    NumPy's default ``ddof=0`` (PyTorch's default is 1: pass ``correction=1`` or
-    ``unbiased=True``). ``x.var(d, True)`` reads as PyTorch's ``unbiased=True``, since
-    ``ddof=True`` is 1. Where ``n - ddof <= 0`` the result is inf or NaN, as in both.
+    PyTorch's default ``correction=1`` (unbiased; NumPy's default would be ``ddof=0``).
+    ``correction=``, ``unbiased=`` (also positional: ``x.var(d, False)``) and NumPy's ``ddof=``
+    all set it. Where ``n - correction <= 0`` the result is inf or NaN, as in both.
     """
+    axis, ddof, unbiased = _var_args("var", axis, ddof, unbiased)
     x, axes, keep = _reduce_args("var", x, axis, dim, keepdims, keepdim)
     return Var(axes, keep, _ddof("var", ddof, correction, unbiased))(x)
 
@@ -508,34 +526,95 @@ def std(
     correction: Any = None,
     unbiased: Any = None,
 ) -> Tensor:
-    """Standard deviation ``sqrt(var(x, ...))`` (see ``var`` for ``ddof``); gradient 0 where
-    the result is 0, as PyTorch's."""
+    """Standard deviation ``sqrt(var(x, ...))``, unbiased by default (see ``var`` for
+    ``correction``); gradient 0 where the result is 0, as PyTorch's."""
+    axis, ddof, unbiased = _var_args("std", axis, ddof, unbiased)
     x, axes, keep = _reduce_args("std", x, axis, dim, keepdims, keepdim)
     return Std(axes, keep, _ddof("std", ddof, correction, unbiased))(x)
 
 
+def _with_dim(op: str, x: Tensor, axis: Any, keep: bool, arg: Any, result: Any) -> Any:
+    """``(values, indices)`` of the first extremum along one axis; the values are gathered at
+    the indices, so the gradient goes to the returned index only (PyTorch's rule)."""
+    from lucid.ops.index import Gather
+
+    if not isinstance(axis, int) and not hasattr(axis, "__index__"):
+        raise TypeError(
+            f"{op}: dim must be an int, got {axis!r}; a{op} reduces several axes (values only)"
+        )
+    axis = normalize_axis(int(axis), x.ndim, op)
+    if x.ndim == 0:
+        index = np.zeros((), np.int64)
+        return result(Gather(0, index.reshape(1))(x.reshape(1)).reshape(()), Tensor._wrap(index))
+    if x.shape[axis] == 0:
+        raise ValueError(f"{op}: cannot reduce the empty axis {axis} of shape {x.shape}")
+    index = np.expand_dims(arg(x._data, axis=axis), axis).astype(np.int64)
+    values = Gather(axis, index)(x)
+    if not keep:
+        values, index = values.squeeze(axis), index.squeeze(axis)
+    return result(values, Tensor._wrap(index))
+
+
+def _extremum(name: str, x: Any, axis: Any, keepdims: Any, dim: Any, keepdim: Any) -> Any:
+    from lucid import return_types
+
+    axis = pick(name, axis, dim, "axis", "dim", None)
+    x = _tensor(x)
+    if axis is None:
+        if keepdims is not None or keepdim is not None:
+            raise TypeError(f"{name}: keepdim needs a dim; use a{name} to keep all axes")
+        return (Max if name == "max" else Min)(tuple(range(x.ndim)), False)(x)
+    keep = bool(pick(name, keepdims, keepdim, "keepdims", "keepdim", False))
+    arg = np.argmax if name == "max" else np.argmin
+    return _with_dim(name, x, axis, keep, arg, getattr(return_types, name))
+
+
 def max(  # noqa: A001 - NumPy's and PyTorch's name
     x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None
-) -> Tensor:
-    """Largest value over ``axis`` (None: all; an int or a tuple); the values only.
+) -> Any:
+    """PyTorch's three forms: ``max(x)`` the largest value; ``max(x, dim)`` the named tuple
+    ``(values, indices)`` along one axis; ``max(a, b)`` of two tensors is ``maximum``.
 
-    Unlike ``torch.max(x, dim)`` no indices are returned (use ``argmax``), and the gradient is
-    split evenly among tied maxima (as ``torch.amax``). ``max(a, b)`` with a tensor ``b`` is
-    ``maximum(a, b)``, as in PyTorch.
+    Without a dim the gradient is split evenly among tied maxima (a NaN takes it), as
+    ``torch.max(x)``; with a dim it goes to the returned index, the first maximum (or NaN).
+    ``axis``/``keepdims`` are accepted for ``dim``/``keepdim``; several axes are ``amax``.
     """
     if isinstance(axis, Tensor):
         return _ew.maximum(x, axis)
-    x, axes, keep = _reduce_args("max", x, axis, dim, keepdims, keepdim)
-    return Max(axes, keep)(x)
+    return _extremum("max", x, axis, keepdims, dim, keepdim)
 
 
 def min(  # noqa: A001 - NumPy's and PyTorch's name
     x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None
-) -> Tensor:
-    """Smallest value over ``axis``; as ``max`` (values only, ties share the gradient)."""
+) -> Any:
+    """The smallest value, ``(values, indices)`` along one dim, or ``minimum(a, b)``; as
+    ``max``."""
     if isinstance(axis, Tensor):
         return _ew.minimum(x, axis)
-    x, axes, keep = _reduce_args("min", x, axis, dim, keepdims, keepdim)
+    return _extremum("min", x, axis, keepdims, dim, keepdim)
+
+
+def _amax_axes(axis: Any) -> Any:
+    """PyTorch's ``dim=()`` (its default) reduces every axis."""
+    return None if isinstance(axis, (tuple, list)) and len(axis) == 0 else axis
+
+
+def amax(
+    x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None
+) -> Tensor:
+    """Largest values over ``axis`` (None or (): all; an int or a tuple), values only; the
+    gradient is split evenly among tied maxima, as ``torch.amax``."""
+    axis = _amax_axes(pick("amax", axis, dim, "axis", "dim", None))
+    x, axes, keep = _reduce_args("amax", x, axis, None, keepdims, keepdim)
+    return Max(axes, keep)(x)
+
+
+def amin(
+    x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None
+) -> Tensor:
+    """Smallest values over ``axis``, values only; ties share the gradient (``torch.amin``)."""
+    axis = _amax_axes(pick("amin", axis, dim, "axis", "dim", None))
+    x, axes, keep = _reduce_args("amin", x, axis, None, keepdims, keepdim)
     return Min(axes, keep)(x)
 
 
@@ -616,7 +695,7 @@ def _matrix_norm(x: Tensor, ord: Any, pair: tuple[int, int], keep: bool) -> Tens
     sums = sum(_ew.abs(x), axis=summed, keepdims=keep)
     if not keep and kept > summed:
         kept -= 1
-    pick_ = max if ord > 0 else min
+    pick_ = amax if ord > 0 else amin
     return pick_(sums, axis=kept, keepdims=keep)
 
 
@@ -684,10 +763,6 @@ def norm(
     raise ValueError(
         f"norm: axis {axis} names {len(axis)} axes; vector and matrix norms take 1 or 2"
     )
-
-
-amax = max
-amin = min
 
 
 # PyTorch's names; defined last so that the builtins keep their meaning in this module.
