@@ -12,6 +12,7 @@ from lucid.ops.inplace import *  # noqa: F403
 from lucid.ops.linalg import *  # noqa: F403
 from lucid.ops.reduce import *  # noqa: F403
 from lucid.ops.shape import *  # noqa: F403
+from lucid.ops.sorting import *  # noqa: F403
 from lucid.serialization import load, save
 from lucid.tensor import (
     Tensor,
@@ -27,6 +28,6 @@ from lucid.tensor import (
 )
 
 # Subpackages built on the ops above (DESIGN.md's top layer), importable as lucid.nn etc.
-from lucid import autograd, data, datasets, nn, optim, random  # noqa: E402, I001
+from lucid import autograd, data, datasets, nn, optim, random, return_types  # noqa: E402, I001
 
 __version__ = "0.1.0.dev0"

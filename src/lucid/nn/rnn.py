@@ -19,7 +19,7 @@ from lucid.nn.parameter import Parameter
 from lucid.ops.activation import relu, sigmoid
 from lucid.ops.dropout import dropout
 from lucid.ops.elementwise import tanh
-from lucid.ops.shape import concatenate, split, swapaxes, unsqueeze
+from lucid.ops.shape import concatenate, swapaxes, tensor_split, unsqueeze
 from lucid.tensor import Tensor, _dtype
 
 __all__ = ["RNN", "LSTM", "GRU"]
@@ -156,7 +156,7 @@ class _RNNBase(Module):
             xw = xw + (b_ih + b_hh)
         elif b_ih is not None:
             xw = xw + b_ih
-        steps = split(xw, x.shape[0], axis=0)
+        steps = tensor_split(xw, x.shape[0], dim=0)
         order = range(len(steps) - 1, -1, -1) if reverse else range(len(steps))
         w_hh_t = w_hh.T
         outputs: list[Tensor] = [None] * len(steps)  # type: ignore[list-item]
@@ -259,7 +259,7 @@ class LSTM(_RNNBase):
 
     def _cell(self, xw: Tensor, state: tuple, w_hh_t: Tensor, b_hh: Tensor | None) -> tuple:
         h, c = state
-        i, f, g, o = split(xw + h @ w_hh_t, 4, axis=-1)
+        i, f, g, o = tensor_split(xw + h @ w_hh_t, 4, dim=-1)
         c = sigmoid(f) * c + sigmoid(i) * tanh(g)
         return sigmoid(o) * tanh(c), c
 
@@ -287,8 +287,8 @@ class GRU(_RNNBase):
     def _cell(self, xw: Tensor, state: tuple, w_hh_t: Tensor, b_hh: Tensor | None) -> tuple:
         (h,) = state
         hw = h @ w_hh_t if b_hh is None else h @ w_hh_t + b_hh
-        x_r, x_z, x_n = split(xw, 3, axis=-1)
-        h_r, h_z, h_n = split(hw, 3, axis=-1)
+        x_r, x_z, x_n = tensor_split(xw, 3, dim=-1)
+        h_r, h_z, h_n = tensor_split(hw, 3, dim=-1)
         r, z = sigmoid(x_r + h_r), sigmoid(x_z + h_z)
         n = tanh(x_n + r * h_n)
         return (n + z * (h - n),)

@@ -19,6 +19,8 @@ from lucid.tensor import Tensor
 __all__ = [
     "sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "prod",
     "logsumexp", "cumsum", "norm", "all", "any",
+    "cumprod", "cummax", "cummin", "logcumsumexp", "count_nonzero", "std_mean", "var_mean",
+    "aminmax",
 ]  # fmt: skip
 
 
@@ -763,6 +765,173 @@ def norm(
     raise ValueError(
         f"norm: axis {axis} names {len(axis)} axes; vector and matrix norms take 1 or 2"
     )
+
+
+# --------------------------------------------------------------------------- issue 10 additions
+
+
+def _along_last(x: Any, axis: int) -> Any:
+    """``x`` (array or Tensor) with ``axis`` moved last."""
+    return _xp.moveaxis(x, axis, -1)
+
+
+def _stack_last(pieces: list) -> Any:
+    if _xp.is_tensor(*pieces):
+        from lucid.ops.shape import stack
+
+        return stack(pieces, -1)
+    return np.stack(pieces, -1)
+
+
+class Cumprod(operation):
+    """Running product along an axis;  d/dx_i = E_i H_i, with E_i the product of the elements
+    before i and H the reversed recurrence H_i = g_i + x_{i+1} H_{i+1}: exact with zeros."""
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.save_for_backward(x)
+        return np.cumprod(x, axis=self.axis)
+
+    def gradient(self, grad: Any) -> Any:
+        (x,) = self.saved_tensors
+        xs, gs = _along_last(x, self.axis), _along_last(grad, self.axis)
+        n = xs.shape[-1]
+        if n == 0:
+            return grad * 0
+        before = [xs[..., 0] * 0 + 1]  # E_0 = 1, E_i = E_{i-1} x_{i-1}
+        for i in range(1, n):
+            before.append(before[-1] * xs[..., i - 1])
+        h = [gs[..., n - 1]]
+        for i in range(n - 2, -1, -1):
+            h.append(gs[..., i] + xs[..., i + 1] * h[-1])
+        h.reverse()
+        out = _stack_last([e * hi for e, hi in zip(before, h, strict=True)])
+        return _xp.moveaxis(out, -1, self.axis)
+
+
+def _cum_axis(op: str, x: Tensor, dim: Any, axis: Any) -> int:
+    d = pick(op, dim, axis, "dim", "axis", None)
+    if d is None:
+        raise TypeError(f"{op}: missing the dim to run along")
+    return normalize_axis(int(d), x.ndim, op)
+
+
+def cumprod(x: Any, dim: Any = None, *, axis: Any = None, dtype: Any = None) -> Tensor:
+    """Running product along ``dim``, as ``torch.cumprod``; the gradient is exact where ``x``
+    has zeros."""
+    x = _tensor(x) if dtype is None else _tensor(x).astype(dtype)
+    d = _cum_axis("cumprod", x, dim, axis)
+    if x.ndim == 0:
+        return Cumprod(0)(x.reshape(1)).reshape(())
+    return Cumprod(d)(x)
+
+
+def _cum_extremum(op: str, x: Any, dim: Any, axis: Any, result: Any) -> Any:
+    from lucid.ops.index import Gather
+
+    x = _tensor(x)
+    d = _cum_axis(op, x, dim, axis)
+    a = x._data.reshape(1) if x.ndim == 0 else x._data
+    moved = np.moveaxis(a, d if x.ndim else 0, -1)
+    index = np.zeros(moved.shape, np.int64)
+    best = moved[..., :1].copy() if moved.shape[-1] else moved
+    better = np.greater_equal if op == "cummax" else np.less_equal
+    for i in range(1, moved.shape[-1]):  # a later tie (or NaN) takes over, as PyTorch
+        v = moved[..., i : i + 1]
+        take = better(v, best) | np.isnan(v) if v.dtype.kind == "f" else better(v, best)
+        if v.dtype.kind == "f":
+            take &= ~np.isnan(best) | np.isnan(v)
+        best = np.where(take, v, best)
+        index[..., i] = np.where(take[..., 0], i, index[..., i - 1])
+    index = np.moveaxis(index, -1, d if x.ndim else 0)
+    if x.ndim == 0:
+        return result(Gather(0, index)(x.reshape(1)).reshape(()), Tensor._wrap(index.reshape(())))
+    return result(Gather(d, index)(x), Tensor._wrap(index))
+
+
+def cummax(x: Any, dim: Any = None, *, axis: Any = None) -> Any:
+    """``(values, indices)`` of the running maximum along ``dim``; ties and NaNs take the later
+    index, and the gradient goes to it, as PyTorch."""
+    from lucid import return_types
+
+    return _cum_extremum("cummax", x, dim, axis, return_types.cummax)
+
+
+def cummin(x: Any, dim: Any = None, *, axis: Any = None) -> Any:
+    """``(values, indices)`` of the running minimum along ``dim``; as ``cummax``."""
+    from lucid import return_types
+
+    return _cum_extremum("cummin", x, dim, axis, return_types.cummin)
+
+
+class LogCumSumExp(operation):
+    """out_j = log(sum_{i<=j} exp(x_i)) along an axis;  d out_j / d x_i = exp(x_i - out_j) for
+    i <= j, summed against grad per row (quadratic in the axis length, never overflowing)."""
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = _floating(x)
+        out = np.logaddexp.accumulate(x, axis=self.axis) if x.size else x.copy()
+        self.save_for_backward(x, out)
+        return out
+
+    def gradient(self, grad: Any) -> Any:
+        x, out = self.saved_tensors
+        xs, outs, gs = (_along_last(v, self.axis) for v in (x, out, grad))
+        n = xs.shape[-1]
+        later = np.triu(np.ones((n, n), bool))  # [i, j]: j >= i
+        with np.errstate(invalid="ignore"):
+            w = _xp.exp(xs[..., :, None] - outs[..., None, :])
+        w = _xp.where(later, w, 0)
+        return _xp.moveaxis((w * gs[..., None, :]).sum(axis=-1), -1, self.axis)
+
+
+def logcumsumexp(x: Any, dim: Any = None, *, axis: Any = None) -> Tensor:
+    """``log(cumsum(exp(x)))`` along ``dim``, computed without overflow (PyTorch's)."""
+    x = _tensor(x)
+    d = _cum_axis("logcumsumexp", x, dim, axis)
+    if x.ndim == 0:
+        return LogCumSumExp(0)(x.reshape(1)).reshape(())
+    return LogCumSumExp(d)(x)
+
+
+class CountNonzero(_AxesOp):
+    """The number of nonzero elements over axes; int64, no gradient."""
+
+    @unary_func_op(has_gradient=False)
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(np.count_nonzero(x, axis=self.axes), dtype=np.int64)
+
+
+def count_nonzero(x: Any, dim: Any = None, *, axis: Any = None) -> Tensor:
+    """How many elements over ``dim`` (None: all; an int or a tuple) are nonzero; int64."""
+    x, axes, _ = _reduce_args("count_nonzero", x, axis, dim, None, None)
+    return CountNonzero(axes, False)(x)
+
+
+def var_mean(x: Any, dim: Any = None, *args: Any, **kwargs: Any) -> tuple:
+    """``(var(x, dim, ...), mean(x, dim, ...))``, as ``torch.var_mean`` (unbiased default)."""
+    keep = kwargs.get("keepdim", kwargs.get("keepdims"))
+    return var(x, dim, *args, **kwargs), mean(x, dim, keepdim=keep)
+
+
+def std_mean(x: Any, dim: Any = None, *args: Any, **kwargs: Any) -> tuple:
+    """``(std(x, dim, ...), mean(x, dim, ...))``, as ``torch.std_mean`` (unbiased default)."""
+    keep = kwargs.get("keepdim", kwargs.get("keepdims"))
+    return std(x, dim, *args, **kwargs), mean(x, dim, keepdim=keep)
+
+
+def aminmax(x: Any, *, dim: Any = None, keepdim: bool = False) -> Any:
+    """``(min, max)`` named tuple of ``amin`` and ``amax`` over ``dim`` (None: all)."""
+    from lucid import return_types
+
+    return return_types.aminmax(amin(x, dim=dim, keepdim=keepdim), amax(x, dim=dim, keepdim=keepdim))
 
 
 # PyTorch's names; defined last so that the builtins keep their meaning in this module.
