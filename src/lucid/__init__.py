@@ -11,6 +11,7 @@ from lucid.ops.index import *  # noqa: F403
 from lucid.ops.inplace import *  # noqa: F403
 from lucid.ops.linalg import *  # noqa: F403
 from lucid.ops.reduce import *  # noqa: F403
+from lucid.ops.scatter import *  # noqa: F403
 from lucid.ops.shape import *  # noqa: F403
 from lucid.ops.sorting import *  # noqa: F403
 from lucid.serialization import load, save

@@ -140,7 +140,9 @@ def test_amax_amin_give_values_only_and_split_ties_as_torch(name, dim, rng):
 # --------------------------------------------------------------------------- split, repeat
 
 
-@pytest.mark.parametrize("spec,dim", [(2, 0), (3, 1), (7, 1), (1, -1), ([1, 4], 1), ([0, 2, 3], 1)])
+@pytest.mark.parametrize(
+    "spec,dim", [(2, 0), (3, 1), (7, 1), (1, -1), ([1, 4], 1), ([0, 2, 3], 1)]
+)
 def test_split_takes_sizes_as_torch(spec, dim, rng):
     x, xt = _pair(rng.standard_normal((3, 5)))
     outs, outs_t = lucid.split(x, spec, dim), torch.split(xt, spec, dim)

@@ -141,7 +141,11 @@ TORCH_CASES = {
     ),
     "tensor_split_uneven": ((7, 2), lambda x: x.tensor_split(3), lambda t, x: x.tensor_split(3)),
     "split_size": ((7, 2), lambda x: x.split(3), lambda t, x: x.split(3)),
-    "split_sizes": ((2, 7), lambda x: lucid.split(x, [2, 0, 5], 1), lambda t, x: t.split(x, [2, 0, 5], 1)),
+    "split_sizes": (
+        (2, 7),
+        lambda x: lucid.split(x, [2, 0, 5], 1),
+        lambda t, x: t.split(x, [2, 0, 5], 1),
+    ),
     "chunk_10_in_4": ((10, 2), lambda x: x.chunk(4), lambda t, x: x.chunk(4)),
     "chunk_6_in_4": ((3, 6), lambda x: x.chunk(4, dim=1), lambda t, x: x.chunk(4, dim=1)),
     "repeat": (

@@ -931,7 +931,9 @@ def aminmax(x: Any, *, dim: Any = None, keepdim: bool = False) -> Any:
     """``(min, max)`` named tuple of ``amin`` and ``amax`` over ``dim`` (None: all)."""
     from lucid import return_types
 
-    return return_types.aminmax(amin(x, dim=dim, keepdim=keepdim), amax(x, dim=dim, keepdim=keepdim))
+    return return_types.aminmax(
+        amin(x, dim=dim, keepdim=keepdim), amax(x, dim=dim, keepdim=keepdim)
+    )
 
 
 # PyTorch's names; defined last so that the builtins keep their meaning in this module.

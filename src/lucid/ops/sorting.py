@@ -464,4 +464,3 @@ def bincount(x: TensorLike, weights: TensorLike = None, minlength: int = 0) -> T
         raise ValueError(f"bincount: weights of shape {w.shape} for x of shape {a.shape}")
     out = np.bincount(a, weights=w, minlength=int(minlength))
     return Tensor._wrap(out.astype(w.dtype if w.dtype.kind == "f" else np.float64))
-
