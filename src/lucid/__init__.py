@@ -9,7 +9,9 @@ from lucid.ops.creation import *  # noqa: F403
 from lucid.ops.elementwise import *  # noqa: F403
 from lucid.ops.index import *  # noqa: F403
 from lucid.ops.inplace import *  # noqa: F403
+from lucid.ops.layout import *  # noqa: F403
 from lucid.ops.linalg import *  # noqa: F403
+from lucid.ops.matrix import *  # noqa: F403
 from lucid.ops.reduce import *  # noqa: F403
 from lucid.ops.scatter import *  # noqa: F403
 from lucid.ops.shape import *  # noqa: F403
@@ -29,6 +31,6 @@ from lucid.tensor import (
 )
 
 # Subpackages built on the ops above (DESIGN.md's top layer), importable as lucid.nn etc.
-from lucid import autograd, data, datasets, nn, optim, random, return_types  # noqa: E402, I001
+from lucid import autograd, data, datasets, linalg, nn, optim, random, return_types  # noqa: E402, I001
 
 __version__ = "0.1.0.dev0"
