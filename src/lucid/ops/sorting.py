@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from lucid import return_types
+from lucid._graph import operation, unary_func_op
 from lucid.ops import elementwise as _ew
 from lucid.ops._args import normalize_axis, pick
 from lucid.ops.index import Gather
@@ -166,13 +167,32 @@ def _median(op: str, x: Any, dim: Any, keepdim: bool, ignore_nan: bool) -> Any:
         pos = np.full((1,) * max(a.ndim, 1), (n - 1) // 2)
         if a.dtype.kind == "f" and a.size:  # a NaN anywhere makes the median NaN: pick it
             has_nan = np.isnan(a).any(axis=d, keepdims=True) if a.ndim else np.isnan(a)[None]
-            pos = np.where(has_nan, n - 1, pos)  # NaNs sort last
+            nans = np.sum(np.isnan(a.reshape(order.shape)), axis=d, keepdims=True)
+            pos = np.where(has_nan, n - nans, pos)  # the first NaN (NaNs sort last)
     index = np.take_along_axis(order, pos.astype(np.int64), axis=d if a.ndim else 0)
     if a.ndim == 0:
         index = index.reshape(())
     if flat:
-        return _gather(x, 0, index).reshape(())
+        return EvenShare(a.reshape(-1)[int(index.reshape(-1)[0])])(x)
     return _select(op, x, d, index, keepdim, result)
+
+
+class EvenShare(operation):
+    """A value of x picked by the forward (the median of all elements);  d/dx = grad / n at
+    each of the n elements equal to it (the NaNs when it is NaN), PyTorch's rule for the
+    median without a dim. The shares are locally constant, so they are kept as an array."""
+
+    def __init__(self, value: np.ndarray) -> None:
+        self.value = np.asarray(value)
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        same = (x == self.value) | (np.isnan(x) & np.isnan(self.value))
+        self.share = same / same.sum()
+        return self.value.copy()
+
+    def gradient(self, grad: Any) -> Any:
+        return grad * self.share
 
 
 def median(x: TensorLike, dim: int | None = None, keepdim: bool = False) -> Any:
