@@ -17,12 +17,8 @@ def torch_parity(rng):
 
     def check(lucid_fn, torch_fn, *arrays, grad=True, rtol=1e-10, atol=1e-12):
         """Float arrays become float64 leaves that require grad; others constants."""
-        leaves = [
-            lucid.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays
-        ]
-        leaves_t = [
-            torch.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays
-        ]
+        leaves = [lucid.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
+        leaves_t = [torch.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
         outs, outs_t = _outputs(lucid_fn(*leaves)), _outputs(torch_fn(*leaves_t))
         assert len(outs) == len(outs_t)
         for o, ot in zip(outs, outs_t, strict=True):

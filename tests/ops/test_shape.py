@@ -203,10 +203,12 @@ def test_shape_op_matches_torch(name, rng):
 
 NUMPY_CASES = {
     "tensor_split_sections": (
-        lambda x: lucid.tensor_split(x, 4, dim=1), lambda a: np.array_split(a, 4, axis=1)
+        lambda x: lucid.tensor_split(x, 4, dim=1),
+        lambda a: np.array_split(a, 4, axis=1),
     ),
     "tensor_split_indices": (
-        lambda x: lucid.tensor_split(x, [1, 3]), lambda a: np.split(a, [1, 3])
+        lambda x: lucid.tensor_split(x, [1, 3]),
+        lambda a: np.split(a, [1, 3]),
     ),
     "hsplit": (lambda x: lucid.hsplit(x, 3), lambda a: np.hsplit(a, 3)),
     "vsplit": (lambda x: lucid.vsplit(x, [1]), lambda a: np.vsplit(a, [1])),
@@ -293,7 +295,9 @@ ERRORS = {
     "tensor_split_zero": (ValueError, "at least 1", lambda x: x.tensor_split(0)),
     "chunk_zero": (ValueError, "at least 1", lambda x: lucid.chunk(x, 0)),
     "repeat_interleave_counts": (
-        ValueError, "one count per element", lambda x: x.repeat_interleave([1, 2], dim=1)
+        ValueError,
+        "one count per element",
+        lambda x: x.repeat_interleave([1, 2], dim=1),
     ),
     "repeat_interleave_negative": (ValueError, "negative", lambda x: x.repeat_interleave(-1)),
     "repeat_interleave_float": (TypeError, "ints", lambda x: x.repeat_interleave(1.5)),

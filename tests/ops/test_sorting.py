@@ -1,5 +1,7 @@
 """Sorting and order statistics against PyTorch, finite differences and their laws."""
 
+# ruff: noqa: B023  (torch_parity calls each lambda at once, inside the loop)
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -86,8 +88,8 @@ def test_median_matches_torch(shape, name, torch_parity, rng):
     torch_parity(lambda x: getattr(lucid, name)(x), lambda x: getattr(x, name)(), data)
     for keep in (False, True):
         torch_parity(
-            lambda x: getattr(x, name)(-1, keep),
-            lambda x: getattr(x, name)(-1, keep),
+            lambda x, keep=keep: getattr(x, name)(-1, keep),
+            lambda x, keep=keep: getattr(x, name)(-1, keep),
             data,
         )
 
@@ -97,8 +99,8 @@ def test_median_with_nan_matches_torch(torch_parity, rng):
     data = _distinct(rng, (4, 6))
     data[0, 2] = data[3, 1] = data[3, 4] = np.nan  # an all-NaN row's index is unspecified
     for name in ("median", "nanmedian"):
-        torch_parity(lambda x: getattr(x, name)(1), lambda x: getattr(x, name)(1), data)
-        torch_parity(lambda x: getattr(x, name)(), lambda x: getattr(x, name)(), data)
+        torch_parity(lambda x, f=name: getattr(x, f)(1), lambda x, f=name: getattr(x, f)(1), data)
+        torch_parity(lambda x, f=name: getattr(x, f)(), lambda x, f=name: getattr(x, f)(), data)
 
 
 @pytest.mark.torch
@@ -266,7 +268,9 @@ ERRORS = {
     "bincount_float": (TypeError, "integer", lambda x: lucid.bincount(x[0])),
     "bincount_negative": (ValueError, "negative", lambda x: lucid.bincount(lucid.tensor([-1]))),
     "searchsorted_dims": (
-        ValueError, "leading dims", lambda x: lucid.searchsorted(x, lucid.zeros(3, 1))
+        ValueError,
+        "leading dims",
+        lambda x: lucid.searchsorted(x, lucid.zeros(3, 1)),
     ),  # fmt: skip
     "histc_range": (ValueError, "min", lambda x: lucid.histc(x, 3, 1, 0)),
     "bucketize_2d": (ValueError, "1-D", lambda x: lucid.bucketize(x, x)),

@@ -192,7 +192,8 @@ class ScatterReduce(operation):
         else:  # amax, amin: split among the elements equal to the result
             ties = np.zeros(out.size, np.int64)
             np.add.at(ties, flat, values == out.reshape(-1)[flat])
-            ties = ties.reshape(out.shape) + (self.include_self & (x == out))
+            # x counts among the ties even when not included: PyTorch's (quirky) rule
+            ties = ties.reshape(out.shape) + (x == out)
             share = grad / np.maximum(ties, 1)
             to_x = np.where(self.touched, np.where(self_part & (x == out), share, 0), grad)
             to_src = np.where(values == out.reshape(-1)[flat], share.reshape(-1)[flat], 0)
