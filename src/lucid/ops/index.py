@@ -167,7 +167,8 @@ class Scatter(GetItem):
 
 def _rows(grad: np.ndarray, shape: tuple, axis: int) -> np.ndarray:
     """``grad`` of a take along ``axis`` with the index axes merged into one."""
-    return grad.reshape(shape[:axis] + (-1,) + shape[axis + 1 :])
+    picked = math.prod(grad.shape[axis : grad.ndim - len(shape) + axis + 1])
+    return grad.reshape(shape[:axis] + (picked,) + shape[axis + 1 :])  # no -1: may be empty
 
 
 def getitem(x: TensorLike, key: Any) -> Tensor:

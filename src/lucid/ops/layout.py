@@ -121,8 +121,8 @@ def unfold(x: TensorLike, dimension: int, size: int, step: int) -> Tensor:
     """``Tensor.unfold``: every slice of ``size`` along ``dimension``, ``step`` apart, as a new
     last dim; ``dimension`` keeps the number of slices. Overlaps add up in the gradient."""
     x = _tensor(x)
-    if x.ndim == 0:
-        x = x.reshape(1)
+    if x.ndim == 0:  # PyTorch: a 0-d tensor gives its one window, of shape (size,)
+        return unfold(x.reshape(1), dimension, size, step).reshape(-1)
     d = normalize_axis(dimension, x.ndim, "unfold")
     n = x.shape[d]
     if size < 0 or size > n or step < 1:
