@@ -21,6 +21,7 @@ def _index(rng, shape, n, unique_dim=None):
 
 
 @pytest.mark.torch
+@pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter")
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_scatter_src_and_value_match_torch(dim, torch_parity, rng):
     torch = pytest.importorskip("torch")
