@@ -950,6 +950,21 @@ class Tensor:
     def outer(self, *args: Any, **kwargs: Any) -> Tensor:
         return _la.outer(self, *args, **kwargs)
 
+    def unbind(self, *args: Any, **kwargs: Any) -> tuple:
+        return _lay.unbind(self, *args, **kwargs)
+
+    def ravel(self) -> Tensor:
+        return _lay.ravel(self)
+
+    def diff(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lay.diff(self, *args, **kwargs)
+
+    def nansum(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.nansum(self, *args, **kwargs)
+
+    def nanmean(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.nanmean(self, *args, **kwargs)
+
     def unfold(self, dimension: int, size: int, step: int) -> Tensor:
         return _lay.unfold(self, dimension, size, step)
 

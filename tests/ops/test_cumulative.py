@@ -98,6 +98,19 @@ def test_count_nonzero_var_mean_std_mean_aminmax_match_torch(dim, torch_parity, 
         assert out.min.item() == data.min() and out.max.item() == data.max()
 
 
+@pytest.mark.torch
+@pytest.mark.parametrize("dim", [None, 0, 1, (0, 1)])
+@pytest.mark.parametrize("name", ["nansum", "nanmean"])
+def test_nansum_nanmean_match_torch(name, dim, torch_parity, rng):
+    torch = pytest.importorskip("torch")
+    data = rng.standard_normal((3, 4))
+    data[0, 1] = data[2, :] = np.nan
+    torch_parity(lambda x: getattr(lucid, name)(x, dim), lambda x: getattr(torch, name)(x, dim),
+                 data)  # fmt: skip
+    torch_parity(lambda x: getattr(x, name)(dim=dim, keepdim=True),
+                 lambda x: getattr(x, name)(dim=dim, keepdim=True), data)  # fmt: skip
+
+
 ERRORS = {
     "cumprod_dim": (TypeError, "missing the dim", lambda x: lucid.cumprod(x)),
     "cummax_axis": (IndexError, "axis 2", lambda x: x.cummax(2)),

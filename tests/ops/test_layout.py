@@ -48,6 +48,12 @@ CASES = {
     "atleast_3d": ([(3,), (2, 3), ()], lambda *t: lucid.atleast_3d(*t), "atleast_3d"),
     "atleast_2d": ([()], lambda x: lucid.atleast_2d(x), "atleast_2d"),
     "atleast_1d": ([(), (2,)], lambda *t: lucid.atleast_1d(t), "atleast_1d"),
+    "unbind": ([(3, 4)], lambda x: x.unbind(1), None),
+    "unbind_empty": ([(0, 2)], lambda x: x.unbind(), None),
+    "ravel": ([(3, 4)], lambda x: x.T.ravel(), None),
+    "diff": ([(3, 5)], lambda x: x.diff(), None),
+    "diff_n_dim": ([(4, 3), (1, 3)], lambda x, p: x.diff(2, 0, prepend=p), "diff"),
+    "broadcast_tensors": ([(3, 1), (4,)], lambda *t: lucid.broadcast_tensors(*t), "bcast"),
 }
 
 
@@ -62,6 +68,8 @@ TORCH_FNS = {
     "atleast_3d": lambda t: lambda *u: t.atleast_3d(*u),
     "atleast_2d": lambda t: lambda x: t.atleast_2d(x),
     "atleast_1d": lambda t: lambda *u: t.atleast_1d(u),
+    "diff": lambda t: lambda x, p: x.diff(2, 0, prepend=p),
+    "bcast": lambda t: lambda *u: t.broadcast_tensors(*u),
 }
 
 
@@ -123,6 +131,20 @@ def test_new_factories_take_the_dtype_and_memory_queries():
     assert y.storage_offset() == 0 and y.is_contiguous() and y.contiguous() is y
     assert y.clone(memory_format=None).numpy().tolist() == y.numpy().tolist()
     assert x.type_as(y.long()).dtype == np.int64 and lucid.numel(y) == 24 == y.nelement()
+
+
+@pytest.mark.torch
+def test_index_helpers_match_torch():
+    torch = pytest.importorskip("torch")
+    for row, col, offset in [(3, 4, 0), (4, 3, -1), (3, 3, 2), (0, 2, 0)]:
+        for name in ("tril_indices", "triu_indices"):
+            got = getattr(lucid, name)(row, col, offset).numpy()
+            np.testing.assert_array_equal(got, getattr(torch, name)(row, col, offset).numpy())
+    assert lucid.broadcast_shapes((3, 1), (4,), 4) == tuple(
+        torch.broadcast_shapes((3, 1), (4,), 4)
+    )
+    with pytest.raises(ValueError, match="do not broadcast"):
+        lucid.broadcast_shapes((3,), (4,))
 
 
 ERRORS = {

@@ -24,7 +24,8 @@ __all__ = [
     "narrow", "select", "swapdims", "roll", "rot90", "fliplr", "flipud", "unflatten",
     "meshgrid", "cartesian_prod", "atleast_1d", "atleast_2d", "atleast_3d", "hstack",
     "vstack", "dstack", "column_stack", "row_stack", "view_as", "reshape_as", "expand_as",
-    "type_as", "t", "numel",
+    "type_as", "t", "numel", "unbind", "ravel", "concat", "broadcast_tensors",
+    "broadcast_shapes", "diff", "tril_indices", "triu_indices",
 ]  # fmt: skip
 
 
@@ -332,3 +333,82 @@ def stride(x: Tensor, dim: int | None = None) -> Any:
     size = a.itemsize
     strides = tuple(s // size for s in a.strides)
     return strides if dim is None else strides[normalize_axis(dim, a.ndim, "stride")]
+
+
+# --------------------------------------------------------------------------- more of PyTorch
+
+
+def unbind(x: TensorLike, dim: int = 0) -> tuple[Tensor, ...]:
+    """The slices of ``x`` along ``dim``, that dim removed, as a tuple."""
+    x = _tensor(x)
+    d = normalize_axis(dim, x.ndim, "unbind")
+    if x.ndim == 0:
+        raise ValueError("unbind: a 0-d tensor has no dim to unbind")
+    return tuple(_shp.squeeze(p, d) for p in _shp.split(x, 1, d)) if x.shape[d] else ()
+
+
+def ravel(x: TensorLike) -> Tensor:
+    """``x`` as a 1-D tensor (``flatten``)."""
+    return _shp.flatten(x)
+
+
+concat = _shp.concatenate
+
+
+def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
+    """The shape that ``shapes`` broadcast to (ValueError naming them when they do not)."""
+    try:
+        return tuple(
+            np.broadcast_shapes(*[(s,) if isinstance(s, int) else tuple(s) for s in shapes])
+        )
+    except ValueError:
+        raise ValueError(f"broadcast_shapes: shapes {shapes} do not broadcast together") from None
+
+
+def broadcast_tensors(*tensors: TensorLike) -> tuple[Tensor, ...]:
+    """The tensors broadcast to their common shape (read-only views)."""
+    ts = _sequence("broadcast_tensors", tensors)
+    shape = broadcast_shapes(*[t.shape for t in ts])
+    return tuple(_shp.broadcast_to(t, shape) for t in ts)
+
+
+def diff(
+    x: TensorLike, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None
+) -> Tensor:
+    """The ``n``-th forward difference along ``dim`` (``prepend``/``append`` joined first)."""
+    x = _tensor(x)
+    if x.ndim == 0:
+        raise ValueError("diff: needs at least 1 dim, got a 0-d tensor")
+    d = normalize_axis(dim, x.ndim, "diff")
+    parts = [p for p in (prepend, x, append) if p is not None]
+    if len(parts) > 1:
+        x = _shp.concatenate([_tensor(p) for p in parts], d)
+    for _ in range(int(n)):
+        m = x.shape[d]
+        if m == 0:
+            break
+        hi = getitem(x, (slice(None),) * d + (slice(1, m),))
+        lo = getitem(x, (slice(None),) * d + (slice(0, m - 1),))
+        x = hi - lo
+    return x
+
+
+def _triangle_indices(op: str, row: int, col: int, offset: int, lower: bool) -> Tensor:
+    if row < 0 or col < 0:
+        raise ValueError(f"{op}: row {row} and col {col} must not be negative")
+    keep = (
+        np.tri(row, col, offset, dtype=bool)
+        if lower
+        else ~np.tri(row, col, offset - 1, dtype=bool)
+    )
+    return Tensor._wrap(np.stack(np.nonzero(keep)).astype(np.int64))
+
+
+def tril_indices(row: int, col: int, offset: int = 0, **kwargs: Any) -> Tensor:
+    """The (2, n) row and column indices of the lower triangle of a row x col matrix."""
+    return _triangle_indices("tril_indices", row, col, offset, True)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, **kwargs: Any) -> Tensor:
+    """The (2, n) row and column indices of the upper triangle of a row x col matrix."""
+    return _triangle_indices("triu_indices", row, col, offset, False)

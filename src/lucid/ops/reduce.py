@@ -20,7 +20,7 @@ __all__ = [
     "sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "prod",
     "logsumexp", "cumsum", "norm", "all", "any",
     "cumprod", "cummax", "cummin", "logcumsumexp", "count_nonzero", "std_mean", "var_mean",
-    "aminmax",
+    "aminmax", "nansum", "nanmean",
 ]  # fmt: skip
 
 
@@ -934,6 +934,40 @@ def aminmax(x: Any, *, dim: Any = None, keepdim: bool = False) -> Any:
     return return_types.aminmax(
         amin(x, dim=dim, keepdim=keepdim), amax(x, dim=dim, keepdim=keepdim)
     )
+
+
+class NanSum(_AxesOp):
+    """sum of the non-NaN elements over axes;  d/dx = grad * (x is not NaN), so an infinite
+    grad gives NaN at the NaNs, as PyTorch's."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.keep = ~np.isnan(x) if x.dtype.kind == "f" else np.ones(x.shape, bool)
+        return np.nansum(x, axis=self.axes, keepdims=self.keepdims)
+
+    def gradient(self, grad: Any) -> Any:
+        return _expand(grad, self.axes, self.keepdims) * self.keep
+
+
+def nansum(
+    x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None
+) -> Tensor:
+    """``sum`` with NaNs counted as zero (they get no gradient), as ``torch.nansum``."""
+    x, axes, keep = _reduce_args("nansum", x, axis, dim, keepdims, keepdim)
+    return NanSum(axes, keep)(x)
+
+
+def nanmean(
+    x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None
+) -> Tensor:
+    """The mean of the non-NaN elements (NaN where there are none), as ``torch.nanmean``."""
+    x = _tensor(x)
+    if x.dtype.kind != "f":
+        raise TypeError(f"nanmean: expects a floating-point tensor, got {x.dtype}")
+    _, axes, keep = _reduce_args("nanmean", x, axis, dim, keepdims, keepdim)
+    n = np.sum(~np.isnan(x._data), axis=axes, keepdims=keep).astype(x.dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return nansum(x, axis, keepdims, dim=dim, keepdim=keepdim) / n
 
 
 # PyTorch's names; defined last so that the builtins keep their meaning in this module.
