@@ -111,6 +111,21 @@ def test_nansum_nanmean_match_torch(name, dim, torch_parity, rng):
                  lambda x: getattr(x, name)(dim=dim, keepdim=True), data)  # fmt: skip
 
 
+def test_nansum_nanmean_gradcheck(rng):
+    data = rng.standard_normal((3, 4))
+    data[1, 2] = np.nan
+    x = lucid.tensor(data, requires_grad=True)
+    mask = ~np.isnan(data)
+    for fn in (lucid.nansum, lucid.nanmean):
+        y = fn(x, 1)
+        assert np.isfinite(y.numpy()).all()
+        up = rng.standard_normal(3)
+        x.grad = None
+        y.backward(up)
+        n = mask.sum(1, keepdims=True) if fn is lucid.nanmean else 1
+        np.testing.assert_allclose(x.grad.numpy(), up[:, None] * mask / n)
+
+
 ERRORS = {
     "cumprod_dim": (TypeError, "missing the dim", lambda x: lucid.cumprod(x)),
     "cummax_axis": (IndexError, "axis 2", lambda x: x.cummax(2)),

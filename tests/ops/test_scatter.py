@@ -71,6 +71,24 @@ def test_scatter_reduce_gradcheck(reduce, rng):
     assert gradcheck(lambda a, s: a.scatter_reduce(0, index, s, reduce), (x, src))
 
 
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda a, s: lucid.scatter(a, 1, [[0, 2], [1, 0]], s),
+        lambda a, s: lucid.index_add(a, 0, [2, 0, 2], s @ s.T),
+        lambda a, s: lucid.index_copy(a, 1, [2, 0], s),
+        lambda a, s: lucid.masked_scatter(a, a.numpy() > 0, s),
+        lambda a, s: lucid.take_along_dim(a * s.sum(), np.array([[2, 0, 1]]), 1),
+        lambda a, s: lucid.index_put(a, ([0, 2, 0], [1, 1, 1]), s[0, :1], accumulate=True),
+    ],
+)
+def test_scatter_ops_gradcheck_and_gradgradcheck(fn, rng):
+    a = lucid.tensor(rng.standard_normal((3, 3)), requires_grad=True)
+    s = lucid.tensor(rng.standard_normal((3, 2)), requires_grad=True)
+    assert gradcheck(lambda x, y: fn(x, y) ** 2, (a, s))
+    assert gradgradcheck(lambda x, y: fn(x, y) ** 2, (a, s))
+
+
 @pytest.mark.torch
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_index_add_copy_fill_match_torch(dim, torch_parity, rng):

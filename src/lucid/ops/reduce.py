@@ -946,7 +946,25 @@ class NanSum(_AxesOp):
         return np.nansum(x, axis=self.axes, keepdims=self.keepdims)
 
     def gradient(self, grad: Any) -> Any:
-        return _expand(grad, self.axes, self.keepdims) * self.keep
+        with np.errstate(invalid="ignore"):  # inf * 0 is NaN, as in PyTorch
+            return _expand(grad, self.axes, self.keepdims) * self.keep
+
+
+class NanMean(NanSum):
+    """mean of the non-NaN elements over axes;  d/dx = grad / n * (x is not NaN), n their
+    count (NaN everywhere for an all-NaN row, as PyTorch's)."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.keep = ~np.isnan(x)
+        self.n = np.sum(self.keep, axis=self.axes, keepdims=True).astype(x.dtype)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.nansum(x, axis=self.axes, keepdims=True) / self.n
+        return _squeeze(out, self.axes, self.keepdims)
+
+    def gradient(self, grad: Any) -> Any:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _expand(grad, self.axes, self.keepdims) * (self.keep / self.n)
 
 
 def nansum(
@@ -965,9 +983,7 @@ def nanmean(
     if x.dtype.kind != "f":
         raise TypeError(f"nanmean: expects a floating-point tensor, got {x.dtype}")
     _, axes, keep = _reduce_args("nanmean", x, axis, dim, keepdims, keepdim)
-    n = np.sum(~np.isnan(x._data), axis=axes, keepdims=keep).astype(x.dtype)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return nansum(x, axis, keepdims, dim=dim, keepdim=keepdim) / n
+    return NanMean(axes, keep)(x)
 
 
 # PyTorch's names; defined last so that the builtins keep their meaning in this module.
