@@ -95,6 +95,15 @@ def test_median_matches_torch(shape, name, torch_parity, rng):
 
 
 @pytest.mark.torch
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+def test_median_without_a_dim_splits_the_gradient_among_ties_as_torch(name, torch_parity, rng):
+    data = rng.integers(0, 3, (4, 5)).astype(np.float64)
+    torch_parity(lambda x: getattr(x, name)(), lambda x: getattr(x, name)(), data)
+    ints = rng.integers(0, 3, (4, 5))
+    torch_parity(lambda x: getattr(x, name)(), lambda x: getattr(x, name)(), ints)
+
+
+@pytest.mark.torch
 def test_median_with_nan_matches_torch(torch_parity, rng):
     data = _distinct(rng, (4, 6))
     data[0, 2] = data[3, 1] = data[3, 4] = np.nan  # an all-NaN row's index is unspecified

@@ -187,8 +187,10 @@ class EvenShare(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        same = (x == self.value) | (np.isnan(x) & np.isnan(self.value))
-        self.share = same / same.sum()
+        same = x == self.value
+        if x.dtype.kind == "f" and np.isnan(self.value):
+            same = np.isnan(x)
+        self.share = (same / same.sum()).astype(x.dtype if x.dtype.kind == "f" else np.float32)
         return self.value.copy()
 
     def gradient(self, grad: Any) -> Any:
@@ -196,8 +198,9 @@ class EvenShare(operation):
 
 
 def median(x: TensorLike, dim: int | None = None, keepdim: bool = False) -> Any:
-    """The lower median: without ``dim`` one value of all of ``x``; with ``dim`` the named
-    tuple ``(values, indices)``. The gradient goes to the picked element; a NaN in the
+    """The lower median: without ``dim`` one value of all of ``x`` (its gradient split evenly
+    among the elements equal to it, as PyTorch); with ``dim`` the named tuple
+    ``(values, indices)``, the gradient going to the returned index. A NaN in the
     reduced elements gives NaN, as in PyTorch."""
     return _median("median", x, dim, keepdim, False)
 
