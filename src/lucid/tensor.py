@@ -950,6 +950,24 @@ class Tensor:
     def outer(self, *args: Any, **kwargs: Any) -> Tensor:
         return _la.outer(self, *args, **kwargs)
 
+    def scatter_add_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.scatter_add_(self, *args, **kwargs)
+
+    def scatter_reduce_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.scatter_reduce_(self, *args, **kwargs)
+
+    def index_add_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.index_add_(self, *args, **kwargs)
+
+    def index_copy_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.index_copy_(self, *args, **kwargs)
+
+    def index_fill_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.index_fill_(self, *args, **kwargs)
+
+    def masked_scatter_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.masked_scatter_(self, *args, **kwargs)
+
     def unbind(self, *args: Any, **kwargs: Any) -> tuple:
         return _lay.unbind(self, *args, **kwargs)
 

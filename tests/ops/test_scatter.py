@@ -215,6 +215,35 @@ def test_scatter_in_place_on_a_leaf_outside_the_graph(rng):
     assert x.sum().item() == 4 and x[0, 0].item() == 1 and x[2, 2].item() == 1
 
 
+@pytest.mark.torch
+def test_in_place_variants_match_torch(rng):
+    torch = pytest.importorskip("torch")
+    data, src = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    index = rng.integers(0, 3, (3, 4))
+    mask = rng.random((3, 4)) > 0.5
+    calls = [
+        ("scatter_add_", (0, index, src)),
+        ("scatter_reduce_", (0, index, src, "amax")),
+        ("index_add_", (1, np.array([0, 0, 3, 1]), src)),
+        ("index_copy_", (1, np.array([3, 1, 0, 2]), src)),
+        ("index_fill_", (0, np.array([2]), -1.0)),
+        ("masked_scatter_", (mask, src)),
+        ("masked_fill_", (mask, 4.0)),
+        ("scatter_", (1, np.argsort(rng.random((3, 4)), 1), src)),
+    ]
+    for name, args in calls:
+        x, xt = lucid.tensor(data), torch.tensor(data)
+        lucid_args = [lucid.tensor(a) if isinstance(a, np.ndarray) else a for a in args]
+        torch_args = [torch.tensor(a) if isinstance(a, np.ndarray) else a for a in args]
+        assert getattr(x, name)(*lucid_args) is x
+        getattr(xt, name)(*torch_args)
+        np.testing.assert_allclose(x.numpy(), xt.numpy(), err_msg=name)
+        assert x._version == 1, name
+    leaf = lucid.tensor(data, requires_grad=True)
+    with pytest.raises(RuntimeError, match="index_add_"):
+        leaf.index_add_(0, [0], lucid.zeros(1, 4, dtype=lucid.float64))
+
+
 ERRORS = {
     "scatter_dims": (ValueError, "as many axes", lambda x: x.scatter(0, [0, 1], x)),
     "scatter_both": (TypeError, "not both", lambda x: x.scatter(0, [[0]], x, value=1.0)),

@@ -36,7 +36,8 @@ TensorLike = Any
 __all__ = [
     "scatter", "scatter_reduce", "index_add", "index_fill", "index_copy", "index_put",
     "masked_fill", "masked_select", "masked_scatter", "take_along_dim", "nonzero", "argwhere",
-    "scatter_", "index_put_", "masked_fill_",
+    "scatter_", "index_put_", "masked_fill_", "scatter_add_", "scatter_reduce_", "index_add_",
+    "index_copy_", "index_fill_", "masked_scatter_",
 ]  # fmt: skip
 
 
@@ -389,13 +390,52 @@ def argwhere(x: TensorLike) -> Tensor:
 # --------------------------------------------------------------------------- in place
 
 
-def scatter_(x: Tensor, dim: int, index: Any, src: Any = None, **kwargs: Any) -> Tensor:
-    """``scatter`` into x in place (tensors outside the graph); returns x."""
-    out = scatter(x, dim, index, src, **kwargs)
-    check_writable("scatter_", x, src)
+def _write_back(op: str, x: Tensor, out: Tensor, *values: Any) -> Tensor:
+    """Store an out-of-place result into x (a tensor outside the graph); returns x."""
+    check_writable(op, x, *[v for v in values if isinstance(v, Tensor)][:1])
     x._data[...] = out._data
     x._version += 1
     return x
+
+
+def scatter_(x: Tensor, dim: int, index: Any, src: Any = None, **kwargs: Any) -> Tensor:
+    """``scatter`` into x in place (tensors outside the graph); returns x."""
+    return _write_back("scatter_", x, scatter(x, dim, index, src, **kwargs), src)
+
+
+def scatter_add_(x: Tensor, dim: int, index: Any, src: Any) -> Tensor:
+    """``scatter_add`` into x in place; returns x."""
+    from lucid.ops.index import scatter_add
+
+    return _write_back("scatter_add_", x, scatter_add(x, dim, index, src), src)
+
+
+def scatter_reduce_(
+    x: Tensor, dim: int, index: Any, src: Any, reduce: str, **kwargs: Any
+) -> Tensor:
+    """``scatter_reduce`` into x in place; returns x."""
+    out = scatter_reduce(x, dim, index, src, reduce, **kwargs)
+    return _write_back("scatter_reduce_", x, out, src)
+
+
+def index_add_(x: Tensor, dim: int, index: Any, source: Any, **kwargs: Any) -> Tensor:
+    """``index_add`` into x in place; returns x."""
+    return _write_back("index_add_", x, index_add(x, dim, index, source, **kwargs), source)
+
+
+def index_copy_(x: Tensor, dim: int, index: Any, source: Any) -> Tensor:
+    """``index_copy`` into x in place; returns x."""
+    return _write_back("index_copy_", x, index_copy(x, dim, index, source), source)
+
+
+def index_fill_(x: Tensor, dim: int, index: Any, value: Any) -> Tensor:
+    """``index_fill`` into x in place; returns x."""
+    return _write_back("index_fill_", x, index_fill(x, dim, index, value), value)
+
+
+def masked_scatter_(x: Tensor, mask: Any, source: Any) -> Tensor:
+    """``masked_scatter`` into x in place; returns x."""
+    return _write_back("masked_scatter_", x, masked_scatter(x, mask, source), source)
 
 
 def index_put_(x: Tensor, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
@@ -414,8 +454,4 @@ def index_put_(x: Tensor, indices: Any, values: Any, accumulate: bool = False) -
 
 def masked_fill_(x: Tensor, mask: Any, value: Any) -> Tensor:
     """``masked_fill`` in place (tensors outside the graph); returns x."""
-    out = masked_fill(x, mask, value)
-    check_writable("masked_fill_", x, value)
-    x._data[...] = out._data
-    x._version += 1
-    return x
+    return _write_back("masked_fill_", x, masked_fill(x, mask, value), value)
