@@ -257,3 +257,54 @@ def test_advanced_setitem_writes_where_torch_does(name, rng):
 def test_advanced_indexing_gradcheck_with_ints_and_arrays(rng):
     x = lucid.tensor(rng.standard_normal((2, 3, 4)), requires_grad=True)
     assert gradcheck(lambda t: t[1, :, [0, 0, 3]], (x,))
+
+
+def _random_key(rng, shape):
+    """A random mix of ints, slices, None, ..., lists, 2-D index tensors, masks and 0-d
+    tensors, as (Lucid key, PyTorch key)."""
+    ours, theirs, dim = [], [], 0
+    ellipsis = False
+    for _ in range(rng.integers(1, 5)):
+        kind = rng.choice(["int", "slice", "none", "ellipsis", "list", "2d", "mask", "0d"])
+        if dim >= len(shape) and kind not in ("none", "ellipsis"):
+            kind = "none"
+        if kind == "ellipsis" and ellipsis:
+            continue
+        n = shape[dim] if dim < len(shape) else 1
+        if kind == "int":
+            k = kt = int(rng.integers(-n, n))
+        elif kind == "slice":
+            k = kt = slice(
+                rng.choice([None, 0, 1, -2]), rng.choice([None, 2, -1]), rng.choice([None, 2])
+            )
+        elif kind == "none":
+            k = kt = None
+        elif kind == "ellipsis":
+            k = kt = Ellipsis
+            ellipsis, dim = True, len(shape) - 1
+        elif kind == "list":
+            k = kt = [int(i) for i in rng.integers(-n, n, rng.integers(1, 4))]
+        else:
+            a = {"2d": rng.integers(0, n, (2, 1)), "mask": rng.random(n) > 0.5,
+                 "0d": np.array(rng.integers(0, n))}[kind]  # fmt: skip
+            k, kt = lucid.tensor(a), torch.tensor(a)
+        ours.append(k)
+        theirs.append(kt)
+        dim += kind not in ("none", "ellipsis")
+    return tuple(ours), tuple(theirs)
+
+
+def test_random_index_mixes_give_torch_shapes_and_values(rng):
+    data = rng.standard_normal((3, 4, 5, 2))
+    checked = 0
+    for _ in range(300):
+        key, key_t = _random_key(rng, data.shape)
+        try:
+            expected = torch.tensor(data)[key_t].numpy()
+        except (IndexError, RuntimeError):
+            continue
+        got = lucid.tensor(data)[key].numpy()
+        assert got.shape == expected.shape, key
+        np.testing.assert_array_equal(got, expected, err_msg=str(key))
+        checked += 1
+    assert checked > 150
