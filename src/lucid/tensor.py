@@ -207,9 +207,6 @@ class Tensor:
     def numel(self) -> int:
         return self._data.size
 
-    def nelement(self) -> int:
-        return self._data.size
-
     def dim(self) -> int:
         return self._data.ndim
 
@@ -988,6 +985,9 @@ class Tensor:
 
     def where(self, condition: Any, other: Any) -> Tensor:
         return _ew.where(condition, self, other)
+
+    def nelement(self) -> int:
+        return self._data.size
 
     def storage_offset(self) -> int:
         return 0

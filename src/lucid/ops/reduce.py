@@ -1,5 +1,7 @@
-"""Reductions over axes: sum, mean, var, std, max, min, argmax, argmin, prod, logsumexp,
-cumsum and norm, with ``axis``/``dim`` and ``keepdims``/``keepdim``."""
+"""Reductions over axes: sum, mean, var, std, max, min, amax, amin, argmax, argmin, prod,
+logsumexp, nansum, nanmean, count_nonzero and norm, with ``axis``/``dim`` and
+``keepdims``/``keepdim``; and the running ones: cumsum, cumprod, cummax, cummin,
+logcumsumexp."""
 
 from __future__ import annotations
 
