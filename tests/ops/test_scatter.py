@@ -120,6 +120,32 @@ def test_index_add_copy_fill_match_torch(dim, torch_parity, rng):
 
 
 @pytest.mark.torch
+def test_scatter_family_on_zero_size_inputs(torch_parity, rng):
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((3, 4))
+    empty_index = np.zeros((0, 4), np.int64)
+    empty_src = rng.standard_normal((0, 4))
+    torch_parity(
+        lambda a, s: lucid.scatter(a, 0, empty_index, s),
+        lambda a, s: torch.scatter(a, 0, torch.tensor(empty_index), s),
+        x, empty_src,
+    )  # fmt: skip
+    torch_parity(
+        lambda a, s: lucid.scatter_reduce(a, 0, empty_index, s, "mean"),
+        lambda a, s: torch.scatter_reduce(a, 0, torch.tensor(empty_index), s, "mean"),
+        x, empty_src,
+    )  # fmt: skip
+    torch_parity(
+        lambda a, s: a.index_add(0, lucid.tensor(np.zeros(0, np.int64)), s),
+        lambda a, s: a.index_add(0, torch.tensor(np.zeros(0, np.int64)), s),
+        x, empty_src,
+    )  # fmt: skip
+    nothing = rng.standard_normal((0, 3))
+    torch_parity(lambda a: a.masked_fill(a > 0, 1.0), lambda a: a.masked_fill(a > 0, 1.0), nothing)
+    torch_parity(lambda a: lucid.nonzero(a), lambda a: torch.nonzero(a), nothing)
+
+
+@pytest.mark.torch
 @pytest.mark.parametrize("accumulate", [False, True])
 def test_index_put_matches_torch(accumulate, torch_parity, rng):
     x = rng.standard_normal((4, 5))

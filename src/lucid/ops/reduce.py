@@ -885,6 +885,8 @@ class LogCumSumExp(operation):
 
     def gradient(self, grad: Any) -> Any:
         x, out = self.saved_tensors
+        if not _xp.is_tensor(x, out, grad):
+            return self._linear_gradient(x, out, grad)
         xs, outs, gs = (_along_last(v, self.axis) for v in (x, out, grad))
         n = xs.shape[-1]
         later = np.triu(np.ones((n, n), bool))  # [i, j]: j >= i
@@ -892,6 +894,22 @@ class LogCumSumExp(operation):
             w = _xp.exp(xs[..., :, None] - outs[..., None, :])
         w = _xp.where(later, w, 0)
         return _xp.moveaxis((w * gs[..., None, :]).sum(axis=-1), -1, self.axis)
+
+
+    def _linear_gradient(self, x: np.ndarray, out: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """The same sum in linear time: exp(x_i) * sum_{j>=i} g_j exp(-out_j), split into the
+        positive and negative parts of g so that each is a reversed log-cumsum-exp."""
+        ax = self.axis
+        with np.errstate(divide="ignore", invalid="ignore"):
+            result = np.zeros_like(x)
+            for sign in (1, -1):
+                part = np.maximum(sign * grad, 0)
+                if not part.any():
+                    continue
+                terms = np.flip(np.log(part) - out, ax)
+                tail = np.flip(np.logaddexp.accumulate(terms, axis=ax), ax)
+                result = result + sign * np.exp(x + tail)
+        return result
 
 
 def logcumsumexp(x: Any, dim: Any = None, *, axis: Any = None) -> Tensor:
