@@ -965,6 +965,15 @@ class Tensor:
     def masked_scatter_(self, *args: Any, **kwargs: Any) -> Tensor:
         return _sct.masked_scatter_(self, *args, **kwargs)
 
+    def tril_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.tril_(self, *args, **kwargs)
+
+    def triu_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.triu_(self, *args, **kwargs)
+
+    def fill_diagonal_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.fill_diagonal_(self, *args, **kwargs)
+
     def unbind(self, *args: Any, **kwargs: Any) -> tuple:
         return _lay.unbind(self, *args, **kwargs)
 

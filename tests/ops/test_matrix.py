@@ -148,6 +148,24 @@ def test_diagonal_of_diag_embed_is_x(data, k):
     np.testing.assert_array_equal(x.diag_embed(k).diagonal(k, -2, -1).numpy(), data)
 
 
+@pytest.mark.torch
+@pytest.mark.parametrize("shape", [(3, 3), (7, 3), (3, 5), (2, 2, 2)])
+@pytest.mark.parametrize("wrap", [False, True])
+def test_in_place_triangles_and_fill_diagonal_match_torch(shape, wrap, rng):
+    torch = pytest.importorskip("torch")
+    data = rng.standard_normal(shape)
+    x, xt = lucid.tensor(data), torch.tensor(data)
+    assert x.fill_diagonal_(-2.0, wrap) is x
+    xt.fill_diagonal_(-2.0, wrap)
+    np.testing.assert_array_equal(x.numpy(), xt.numpy())
+    if len(shape) == 2:
+        x.tril_(1), xt.tril_(1)
+        x.triu_(-1), xt.triu_(-1)
+        np.testing.assert_array_equal(x.numpy(), xt.numpy())
+    with pytest.raises(RuntimeError, match="tril_"):
+        lucid.tensor(data, requires_grad=True).tril_()
+
+
 ERRORS = {
     "tril_1d": (ValueError, "at least 2", lambda x: x[0].tril()),
     "diagonal_same": (ValueError, "both dim 0", lambda x: x.diagonal(0, 0, -2)),
@@ -165,6 +183,11 @@ ERRORS = {
     "inverse_singular": (ValueError, "singular", lambda x: lucid.zeros(2, 2).inverse()),
     "det_int": (TypeError, "floating", lambda x: lucid.det(lucid.zeros(2, 2, dtype=lucid.int64))),
     "matrix_norm_ord": (ValueError, "order", lambda x: lucid.linalg.matrix_norm(x, 3)),
+    "fill_diagonal_dims": (
+        ValueError,
+        "all dims equal",
+        lambda x: x.reshape(1, 2, 3).fill_diagonal_(0),
+    ),
 }
 
 

@@ -19,6 +19,7 @@ from lucid.ops import reduce as _red
 from lucid.ops import shape as _shp
 from lucid.ops._args import normalize_axis
 from lucid.ops.index import Scatter, getitem
+from lucid.ops.inplace import check_writable
 from lucid.ops.linalg import matmul, outer
 from lucid.tensor import Tensor
 
@@ -27,7 +28,7 @@ TensorLike = Any
 __all__ = [
     "tril", "triu", "diagonal", "diag", "diag_embed", "trace", "block_diag", "mm", "bmm",
     "mv", "addmm", "addmv", "addr", "baddbmm", "addbmm", "ger", "cross", "cdist", "inverse",
-    "det", "logdet", "slogdet",
+    "det", "logdet", "slogdet", "tril_", "triu_", "fill_diagonal_",
 ]  # fmt: skip
 
 
@@ -57,6 +58,44 @@ def tril(x: TensorLike, diagonal: int = 0) -> Tensor:
 def triu(x: TensorLike, diagonal: int = 0) -> Tensor:
     """The upper triangle of the last two dims (on and above ``diagonal``), zeros below."""
     return _triangle("triu", x, diagonal, False)
+
+
+def _store(op: str, x: Tensor, out: np.ndarray) -> Tensor:
+    check_writable(op, x)
+    x._data[...] = out
+    x._version += 1
+    return x
+
+
+def tril_(x: Tensor, diagonal: int = 0) -> Tensor:
+    """``tril`` in place (tensors outside the graph); returns x."""
+    return _store("tril_", x, tril(x, diagonal)._data)
+
+
+def triu_(x: Tensor, diagonal: int = 0) -> Tensor:
+    """``triu`` in place (tensors outside the graph); returns x."""
+    return _store("triu_", x, triu(x, diagonal)._data)
+
+
+def fill_diagonal_(x: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
+    """Set the main diagonal (all indices equal) to ``fill_value`` in place; a tall matrix
+    restarts the diagonal every ``cols + 1`` rows when ``wrap``, as PyTorch."""
+    if x.ndim < 2 or (x.ndim > 2 and len(set(x.shape)) != 1):
+        raise ValueError(
+            f"fill_diagonal_: needs a matrix or a tensor with all dims equal, got {x.shape}"
+        )
+    check_writable("fill_diagonal_", x, fill_value)
+    out = x._data.copy()
+    if x.ndim == 2:
+        n, m = x.shape
+        rows = np.arange(n if wrap else min(n, m))
+        if wrap:  # PyTorch skips one row between the repeats of the diagonal
+            rows = rows[rows % (m + 1) < m]
+        out[rows, rows % (m + 1)] = fill_value
+    else:
+        i = np.arange(x.shape[0])
+        out[(i,) * x.ndim] = fill_value
+    return _store("fill_diagonal_", x, out)
 
 
 def _diagonal_positions(n: int, m: int, offset: int) -> tuple[np.ndarray, np.ndarray]:
