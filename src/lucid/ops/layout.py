@@ -237,6 +237,7 @@ def cartesian_prod(*tensors: Any) -> Tensor:
 
 
 def _atleast(n: int, tensors: tuple) -> Any:
+    """One tensor for one tensor; a tuple for several or for one list or tuple of them."""
     single = len(tensors) == 1 and not isinstance(tensors[0], (list, tuple))
     out = []
     for t in _sequence(f"atleast_{n}d", tensors):
@@ -268,15 +269,13 @@ def atleast_3d(*tensors: Any) -> Any:
 
 def hstack(tensors: Sequence[TensorLike]) -> Tensor:
     """Joined along dim 1 (dim 0 for 1-D tensors)."""
-    ts = atleast_1d(*_sequence("hstack", (tensors,)))
-    ts = ts if isinstance(ts, tuple) else (ts,)
+    ts = _atleast(1, (_sequence("hstack", (tensors,)),))  # a list in: a tuple out
     return _shp.concatenate(list(ts), 0 if ts[0].ndim == 1 else 1)
 
 
 def vstack(tensors: Sequence[TensorLike]) -> Tensor:
     """Joined along dim 0, 1-D tensors as rows."""
-    ts = atleast_2d(*_sequence("vstack", (tensors,)))
-    return _shp.concatenate(list(ts if isinstance(ts, tuple) else (ts,)), 0)
+    return _shp.concatenate(list(_atleast(2, (_sequence("vstack", (tensors,)),))), 0)
 
 
 row_stack = vstack
@@ -284,8 +283,7 @@ row_stack = vstack
 
 def dstack(tensors: Sequence[TensorLike]) -> Tensor:
     """Joined along dim 2, after ``atleast_3d``."""
-    ts = atleast_3d(*_sequence("dstack", (tensors,)))
-    return _shp.concatenate(list(ts if isinstance(ts, tuple) else (ts,)), 2)
+    return _shp.concatenate(list(_atleast(3, (_sequence("dstack", (tensors,)),))), 2)
 
 
 def column_stack(tensors: Sequence[TensorLike]) -> Tensor:
