@@ -152,6 +152,17 @@ def test_split_takes_sizes_as_torch(spec, dim, rng):
     _check_grads(rng, outs, outs_t, x, xt)
 
 
+def test_split_keyword_spellings(rng):
+    x, xt = _pair(rng.standard_normal((5, 2)))
+    for out, out_t in [
+        (x.split(split_size=2), xt.split(split_size=2)),
+        (lucid.split(x, split_size_or_sections=[1, 4], dim=0), torch.split(xt, [1, 4], dim=0)),
+    ]:
+        assert [o.shape for o in out] == [tuple(o.shape) for o in out_t]
+    with pytest.raises(TypeError, match="split_size"):
+        x.split(2, split_size=2)
+
+
 @pytest.mark.parametrize("spec", [1, 2, 3, 5, 6, [1, 3], [0, 9], [2, 2]])
 def test_tensor_split_is_numpys_split_as_torch(spec, rng):
     x, xt = _pair(rng.standard_normal((5, 2)))

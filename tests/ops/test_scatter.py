@@ -289,3 +289,11 @@ def test_scatter_ops_reject_bad_input(name):
     error, match, fn = ERRORS[name]
     with pytest.raises(error, match=match):
         fn(lucid.tensor(np.arange(6.0).reshape(2, 3)))
+
+
+def test_gather_accepts_sparse_grad(rng):
+    x = lucid.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    index = rng.integers(0, 3, (2, 4))
+    dense = lucid.gather(x, 0, index)
+    assert gradcheck(lambda t: lucid.gather(t, 0, index, sparse_grad=True), (x,))
+    np.testing.assert_array_equal(x.gather(0, index, sparse_grad=True).numpy(), dense.numpy())

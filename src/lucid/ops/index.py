@@ -369,11 +369,12 @@ class ScatterAdd(operation):
         return grad, to_src
 
 
-def gather(x: TensorLike, dim: int, index: Any) -> Tensor:
+def gather(x: TensorLike, dim: int, index: Any, *, sparse_grad: bool = False) -> Tensor:
     """``torch.gather``: ``out[i, j, k] = x[i, index[i, j, k], k]`` for ``dim=1``.
 
     ``index`` has x's number of axes and is no longer than x outside ``dim``; the result has
     index's shape and x's dtype. Negative indices count from the end (PyTorch refuses them).
+    ``sparse_grad`` is accepted; the gradient is always dense (the same values).
     """
     x = x if isinstance(x, Tensor) else Tensor(x)
     dim, index = _gather_index("gather", x, dim, index, None)

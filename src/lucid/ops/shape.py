@@ -421,13 +421,24 @@ def _split_axis(op: str, x: Tensor, axis: int) -> int:
 
 
 def split(
-    x: TensorLike, split_size_or_sections: Any, dim: int = 0, *, axis: int | None = None
+    x: TensorLike,
+    split_size_or_sections: Any = None,
+    dim: int = 0,
+    *,
+    axis: int | None = None,
+    split_size: Any = None,
 ) -> tuple[Tensor, ...]:
     """``torch.split``: pieces of ``split_size_or_sections`` along ``dim`` (the last one
     smaller), or pieces of the lengths in a list (which must add up to the axis length).
 
-    NumPy's ``split`` (a number of pieces, or cut indices) is ``tensor_split``.
+    ``split_size`` is ``Tensor.split``'s name for it. NumPy's ``split`` (a number of pieces,
+    or cut indices) is ``tensor_split``.
     """
+    split_size_or_sections = pick(
+        "split", split_size_or_sections, split_size, "split_size_or_sections", "split_size", None
+    )
+    if split_size_or_sections is None:
+        raise TypeError("split: missing split_size_or_sections")
     x = _as_tensor(x)
     axis = _split_axis("split", x, dim if axis is None else axis)
     n = x.shape[axis]
