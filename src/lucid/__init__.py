@@ -18,10 +18,14 @@ from lucid.ops.creation import *  # noqa: F403
 from lucid.ops.elementwise import *  # noqa: F403
 from lucid.ops.index import *  # noqa: F403
 from lucid.ops.inplace import *  # noqa: F403
+from lucid.ops.layout import *  # noqa: F403
 from lucid.ops.linalg import *  # noqa: F403
+from lucid.ops.matrix import *  # noqa: F403
 from lucid.ops.reduce import *  # noqa: F403
+from lucid.ops.scatter import *  # noqa: F403
 from lucid.ops.shape import *  # noqa: F403
 from lucid.dlpack import from_dlpack
+from lucid.ops.sorting import *  # noqa: F403
 from lucid.serialization import load, save
 from lucid.tensor import (
     Tensor,
@@ -37,7 +41,7 @@ from lucid.tensor import (
 )
 
 # Subpackages built on the ops above (DESIGN.md's top layer), importable as lucid.nn etc.
-from lucid import autograd, data, datasets, nn, optim, random  # noqa: E402, I001
+from lucid import autograd, data, datasets, linalg, nn, optim, random, return_types  # noqa: E402, I001
 from lucid import distributed  # noqa: E402  (imports mpi4py only when a group starts)
 
 # Interop; each imports its optional package (safetensors, onnx) on first use only.

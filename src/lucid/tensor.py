@@ -213,7 +213,7 @@ class Tensor:
     def detach(self) -> Tensor:
         return Tensor._wrap(self._data.view())  # same memory, new array
 
-    def clone(self) -> Tensor:
+    def clone(self, *, memory_format: Any = None) -> Tensor:
         return _ew.clone(self)
 
     def astype(self, dtype: Any) -> Tensor:
@@ -579,10 +579,10 @@ class Tensor:
     def std(self, *args: Any, **kwargs: Any) -> Tensor:
         return _red.std(self, *args, **kwargs)
 
-    def max(self, *args: Any, **kwargs: Any) -> Tensor:
+    def max(self, *args: Any, **kwargs: Any) -> Any:
         return _red.max(self, *args, **kwargs)
 
-    def min(self, *args: Any, **kwargs: Any) -> Tensor:
+    def min(self, *args: Any, **kwargs: Any) -> Any:
         return _red.min(self, *args, **kwargs)
 
     def argmax(self, *args: Any, **kwargs: Any) -> Tensor:
@@ -699,6 +699,318 @@ class Tensor:
     def copy_(self, src: Any) -> Tensor:
         return _inp.copy_(self, src)
 
+    # ----------------------------------------------------------------- shape, indexing,
+    # sorting, scatter and reductions of issue 10 (PyTorch's surface)
+
+    def amax(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.amax(self, *args, **kwargs)
+
+    def amin(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.amin(self, *args, **kwargs)
+
+    def tensor_split(self, *args: Any, **kwargs: Any) -> tuple:
+        return _shp.tensor_split(self, *args, **kwargs)
+
+    def hsplit(self, *args: Any, **kwargs: Any) -> tuple:
+        return _shp.hsplit(self, *args, **kwargs)
+
+    def vsplit(self, *args: Any, **kwargs: Any) -> tuple:
+        return _shp.vsplit(self, *args, **kwargs)
+
+    def dsplit(self, *args: Any, **kwargs: Any) -> tuple:
+        return _shp.dsplit(self, *args, **kwargs)
+
+    def repeat_interleave(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _shp.repeat_interleave(self, *args, **kwargs)
+
+    def sort(self, *args: Any, **kwargs: Any) -> Any:
+        return _srt.sort(self, *args, **kwargs)
+
+    def topk(self, *args: Any, **kwargs: Any) -> Any:
+        return _srt.topk(self, *args, **kwargs)
+
+    def kthvalue(self, *args: Any, **kwargs: Any) -> Any:
+        return _srt.kthvalue(self, *args, **kwargs)
+
+    def median(self, *args: Any, **kwargs: Any) -> Any:
+        return _srt.median(self, *args, **kwargs)
+
+    def nanmedian(self, *args: Any, **kwargs: Any) -> Any:
+        return _srt.nanmedian(self, *args, **kwargs)
+
+    def mode(self, *args: Any, **kwargs: Any) -> Any:
+        return _srt.mode(self, *args, **kwargs)
+
+    def argsort(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _srt.argsort(self, *args, **kwargs)
+
+    def msort(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _srt.msort(self, *args, **kwargs)
+
+    def quantile(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _srt.quantile(self, *args, **kwargs)
+
+    def nanquantile(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _srt.nanquantile(self, *args, **kwargs)
+
+    def bincount(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _srt.bincount(self, *args, **kwargs)
+
+    def histc(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _srt.histc(self, *args, **kwargs)
+
+    def unique(self, *args: Any, **kwargs: Any) -> Any:
+        return _srt.unique(self, *args, **kwargs)
+
+    def unique_consecutive(self, *args: Any, **kwargs: Any) -> Any:
+        return _srt.unique_consecutive(self, *args, **kwargs)
+
+    def cumprod(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.cumprod(self, *args, **kwargs)
+
+    def logcumsumexp(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.logcumsumexp(self, *args, **kwargs)
+
+    def count_nonzero(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.count_nonzero(self, *args, **kwargs)
+
+    def cummax(self, *args: Any, **kwargs: Any) -> Any:
+        return _red.cummax(self, *args, **kwargs)
+
+    def cummin(self, *args: Any, **kwargs: Any) -> Any:
+        return _red.cummin(self, *args, **kwargs)
+
+    def aminmax(self, *args: Any, **kwargs: Any) -> Any:
+        return _red.aminmax(self, *args, **kwargs)
+
+    def scatter(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.scatter(self, *args, **kwargs)
+
+    def scatter_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.scatter_(self, *args, **kwargs)
+
+    def scatter_reduce(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.scatter_reduce(self, *args, **kwargs)
+
+    def index_add(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.index_add(self, *args, **kwargs)
+
+    def index_fill(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.index_fill(self, *args, **kwargs)
+
+    def index_copy(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.index_copy(self, *args, **kwargs)
+
+    def index_put(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.index_put(self, *args, **kwargs)
+
+    def index_put_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.index_put_(self, *args, **kwargs)
+
+    def masked_fill(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.masked_fill(self, *args, **kwargs)
+
+    def masked_fill_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.masked_fill_(self, *args, **kwargs)
+
+    def masked_select(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.masked_select(self, *args, **kwargs)
+
+    def masked_scatter(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.masked_scatter(self, *args, **kwargs)
+
+    def take_along_dim(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.take_along_dim(self, *args, **kwargs)
+
+    def argwhere(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.argwhere(self, *args, **kwargs)
+
+    def nonzero(self, *args: Any, **kwargs: Any) -> Any:
+        return _sct.nonzero(self, *args, **kwargs)
+
+    def tril(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.tril(self, *args, **kwargs)
+
+    def triu(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.triu(self, *args, **kwargs)
+
+    def diagonal(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.diagonal(self, *args, **kwargs)
+
+    def diag(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.diag(self, *args, **kwargs)
+
+    def diag_embed(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.diag_embed(self, *args, **kwargs)
+
+    def trace(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.trace(self, *args, **kwargs)
+
+    def mm(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.mm(self, *args, **kwargs)
+
+    def bmm(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.bmm(self, *args, **kwargs)
+
+    def mv(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.mv(self, *args, **kwargs)
+
+    def addmm(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.addmm(self, *args, **kwargs)
+
+    def addmv(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.addmv(self, *args, **kwargs)
+
+    def addr(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.addr(self, *args, **kwargs)
+
+    def baddbmm(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.baddbmm(self, *args, **kwargs)
+
+    def addbmm(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.addbmm(self, *args, **kwargs)
+
+    def ger(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.ger(self, *args, **kwargs)
+
+    def cross(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.cross(self, *args, **kwargs)
+
+    def inverse(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.inverse(self, *args, **kwargs)
+
+    def det(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.det(self, *args, **kwargs)
+
+    def logdet(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.logdet(self, *args, **kwargs)
+
+    def slogdet(self, *args: Any, **kwargs: Any) -> tuple:
+        return _mx.slogdet(self, *args, **kwargs)
+
+    def narrow(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lay.narrow(self, *args, **kwargs)
+
+    def select(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lay.select(self, *args, **kwargs)
+
+    def swapdims(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lay.swapdims(self, *args, **kwargs)
+
+    def roll(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lay.roll(self, *args, **kwargs)
+
+    def rot90(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lay.rot90(self, *args, **kwargs)
+
+    def fliplr(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lay.fliplr(self, *args, **kwargs)
+
+    def flipud(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lay.flipud(self, *args, **kwargs)
+
+    def unflatten(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lay.unflatten(self, *args, **kwargs)
+
+    def view_as(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lay.view_as(self, *args, **kwargs)
+
+    def reshape_as(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lay.reshape_as(self, *args, **kwargs)
+
+    def expand_as(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lay.expand_as(self, *args, **kwargs)
+
+    def type_as(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lay.type_as(self, *args, **kwargs)
+
+    def t(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lay.t(self, *args, **kwargs)
+
+    def new_zeros(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lay.new_zeros(self, *args, **kwargs)
+
+    def new_ones(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lay.new_ones(self, *args, **kwargs)
+
+    def new_full(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lay.new_full(self, *args, **kwargs)
+
+    def new_empty(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lay.new_empty(self, *args, **kwargs)
+
+    def new_tensor(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lay.new_tensor(self, *args, **kwargs)
+
+    def stride(self, *args: Any, **kwargs: Any) -> Any:
+        return _lay.stride(self, *args, **kwargs)
+
+    def movedim(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _shp.moveaxis(self, *args, **kwargs)
+
+    def moveaxis(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _shp.moveaxis(self, *args, **kwargs)
+
+    def outer(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _la.outer(self, *args, **kwargs)
+
+    def scatter_add_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.scatter_add_(self, *args, **kwargs)
+
+    def scatter_reduce_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.scatter_reduce_(self, *args, **kwargs)
+
+    def index_add_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.index_add_(self, *args, **kwargs)
+
+    def index_copy_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.index_copy_(self, *args, **kwargs)
+
+    def index_fill_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.index_fill_(self, *args, **kwargs)
+
+    def masked_scatter_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sct.masked_scatter_(self, *args, **kwargs)
+
+    def tril_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.tril_(self, *args, **kwargs)
+
+    def triu_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.triu_(self, *args, **kwargs)
+
+    def fill_diagonal_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _mx.fill_diagonal_(self, *args, **kwargs)
+
+    def unbind(self, *args: Any, **kwargs: Any) -> tuple:
+        return _lay.unbind(self, *args, **kwargs)
+
+    def ravel(self) -> Tensor:
+        return _lay.ravel(self)
+
+    def diff(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _lay.diff(self, *args, **kwargs)
+
+    def nansum(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.nansum(self, *args, **kwargs)
+
+    def nanmean(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _red.nanmean(self, *args, **kwargs)
+
+    def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+        return _lay.unfold(self, dimension, size, step)
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        return _ew.where(condition, self, other)
+
+    def nelement(self) -> int:
+        return self._data.size
+
+    def storage_offset(self) -> int:
+        return 0
+
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        return True
+
 
 _graph.bind_tensor(Tensor)
 
@@ -709,6 +1021,10 @@ from lucid.ops import activation as _act  # noqa: E402
 from lucid.ops import elementwise as _ew  # noqa: E402
 from lucid.ops import index as _idx  # noqa: E402
 from lucid.ops import inplace as _inp  # noqa: E402
+from lucid.ops import layout as _lay  # noqa: E402
 from lucid.ops import linalg as _la  # noqa: E402
+from lucid.ops import matrix as _mx  # noqa: E402
 from lucid.ops import reduce as _red  # noqa: E402
+from lucid.ops import scatter as _sct  # noqa: E402
 from lucid.ops import shape as _shp  # noqa: E402
+from lucid.ops import sorting as _srt  # noqa: E402

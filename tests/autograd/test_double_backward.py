@@ -75,7 +75,8 @@ CASES = {
     "mean": (lambda x: (x * x).mean(axis=0, keepdims=True), lambda: (x64(3, 4),)),
     "var": (lambda x: x.var(axis=1, ddof=1), lambda: (x64(3, 4),)),
     "std": (lambda x: x.std(axis=(0, 2)), lambda: (x64(2, 3, 4),)),
-    "max_min": (lambda x: x.max(axis=1) * x.min(axis=0).sum(), lambda: (x64(3, 4),)),
+    "amax_amin": (lambda x: x.amax(axis=1) * x.amin(axis=0).sum(), lambda: (x64(3, 4),)),
+    "max_min_dim": (lambda x: x.max(1).values * x.min(dim=0)[0].sum(), lambda: (x64(3, 4),)),
     "prod": (lambda x: x.prod(axis=1), lambda: (x64(3, 4),)),
     "logsumexp": (lambda x: x.logsumexp(axis=1), lambda: (x64(3, 4),)),
     "cumsum": (lambda x: (x * x).cumsum(axis=1), lambda: (x64(3, 4),)),
@@ -104,7 +105,7 @@ CASES = {
         lambda: (x64(3, 4),),
     ),
     "repeat_tile_pad_flip": (
-        lambda x: lucid.pad((x * x).repeat([1, 0, 2], axis=0).tile(1, 2).flip(1), 1,
+        lambda x: lucid.pad((x * x).repeat_interleave([1, 0, 2], 0).repeat(1, 2).flip(1), 1,
                             mode="reflect"),
         lambda: (x64(3, 2),),
     ),  # fmt: skip

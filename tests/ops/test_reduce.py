@@ -23,10 +23,10 @@ REDUCTIONS = {
     "sum": (lambda x, axis, keep: lucid.sum(x, axis, keepdims=keep), None),
     "mean": (lambda x, axis, keep: x.mean(axis, keep), None),
     "var": (lambda x, axis, keep: lucid.var(x, axis, keepdims=keep), None),
-    "var_ddof1": (lambda x, axis, keep: lucid.var(x, axis, ddof=1, keepdims=keep), None),
+    "var_ddof0": (lambda x, axis, keep: lucid.var(x, axis, ddof=0, keepdims=keep), None),
     "std": (lambda x, axis, keep: lucid.std(x, axis, keepdims=keep), None),
-    "max": (lambda x, axis, keep: lucid.max(x, axis, keep), None),
-    "min": (lambda x, axis, keep: x.min(dim=axis, keepdim=keep), None),
+    "amax": (lambda x, axis, keep: lucid.amax(x, axis, keep), None),
+    "amin": (lambda x, axis, keep: x.amin(dim=axis, keepdim=keep), None),
     "prod": (lambda x, axis, keep: lucid.prod(x, axis, keepdims=keep), _positive),
     "logsumexp": (lambda x, axis, keep: lucid.logsumexp(x, axis, keepdims=keep), None),
     "norm": (lambda x, axis, keep: lucid.norm(x, None, axis, keep), None),
@@ -40,11 +40,11 @@ def _torch_reduction(torch, name, xt, axis, keep):
         return torch.sum(xt, dims, keepdim=keep)
     if name == "mean":
         return torch.mean(xt, dims, keepdim=keep)
-    if name in ("var", "var_ddof1", "std"):
+    if name in ("var", "var_ddof0", "std"):
         fn = torch.std if name == "std" else torch.var
-        return fn(xt, dims, correction=int(name == "var_ddof1"), keepdim=keep)
-    if name in ("max", "min"):
-        return getattr(torch, "a" + name)(xt, dims, keepdim=keep)
+        return fn(xt, dims, correction=int(name != "var_ddof0"), keepdim=keep)
+    if name in ("amax", "amin"):
+        return getattr(torch, name)(xt, dims, keepdim=keep)
     if name == "logsumexp":
         return torch.logsumexp(xt, dims, keepdim=keep)
     if name in ("norm", "norm_p3"):
@@ -69,7 +69,7 @@ def test_reduction_gradient_matches_finite_differences(name, axis, keep, rng):
 
 
 @pytest.mark.parametrize("axis", [None, 0, -1])
-@pytest.mark.parametrize("name", [n for n in REDUCTIONS if n != "var_ddof1"])  # n - ddof = 0
+@pytest.mark.parametrize("name", [n for n in REDUCTIONS if n not in ("var", "std")])  # n - 1 = 0
 def test_reduction_of_a_0d_tensor(name, axis, rng):
     fn = REDUCTIONS[name][0]
     x = _leaf(_sample(name, rng, ()))
@@ -112,7 +112,7 @@ def test_ties_share_the_gradient_evenly_as_torch_amax(name, axis, rng):
     torch = pytest.importorskip("torch")
     data = rng.integers(0, 3, (5, 6)).astype(np.float32)  # many ties
     x, xt = lucid.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
-    y = getattr(lucid, name)(x, axis)
+    y = getattr(lucid, "a" + name)(x, axis)
     yt = getattr(torch, "a" + name)(xt, () if axis is None else axis)
     upstream = rng.standard_normal(yt.shape).astype(np.float32)
     y.backward(upstream)
@@ -127,7 +127,7 @@ def test_ties_on_the_kernel_path(name, rng):
     data = rng.integers(0, 4, (64, 40)).astype(np.float32)  # above the kernels' threshold
     for axis in (0, 1, None):
         x, xt = lucid.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
-        y = getattr(lucid, name)(x, axis)
+        y = getattr(lucid, "a" + name)(x, axis)
         yt = getattr(torch, "a" + name)(xt, () if axis is None else axis)
         upstream = rng.standard_normal(yt.shape).astype(np.float32)
         y.backward(upstream)
@@ -148,7 +148,7 @@ def test_a_nan_takes_the_gradient_as_in_torch_full_reduction(name, shape, rng):
     getattr(torch, name)(xt).backward(torch.tensor(3.0))
     np.testing.assert_array_equal(x.grad, xt.grad.numpy())
     x.grad = None
-    getattr(lucid, name)(x, 1).backward(np.ones(shape[0], np.float32))
+    getattr(lucid, "a" + name)(x, 1).backward(np.ones(shape[0], np.float32))
     assert x.grad[1, 2] == x.grad[2, 1] == 1 and np.isfinite(x.grad).all()
 
 
@@ -201,8 +201,8 @@ def test_logsumexp_of_minus_infinity_rows():
 
 @pytest.mark.torch
 @pytest.mark.parametrize(("kwargs", "correction"), [
-    ({}, 0), ({"ddof": 1}, 1), ({"correction": 2}, 2), ({"unbiased": True}, 1),
-    ({"unbiased": False}, 0),
+    ({}, 1), ({"ddof": 0}, 0), ({"ddof": 1}, 1), ({"correction": 2}, 2),
+    ({"correction": 0}, 0), ({"unbiased": True}, 1), ({"unbiased": False}, 0),
 ])  # fmt: skip
 @pytest.mark.parametrize("name", ["var", "std"])
 def test_var_std_ddof_spellings_match_torch(name, kwargs, correction, rng):
@@ -221,7 +221,10 @@ def test_var_std_ddof_spellings_match_torch(name, kwargs, correction, rng):
 def test_var_positional_arguments_read_as_numpy_and_torch():
     x = lucid.tensor(np.arange(12.0).reshape(3, 4))
     np.testing.assert_allclose(x.var(1, True).numpy(), np.var(x.numpy(), 1, ddof=1))
-    np.testing.assert_allclose(x.var(0).numpy(), np.var(x.numpy(), 0))
+    np.testing.assert_allclose(x.var(1, False).numpy(), np.var(x.numpy(), 1))
+    np.testing.assert_allclose(x.var(0).numpy(), np.var(x.numpy(), 0, ddof=1))
+    np.testing.assert_allclose(x.var(False).numpy(), np.var(x.numpy()))
+    np.testing.assert_allclose(x.std(0, 0).numpy(), np.std(x.numpy(), 0))
     with pytest.raises(TypeError, match="one of ddof, correction and unbiased"):
         lucid.var(x, ddof=1, unbiased=True)
 
@@ -404,6 +407,7 @@ def test_axis_and_dim_are_exclusive(name):
 def test_float32_stays_float32(name, rng):
     x = lucid.tensor(rng.standard_normal((3, 4)), dtype=lucid.float32, requires_grad=True)
     y = getattr(lucid, name)(x, axis=1)
+    y = y.values if name in ("max", "min") else y
     assert y.dtype == np.float32
     y.backward(np.ones(y.shape, np.float32))
     assert x.grad.dtype == np.float32
@@ -424,4 +428,6 @@ def test_max_of_two_tensors_is_maximum_and_empty_axes_are_refused():
     np.testing.assert_array_equal(lucid.max(a, b).numpy(), [3.0, 5.0])
     np.testing.assert_array_equal(lucid.min(a, b).numpy(), [1.0, 2.0])
     with pytest.raises(ValueError, match=r"empty axis of a tensor of shape \(0, 3\)"):
+        lucid.amax(lucid.tensor(np.ones((0, 3))), 0)
+    with pytest.raises(ValueError, match=r"empty axis 0 of shape \(0, 3\)"):
         lucid.max(lucid.tensor(np.ones((0, 3))), 0)

@@ -36,15 +36,19 @@ GRAD_CASES = {
     "concatenate_none": ((2, 3), lambda x: lucid.concatenate([x, x[0]], axis=None)),
     "stack": ((2, 3), lambda x: lucid.stack([x, 3 * x], axis=1)),
     "stack_0d": ((), lambda x: lucid.stack([x, 2 * x, x])),
-    "split_sections": ((4, 6), lambda x: lucid.split(x, 3, axis=1)),
-    "split_indices": ((5, 3), lambda x: lucid.split(x, [1, -2, 9])),
+    "split_size": ((5, 6), lambda x: lucid.split(x, 4, dim=1)),
+    "split_sizes": ((5, 3), lambda x: lucid.split(x, [1, 0, 4])),
     "split_one": ((4, 2), lambda x: x.split(1)),
+    "tensor_split_sections": ((4, 7), lambda x: lucid.tensor_split(x, 3, dim=1)),
+    "tensor_split_indices": ((5, 3), lambda x: lucid.tensor_split(x, [1, -2, 9])),
     "chunk": ((7, 2), lambda x: lucid.chunk(x, 3)),
     "chunk_dim": ((2, 5), lambda x: x.chunk(2, dim=-1)),
-    "repeat_int": ((2, 3), lambda x: lucid.repeat(x, 2, axis=1)),
-    "repeat_counts": ((2, 3), lambda x: x.repeat([2, 0, 3], axis=-1)),
-    "repeat_flat": ((2, 3), lambda x: lucid.repeat(x, 2)),
-    "repeat_0d": ((), lambda x: lucid.repeat(x, 3)),
+    "repeat_interleave_int": ((2, 3), lambda x: lucid.repeat_interleave(x, 2, dim=1)),
+    "repeat_interleave_counts": ((2, 3), lambda x: x.repeat_interleave([2, 0, 3], dim=-1)),
+    "repeat_interleave_flat": ((2, 3), lambda x: lucid.repeat_interleave(x, 2)),
+    "repeat_interleave_0d": ((), lambda x: lucid.repeat_interleave(x, 3)),
+    "repeat": ((2, 3), lambda x: x.repeat(2, 1, 3)),
+    "repeat_0d": ((), lambda x: x.repeat(2, 3)),
     "repeat_interleave": ((2, 3), lambda x: lucid.repeat_interleave(x, 2, dim=0)),
     "tile": ((2, 3), lambda x: x.tile(2, 1)),
     "tile_more_reps": ((2, 3), lambda x: lucid.tile(x, (2, 1, 3))),
@@ -62,9 +66,9 @@ GRAD_CASES = {
     # non-contiguous inputs: a transposed or strided view goes into the op
     "reshape_of_transposed": ((3, 4), lambda x: x.T.reshape(-1)),
     "concatenate_of_strided": ((4, 6), lambda x: lucid.concatenate([x[::2], x[1::2, ::-1]])),
-    "split_of_transposed": ((4, 6), lambda x: lucid.split(x.T, [2, 3], axis=1)),
+    "split_of_transposed": ((4, 6), lambda x: lucid.tensor_split(x.T, [2, 3], dim=1)),
     "pad_of_flipped": ((3, 4), lambda x: lucid.pad(x.flip(1)[:, ::2], 1, mode="reflect")),
-    "repeat_of_transposed": ((3, 4), lambda x: lucid.repeat(x.T, [1, 2, 0], axis=1)),
+    "repeat_of_transposed": ((3, 4), lambda x: lucid.repeat_interleave(x.T, [1, 2, 0], 1)),
 }
 
 
@@ -85,7 +89,7 @@ def test_concatenate_and_stack_gradients_reach_every_input(rng):
 
 def test_split_gives_zero_gradient_to_unused_pieces(rng):
     x = lucid.tensor(rng.standard_normal((6, 2)), requires_grad=True)
-    _, middle, _ = lucid.split(x, 3)
+    _, middle, _ = lucid.split(x, 2)
     upstream = rng.standard_normal((2, 2)).astype(np.float32)
     middle.backward(upstream)
     expected = np.zeros((6, 2), np.float32)
@@ -132,17 +136,25 @@ TORCH_CASES = {
     "stack": ((2, 3), lambda x: lucid.stack([x, -x], dim=2), lambda t, x: t.stack([x, -x], 2)),
     "split_indices": (
         (7, 2),
-        lambda x: lucid.split(x, [2, 5]),
+        lambda x: lucid.tensor_split(x, [2, 5]),
         lambda t, x: t.tensor_split(x, [2, 5]),
+    ),
+    "tensor_split_uneven": ((7, 2), lambda x: x.tensor_split(3), lambda t, x: x.tensor_split(3)),
+    "split_size": ((7, 2), lambda x: x.split(3), lambda t, x: x.split(3)),
+    "split_sizes": (
+        (2, 7),
+        lambda x: lucid.split(x, [2, 0, 5], 1),
+        lambda t, x: t.split(x, [2, 0, 5], 1),
     ),
     "chunk_10_in_4": ((10, 2), lambda x: x.chunk(4), lambda t, x: x.chunk(4)),
     "chunk_6_in_4": ((3, 6), lambda x: x.chunk(4, dim=1), lambda t, x: x.chunk(4, dim=1)),
     "repeat": (
         (2, 3),
-        lambda x: x.repeat([1, 3, 2], axis=1),
+        lambda x: x.repeat_interleave(lucid.tensor([1, 3, 2]), dim=1),
         lambda t, x: t.repeat_interleave(x, t.tensor([1, 3, 2]), dim=1),
     ),
-    "tile": ((2, 3), lambda x: x.tile(2, 1, 3), lambda t, x: x.repeat(2, 1, 3)),
+    "repeat_tiles": ((2, 3), lambda x: x.repeat(2, 1, 3), lambda t, x: x.repeat(2, 1, 3)),
+    "tile": ((2, 3), lambda x: x.tile(2, 1, 3), lambda t, x: x.tile(2, 1, 3)),
     "flip": ((2, 3, 4), lambda x: x.flip(0, 2), lambda t, x: x.flip(0, 2)),
     "pad_constant": (
         (2, 3, 4),
@@ -190,9 +202,18 @@ def test_shape_op_matches_torch(name, rng):
 # --------------------------------------------------------------------------- NumPy semantics
 
 NUMPY_CASES = {
-    "split_sections": (lambda x: lucid.split(x, 2, axis=1), lambda a: np.split(a, 2, axis=1)),
-    "split_indices": (lambda x: lucid.split(x, [1, 3]), lambda a: np.split(a, [1, 3])),
-    "repeat": (lambda x: lucid.repeat(x, 3), lambda a: np.repeat(a, 3)),
+    "tensor_split_sections": (
+        lambda x: lucid.tensor_split(x, 4, dim=1),
+        lambda a: np.array_split(a, 4, axis=1),
+    ),
+    "tensor_split_indices": (
+        lambda x: lucid.tensor_split(x, [1, 3]),
+        lambda a: np.split(a, [1, 3]),
+    ),
+    "hsplit": (lambda x: lucid.hsplit(x, 3), lambda a: np.hsplit(a, 3)),
+    "vsplit": (lambda x: lucid.vsplit(x, [1]), lambda a: np.vsplit(a, [1])),
+    "repeat_interleave": (lambda x: lucid.repeat_interleave(x, 3), lambda a: np.repeat(a, 3)),
+    "repeat": (lambda x: x.repeat(2, 3), lambda a: np.tile(a, (2, 3))),
     "tile": (lambda x: lucid.tile(x, 3), lambda a: np.tile(a, 3)),
     "pad": (
         lambda x: lucid.pad(x, ((2, 0), (1, 3)), mode="symmetric"),
@@ -227,7 +248,8 @@ def test_shape_op_matches_numpy(name, rng):
 def test_shape_ops_keep_the_dtype(dtype, rng):
     x = lucid.tensor((rng.standard_normal((2, 4)) > 0).astype(dtype))
     outs = [x.reshape(4, 2), x.T, lucid.stack([x, x]), lucid.pad(x, 1), x.tile(2), x.flip(0),
-            *lucid.split(x, 2, axis=1), lucid.repeat(x, 2, axis=0), x.expand(3, 2, 4)]  # fmt: skip
+            *lucid.split(x, 2, dim=1), lucid.repeat_interleave(x, 2, 0), x.repeat(1, 2),
+            x.expand(3, 2, 4)]  # fmt: skip
     assert all(o.dtype == dtype for o in outs)
 
 
@@ -267,12 +289,20 @@ ERRORS = {
     "stack_shapes": (ValueError, r"\(2, 3\), \(2, 2\)", lambda x: lucid.stack([x, x[:, :2]])),
     "broadcast_to": (ValueError, r"\(2, 3\) to \(4, 3\)", lambda x: x.broadcast_to(4, 3)),
     "expand": (ValueError, "-1", lambda x: x.expand(-1, 2, 3)),
-    "split_unequal": (ValueError, "equal", lambda x: lucid.split(x, 2, axis=1)),
-    "split_decreasing": (ValueError, "decrease", lambda x: lucid.split(x, [2, 1], axis=1)),
+    "split_sizes_sum": (ValueError, "add up to the length 3", lambda x: x.split([2, 2], 1)),
+    "split_size_zero": (ValueError, "positive", lambda x: x.split(0)),
+    "tensor_split_decreasing": (ValueError, "decrease", lambda x: x.tensor_split([2, 1], 1)),
+    "tensor_split_zero": (ValueError, "at least 1", lambda x: x.tensor_split(0)),
     "chunk_zero": (ValueError, "at least 1", lambda x: lucid.chunk(x, 0)),
-    "repeat_counts": (ValueError, "one count per element", lambda x: x.repeat([1, 2], axis=1)),
-    "repeat_negative": (ValueError, "negative", lambda x: x.repeat(-1)),
-    "repeat_float": (TypeError, "ints", lambda x: x.repeat(1.5)),
+    "repeat_interleave_counts": (
+        ValueError,
+        "one count per element",
+        lambda x: x.repeat_interleave([1, 2], dim=1),
+    ),
+    "repeat_interleave_negative": (ValueError, "negative", lambda x: x.repeat_interleave(-1)),
+    "repeat_interleave_float": (TypeError, "ints", lambda x: x.repeat_interleave(1.5)),
+    "repeat_fewer_sizes": (ValueError, "at least one per axis", lambda x: x.repeat(2)),
+    "repeat_negative": (ValueError, "negative", lambda x: x.repeat(1, -1)),
     "tile_negative": (ValueError, "negative", lambda x: x.tile(-1, 1)),
     "pad_mode": (ValueError, "mode", lambda x: lucid.pad(x, 1, mode="mean")),
     "pad_width": (ValueError, r"\(2, 3\)", lambda x: lucid.pad(x, ((1, 1), (1, 1), (1, 1)))),
@@ -286,8 +316,8 @@ ERRORS = {
     "swapaxes_axis": (IndexError, "axis 5", lambda x: lucid.swapaxes(x, 0, 5)),
     "concatenate_axis": (IndexError, "axis 2", lambda x: lucid.cat([x, x], dim=2)),
     "stack_axis": (IndexError, "axis 4", lambda x: lucid.stack([x, x], axis=4)),
-    "split_axis": (IndexError, "axis -3", lambda x: lucid.split(x, 1, axis=-3)),
-    "repeat_axis": (IndexError, "axis 2", lambda x: lucid.repeat(x, 2, axis=2)),
+    "split_axis": (IndexError, "axis -3", lambda x: lucid.split(x, 1, dim=-3)),
+    "repeat_interleave_axis": (IndexError, "axis 2", lambda x: x.repeat_interleave(2, dim=2)),
     "flip_axis": (IndexError, "axis 3", lambda x: x.flip(3)),
     "moveaxis_axis": (IndexError, "axis 2", lambda x: lucid.moveaxis(x, 2, 0)),
 }

@@ -14,7 +14,7 @@ from lucid.nn.module import Module
 from lucid.nn.parameter import Parameter
 from lucid.ops.attention import Attention, AttentionWeights, dropout_keep
 from lucid.ops.reduce import mean
-from lucid.ops.shape import reshape, split, swapaxes, unsqueeze
+from lucid.ops.shape import reshape, swapaxes, tensor_split, unsqueeze
 from lucid.tensor import Tensor, _dtype
 
 __all__ = ["MultiheadAttention"]
@@ -140,10 +140,10 @@ class MultiheadAttention(Module):
 
     def _projections(self, q: Tensor, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         if self._qkv_same_embed_dim:
-            weights = split(self.in_proj_weight, 3, axis=0)
+            weights = tensor_split(self.in_proj_weight, 3, dim=0)
         else:
             weights = (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight)
-        biases = (None,) * 3 if self.in_proj_bias is None else split(self.in_proj_bias, 3)
+        biases = (None,) * 3 if self.in_proj_bias is None else tensor_split(self.in_proj_bias, 3)
         return tuple(linear(t, w, b) for t, w, b in zip((q, k, v), weights, biases, strict=True))
 
     def _bias(

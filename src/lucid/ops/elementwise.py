@@ -753,12 +753,19 @@ def minimum(a: TensorLike, b: TensorLike) -> Tensor:
     return Minimum()(a, b)
 
 
-def where(cond: TensorLike, a: TensorLike, b: TensorLike) -> Tensor:
+def where(cond: TensorLike, a: TensorLike = None, b: TensorLike = None) -> Any:
     """``a`` where ``cond`` is true, else ``b``, all three broadcast together.
 
     Differentiable in ``a`` and ``b`` (each gets the gradient where it was picked); ``cond``
     is read as bool. A Python scalar takes the dtype of the other of ``a``/``b``.
+    ``where(cond)`` alone is ``nonzero(cond, as_tuple=True)``, as in PyTorch.
     """
+    if a is None and b is None:
+        from lucid.ops.scatter import nonzero
+
+        return nonzero(cond, as_tuple=True)
+    if a is None or b is None:
+        raise TypeError("where: pass both a and b, or neither (where(cond) gives the indices)")
     return Where()(a, b, cond)
 
 

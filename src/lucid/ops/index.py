@@ -42,6 +42,43 @@ def _normalize_key(key: Any) -> Any:
     return tuple(_key_part(k) for k in key) if isinstance(key, tuple) else _key_part(key)
 
 
+def _is_int_scalar(k: Any) -> bool:
+    if isinstance(k, (bool, np.bool_)):
+        return False
+    if isinstance(k, np.ndarray):
+        return k.ndim == 0 and k.dtype.kind in "iu"
+    return isinstance(k, (int, np.integer))
+
+
+def _torch_stages(key: Any) -> tuple | None:
+    """PyTorch applies integer entries first, as basic indexing, and then the arrays by NumPy's
+    rules; NumPy counts the integers among the arrays, which moves the array axes to the front
+    when a slice separates them (``x[0, :, [0, 1]]`` is (3, 2, 5) in PyTorch, (2, 3, 5) in
+    NumPy for x of shape (2, 3, 4, 5)). For a key mixing the two: the keys of both stages."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if not any(_is_int_scalar(k) for k in parts) or not any(
+        isinstance(k, np.ndarray) and k.ndim > 0 for k in parts
+    ):
+        return None
+    first, second = [], []
+    for k in parts:
+        if _is_int_scalar(k):
+            first.append(int(k))
+        elif isinstance(k, np.ndarray) and k.ndim > 0:  # a mask covers as many axes as it has
+            first.extend([slice(None)] * (k.ndim if k.dtype.kind == "b" else 1))
+            second.append(k)
+        elif k is None:
+            first.append(None)
+            second.append(slice(None))
+        elif k is Ellipsis:
+            first.append(Ellipsis)
+            second.append(Ellipsis)
+        else:
+            first.append(k)
+            second.append(slice(None))
+    return tuple(first), tuple(second)
+
+
 def _is_int_array(k: Any) -> bool:
     """An integer array of at least one axis: the only key entry that may repeat an element."""
     return isinstance(k, np.ndarray) and k.dtype.kind in "iu" and k.ndim > 0
@@ -96,7 +133,7 @@ class GetItem(operation):
                 out,
                 self.axis,
                 self.index.reshape(-1),
-                _rows(grad, self.shape, self.axis, self.index.size),
+                _rows(grad, self.shape, self.axis),
             )
         else:  # any mix: number the elements of x, pick the numbers, scatter-add to them
             source = np.arange(out.size).reshape(self.shape)[self.key]
@@ -133,19 +170,24 @@ class Scatter(GetItem):
         return self._pick(grad)
 
 
-def _rows(grad: np.ndarray, shape: tuple, axis: int, n: int) -> np.ndarray:
-    """``grad`` of a take of ``n`` indices along ``axis``, the index axes merged into one
-    (their length given, not -1, which is ambiguous for empty arrays)."""
-    return grad.reshape(shape[:axis] + (n,) + shape[axis + 1 :])
+def _rows(grad: np.ndarray, shape: tuple, axis: int) -> np.ndarray:
+    """``grad`` of a take along ``axis`` with the index axes merged into one."""
+    picked = math.prod(grad.shape[axis : grad.ndim - len(shape) + axis + 1])
+    return grad.reshape(shape[:axis] + (picked,) + shape[axis + 1 :])  # no -1: may be empty
 
 
 def getitem(x: TensorLike, key: Any) -> Tensor:
     """``x[key]`` as NumPy indexes: ints, slices (any step), None, ``...``, integer arrays,
     lists or tensors, boolean masks, and mixes of them; differentiable in x.
 
-    Basic indexing gives a view of x's data, as in PyTorch and NumPy.
+    Basic indexing gives a view of x's data, as in PyTorch and NumPy. Result shapes are
+    PyTorch's: integers are applied before index arrays (see ``_torch_stages``).
     """
-    return GetItem(_normalize_key(key))(x)
+    key = _normalize_key(key)
+    stages = _torch_stages(key)
+    if stages is not None:
+        return GetItem(stages[1])(GetItem(stages[0])(x))
+    return GetItem(key)(x)
 
 
 def setitem(x: Tensor, key: Any, value: Any) -> None:
@@ -155,8 +197,13 @@ def setitem(x: Tensor, key: Any, value: Any) -> None:
     """
     check_writable("setitem", x, value)
     v = value._data if isinstance(value, Tensor) else value
+    key = _normalize_key(key)
+    stages = _torch_stages(key)
     try:
-        x._data[_normalize_key(key)] = v
+        if stages is not None:  # the first stage is basic indexing: a view to write through
+            x._data[stages[0]][stages[1]] = v
+        else:
+            x._data[key] = v
     except IndexError as exc:
         raise IndexError(f"setitem: {exc} (tensor of shape {x.shape})") from None
     except ValueError as exc:
@@ -213,7 +260,7 @@ class Take(operation):
                 out,
                 self.axis,
                 self.index.reshape(-1),
-                _rows(grad, self.shape, self.axis, self.index.size),
+                _rows(grad, self.shape, self.axis),
             )
         return out
 
@@ -332,11 +379,12 @@ class ScatterAdd(operation):
         return grad, to_src
 
 
-def gather(x: TensorLike, dim: int, index: Any) -> Tensor:
+def gather(x: TensorLike, dim: int, index: Any, *, sparse_grad: bool = False) -> Tensor:
     """``torch.gather``: ``out[i, j, k] = x[i, index[i, j, k], k]`` for ``dim=1``.
 
     ``index`` has x's number of axes and is no longer than x outside ``dim``; the result has
     index's shape and x's dtype. Negative indices count from the end (PyTorch refuses them).
+    ``sparse_grad`` is accepted; the gradient is always dense (the same values).
     """
     x = x if isinstance(x, Tensor) else Tensor(x)
     dim, index = _gather_index("gather", x, dim, index, None)

@@ -1,5 +1,7 @@
-"""Reductions over axes: sum, mean, var, std, max, min, argmax, argmin, prod, logsumexp,
-cumsum and norm, with ``axis``/``dim`` and ``keepdims``/``keepdim``."""
+"""Reductions over axes: sum, mean, var, std, max, min, amax, amin, argmax, argmin, prod,
+logsumexp, nansum, nanmean, count_nonzero and norm, with ``axis``/``dim`` and
+``keepdims``/``keepdim``; and the running ones: cumsum, cumprod, cummax, cummin,
+logcumsumexp."""
 
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from lucid.tensor import Tensor
 __all__ = [
     "sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "prod",
     "logsumexp", "cumsum", "norm", "all", "any",
+    "cumprod", "cummax", "cummin", "logcumsumexp", "count_nonzero", "std_mean", "var_mean",
+    "aminmax", "nansum", "nanmean",
 ]  # fmt: skip
 
 
@@ -466,6 +470,8 @@ def mean(
 
 
 def _ddof(op: str, ddof: Any, correction: Any, unbiased: Any) -> float:
+    """The divisor's offset from NumPy's ``ddof``, PyTorch's ``correction`` or ``unbiased``;
+    PyTorch's default 1 (the unbiased estimate) when none is given."""
     spellings = {"ddof": ddof, "correction": correction, "unbiased": unbiased}
     given = [name for name, value in spellings.items() if value is not None]
     if len(given) > 1:
@@ -473,7 +479,21 @@ def _ddof(op: str, ddof: Any, correction: Any, unbiased: Any) -> float:
     if unbiased is not None:
         return 1 if unbiased else 0
     value = ddof if ddof is not None else correction
-    return 0 if value is None else value
+    return 1 if value is None else value
+
+
+def _var_args(op: str, axis: Any, ddof: Any, unbiased: Any) -> tuple:
+    """PyTorch's ``var(x, unbiased)`` and ``var(x, dim, unbiased)`` overloads: a bool in the
+    axis or ddof position is ``unbiased``."""
+    if isinstance(axis, bool):
+        if ddof is not None or unbiased is not None:
+            raise TypeError(f"{op}: unbiased given twice")
+        return None, None, axis
+    if isinstance(ddof, bool):
+        if unbiased is not None:
+            raise TypeError(f"{op}: unbiased given twice")
+        return axis, None, ddof
+    return axis, ddof, unbiased
 
 
 def var(
@@ -487,12 +507,14 @@ def var(
     correction: Any = None,
     unbiased: Any = None,
 ) -> Tensor:
-    """Variance ``sum((x - mean)**2) / (n - ddof)`` over ``axis``; integer inputs give float32.
+    """Variance ``sum((x - mean)**2) / (n - correction)`` over ``axis``; integer inputs give
+    float32.
 
-    NumPy's default ``ddof=0`` (PyTorch's default is 1: pass ``correction=1`` or
-    ``unbiased=True``). ``x.var(d, True)`` reads as PyTorch's ``unbiased=True``, since
-    ``ddof=True`` is 1. Where ``n - ddof <= 0`` the result is inf or NaN, as in both.
+    PyTorch's default ``correction=1`` (unbiased; NumPy's default would be ``ddof=0``).
+    ``correction=``, ``unbiased=`` (also positional: ``x.var(d, False)``) and NumPy's ``ddof=``
+    all set it. Where ``n - correction <= 0`` the result is inf or NaN, as in both.
     """
+    axis, ddof, unbiased = _var_args("var", axis, ddof, unbiased)
     x, axes, keep = _reduce_args("var", x, axis, dim, keepdims, keepdim)
     return Var(axes, keep, _ddof("var", ddof, correction, unbiased))(x)
 
@@ -508,34 +530,95 @@ def std(
     correction: Any = None,
     unbiased: Any = None,
 ) -> Tensor:
-    """Standard deviation ``sqrt(var(x, ...))`` (see ``var`` for ``ddof``); gradient 0 where
-    the result is 0, as PyTorch's."""
+    """Standard deviation ``sqrt(var(x, ...))``, unbiased by default (see ``var`` for
+    ``correction``); gradient 0 where the result is 0, as PyTorch's."""
+    axis, ddof, unbiased = _var_args("std", axis, ddof, unbiased)
     x, axes, keep = _reduce_args("std", x, axis, dim, keepdims, keepdim)
     return Std(axes, keep, _ddof("std", ddof, correction, unbiased))(x)
 
 
+def _with_dim(op: str, x: Tensor, axis: Any, keep: bool, arg: Any, result: Any) -> Any:
+    """``(values, indices)`` of the first extremum along one axis; the values are gathered at
+    the indices, so the gradient goes to the returned index only (PyTorch's rule)."""
+    from lucid.ops.index import Gather
+
+    if not isinstance(axis, int) and not hasattr(axis, "__index__"):
+        raise TypeError(
+            f"{op}: dim must be an int, got {axis!r}; a{op} reduces several axes (values only)"
+        )
+    axis = normalize_axis(int(axis), x.ndim, op)
+    if x.ndim == 0:
+        index = np.zeros((), np.int64)
+        return result(Gather(0, index.reshape(1))(x.reshape(1)).reshape(()), Tensor._wrap(index))
+    if x.shape[axis] == 0:
+        raise ValueError(f"{op}: cannot reduce the empty axis {axis} of shape {x.shape}")
+    index = np.expand_dims(arg(x._data, axis=axis), axis).astype(np.int64)
+    values = Gather(axis, index)(x)
+    if not keep:
+        values, index = values.squeeze(axis), index.squeeze(axis)
+    return result(values, Tensor._wrap(index))
+
+
+def _extremum(name: str, x: Any, axis: Any, keepdims: Any, dim: Any, keepdim: Any) -> Any:
+    from lucid import return_types
+
+    axis = pick(name, axis, dim, "axis", "dim", None)
+    x = _tensor(x)
+    if axis is None:
+        if keepdims is not None or keepdim is not None:
+            raise TypeError(f"{name}: keepdim needs a dim; use a{name} to keep all axes")
+        return (Max if name == "max" else Min)(tuple(range(x.ndim)), False)(x)
+    keep = bool(pick(name, keepdims, keepdim, "keepdims", "keepdim", False))
+    arg = np.argmax if name == "max" else np.argmin
+    return _with_dim(name, x, axis, keep, arg, getattr(return_types, name))
+
+
 def max(  # noqa: A001 - NumPy's and PyTorch's name
     x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None
-) -> Tensor:
-    """Largest value over ``axis`` (None: all; an int or a tuple); the values only.
+) -> Any:
+    """PyTorch's three forms: ``max(x)`` the largest value; ``max(x, dim)`` the named tuple
+    ``(values, indices)`` along one axis; ``max(a, b)`` of two tensors is ``maximum``.
 
-    Unlike ``torch.max(x, dim)`` no indices are returned (use ``argmax``), and the gradient is
-    split evenly among tied maxima (as ``torch.amax``). ``max(a, b)`` with a tensor ``b`` is
-    ``maximum(a, b)``, as in PyTorch.
+    Without a dim the gradient is split evenly among tied maxima (a NaN takes it), as
+    ``torch.max(x)``; with a dim it goes to the returned index, the first maximum (or NaN).
+    ``axis``/``keepdims`` are accepted for ``dim``/``keepdim``; several axes are ``amax``.
     """
     if isinstance(axis, Tensor):
         return _ew.maximum(x, axis)
-    x, axes, keep = _reduce_args("max", x, axis, dim, keepdims, keepdim)
-    return Max(axes, keep)(x)
+    return _extremum("max", x, axis, keepdims, dim, keepdim)
 
 
 def min(  # noqa: A001 - NumPy's and PyTorch's name
     x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None
-) -> Tensor:
-    """Smallest value over ``axis``; as ``max`` (values only, ties share the gradient)."""
+) -> Any:
+    """The smallest value, ``(values, indices)`` along one dim, or ``minimum(a, b)``; as
+    ``max``."""
     if isinstance(axis, Tensor):
         return _ew.minimum(x, axis)
-    x, axes, keep = _reduce_args("min", x, axis, dim, keepdims, keepdim)
+    return _extremum("min", x, axis, keepdims, dim, keepdim)
+
+
+def _amax_axes(axis: Any) -> Any:
+    """PyTorch's ``dim=()`` (its default) reduces every axis."""
+    return None if isinstance(axis, (tuple, list)) and len(axis) == 0 else axis
+
+
+def amax(
+    x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None
+) -> Tensor:
+    """Largest values over ``axis`` (None or (): all; an int or a tuple), values only; the
+    gradient is split evenly among tied maxima, as ``torch.amax``."""
+    axis = _amax_axes(pick("amax", axis, dim, "axis", "dim", None))
+    x, axes, keep = _reduce_args("amax", x, axis, None, keepdims, keepdim)
+    return Max(axes, keep)(x)
+
+
+def amin(
+    x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None
+) -> Tensor:
+    """Smallest values over ``axis``, values only; ties share the gradient (``torch.amin``)."""
+    axis = _amax_axes(pick("amin", axis, dim, "axis", "dim", None))
+    x, axes, keep = _reduce_args("amin", x, axis, None, keepdims, keepdim)
     return Min(axes, keep)(x)
 
 
@@ -616,7 +699,7 @@ def _matrix_norm(x: Tensor, ord: Any, pair: tuple[int, int], keep: bool) -> Tens
     sums = sum(_ew.abs(x), axis=summed, keepdims=keep)
     if not keep and kept > summed:
         kept -= 1
-    pick_ = max if ord > 0 else min
+    pick_ = amax if ord > 0 else amin
     return pick_(sums, axis=kept, keepdims=keep)
 
 
@@ -686,8 +769,241 @@ def norm(
     )
 
 
-amax = max
-amin = min
+# --------------------------------------------------------------------------- issue 10 additions
+
+
+def _along_last(x: Any, axis: int) -> Any:
+    """``x`` (array or Tensor) with ``axis`` moved last."""
+    return _xp.moveaxis(x, axis, -1)
+
+
+def _stack_last(pieces: list) -> Any:
+    if _xp.is_tensor(*pieces):
+        from lucid.ops.shape import stack
+
+        return stack(pieces, -1)
+    return np.stack(pieces, -1)
+
+
+class Cumprod(operation):
+    """Running product along an axis;  d/dx_i = E_i H_i, with E_i the product of the elements
+    before i and H the reversed recurrence H_i = g_i + x_{i+1} H_{i+1}: exact with zeros."""
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.save_for_backward(x)
+        return np.cumprod(x, axis=self.axis)
+
+    def gradient(self, grad: Any) -> Any:
+        (x,) = self.saved_tensors
+        xs, gs = _along_last(x, self.axis), _along_last(grad, self.axis)
+        n = xs.shape[-1]
+        if n == 0:
+            return grad * 0
+        before = [xs[..., 0] * 0 + 1]  # E_0 = 1, E_i = E_{i-1} x_{i-1}
+        for i in range(1, n):
+            before.append(before[-1] * xs[..., i - 1])
+        h = [gs[..., n - 1]]
+        for i in range(n - 2, -1, -1):
+            h.append(gs[..., i] + xs[..., i + 1] * h[-1])
+        h.reverse()
+        out = _stack_last([e * hi for e, hi in zip(before, h, strict=True)])
+        return _xp.moveaxis(out, -1, self.axis)
+
+
+def _cum_axis(op: str, x: Tensor, dim: Any, axis: Any) -> int:
+    d = pick(op, dim, axis, "dim", "axis", None)
+    if d is None:
+        raise TypeError(f"{op}: missing the dim to run along")
+    return normalize_axis(int(d), x.ndim, op)
+
+
+def cumprod(x: Any, dim: Any = None, *, axis: Any = None, dtype: Any = None) -> Tensor:
+    """Running product along ``dim``, as ``torch.cumprod``; the gradient is exact where ``x``
+    has zeros."""
+    x = _tensor(x) if dtype is None else _tensor(x).astype(dtype)
+    d = _cum_axis("cumprod", x, dim, axis)
+    if x.ndim == 0:
+        return Cumprod(0)(x.reshape(1)).reshape(())
+    return Cumprod(d)(x)
+
+
+def _cum_extremum(op: str, x: Any, dim: Any, axis: Any, result: Any) -> Any:
+    from lucid.ops.index import Gather
+
+    x = _tensor(x)
+    d = _cum_axis(op, x, dim, axis)
+    a = x._data.reshape(1) if x.ndim == 0 else x._data
+    moved = np.moveaxis(a, d if x.ndim else 0, -1)
+    index = np.zeros(moved.shape, np.int64)
+    best = moved[..., :1].copy() if moved.shape[-1] else moved
+    better = np.greater_equal if op == "cummax" else np.less_equal
+    for i in range(1, moved.shape[-1]):  # a later tie (or NaN) takes over, as PyTorch
+        v = moved[..., i : i + 1]
+        take = better(v, best) | np.isnan(v) if v.dtype.kind == "f" else better(v, best)
+        if v.dtype.kind == "f":
+            take &= ~np.isnan(best) | np.isnan(v)
+        best = np.where(take, v, best)
+        index[..., i] = np.where(take[..., 0], i, index[..., i - 1])
+    index = np.moveaxis(index, -1, d if x.ndim else 0)
+    if x.ndim == 0:
+        return result(Gather(0, index)(x.reshape(1)).reshape(()), Tensor._wrap(index.reshape(())))
+    return result(Gather(d, index)(x), Tensor._wrap(index))
+
+
+def cummax(x: Any, dim: Any = None, *, axis: Any = None) -> Any:
+    """``(values, indices)`` of the running maximum along ``dim``; ties and NaNs take the later
+    index, and the gradient goes to it, as PyTorch."""
+    from lucid import return_types
+
+    return _cum_extremum("cummax", x, dim, axis, return_types.cummax)
+
+
+def cummin(x: Any, dim: Any = None, *, axis: Any = None) -> Any:
+    """``(values, indices)`` of the running minimum along ``dim``; as ``cummax``."""
+    from lucid import return_types
+
+    return _cum_extremum("cummin", x, dim, axis, return_types.cummin)
+
+
+class LogCumSumExp(operation):
+    """out_j = log(sum_{i<=j} exp(x_i)) along an axis;  d out_j / d x_i = exp(x_i - out_j) for
+    i <= j, summed against grad per row (quadratic in the axis length, never overflowing)."""
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = _floating(x)
+        out = np.logaddexp.accumulate(x, axis=self.axis) if x.size else x.copy()
+        self.save_for_backward(x, out)
+        return out
+
+    def gradient(self, grad: Any) -> Any:
+        x, out = self.saved_tensors
+        if not _xp.is_tensor(x, out, grad):
+            return self._linear_gradient(x, out, grad)
+        xs, outs, gs = (_along_last(v, self.axis) for v in (x, out, grad))
+        n = xs.shape[-1]
+        later = np.triu(np.ones((n, n), bool))  # [i, j]: j >= i
+        with np.errstate(invalid="ignore"):
+            w = _xp.exp(xs[..., :, None] - outs[..., None, :])
+        w = _xp.where(later, w, 0)
+        return _xp.moveaxis((w * gs[..., None, :]).sum(axis=-1), -1, self.axis)
+
+
+    def _linear_gradient(self, x: np.ndarray, out: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """The same sum in linear time: exp(x_i) * sum_{j>=i} g_j exp(-out_j), split into the
+        positive and negative parts of g so that each is a reversed log-cumsum-exp."""
+        ax = self.axis
+        with np.errstate(divide="ignore", invalid="ignore"):
+            result = np.zeros_like(x)
+            for sign in (1, -1):
+                part = np.maximum(sign * grad, 0)
+                if not part.any():
+                    continue
+                terms = np.flip(np.log(part) - out, ax)
+                tail = np.flip(np.logaddexp.accumulate(terms, axis=ax), ax)
+                result = result + sign * np.exp(x + tail)
+        return result
+
+
+def logcumsumexp(x: Any, dim: Any = None, *, axis: Any = None) -> Tensor:
+    """``log(cumsum(exp(x)))`` along ``dim``, computed without overflow (PyTorch's)."""
+    x = _tensor(x)
+    d = _cum_axis("logcumsumexp", x, dim, axis)
+    if x.ndim == 0:
+        return LogCumSumExp(0)(x.reshape(1)).reshape(())
+    return LogCumSumExp(d)(x)
+
+
+class CountNonzero(_AxesOp):
+    """The number of nonzero elements over axes; int64, no gradient."""
+
+    @unary_func_op(has_gradient=False)
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(np.count_nonzero(x, axis=self.axes), dtype=np.int64)
+
+
+def count_nonzero(x: Any, dim: Any = None, *, axis: Any = None) -> Tensor:
+    """How many elements over ``dim`` (None: all; an int or a tuple) are nonzero; int64."""
+    x, axes, _ = _reduce_args("count_nonzero", x, axis, dim, None, None)
+    return CountNonzero(axes, False)(x)
+
+
+def var_mean(x: Any, dim: Any = None, *args: Any, **kwargs: Any) -> tuple:
+    """``(var(x, dim, ...), mean(x, dim, ...))``, as ``torch.var_mean`` (unbiased default)."""
+    keep = kwargs.get("keepdim", kwargs.get("keepdims"))
+    return var(x, dim, *args, **kwargs), mean(x, dim, keepdim=keep)
+
+
+def std_mean(x: Any, dim: Any = None, *args: Any, **kwargs: Any) -> tuple:
+    """``(std(x, dim, ...), mean(x, dim, ...))``, as ``torch.std_mean`` (unbiased default)."""
+    keep = kwargs.get("keepdim", kwargs.get("keepdims"))
+    return std(x, dim, *args, **kwargs), mean(x, dim, keepdim=keep)
+
+
+def aminmax(x: Any, *, dim: Any = None, keepdim: bool = False) -> Any:
+    """``(min, max)`` named tuple of ``amin`` and ``amax`` over ``dim`` (None: all)."""
+    from lucid import return_types
+
+    return return_types.aminmax(
+        amin(x, dim=dim, keepdim=keepdim), amax(x, dim=dim, keepdim=keepdim)
+    )
+
+
+class NanSum(_AxesOp):
+    """sum of the non-NaN elements over axes;  d/dx = grad * (x is not NaN), so an infinite
+    grad gives NaN at the NaNs, as PyTorch's."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.keep = ~np.isnan(x) if x.dtype.kind == "f" else np.ones(x.shape, bool)
+        return np.nansum(x, axis=self.axes, keepdims=self.keepdims)
+
+    def gradient(self, grad: Any) -> Any:
+        with np.errstate(invalid="ignore"):  # inf * 0 is NaN, as in PyTorch
+            return _expand(grad, self.axes, self.keepdims) * self.keep
+
+
+class NanMean(NanSum):
+    """mean of the non-NaN elements over axes;  d/dx = grad / n * (x is not NaN), n their
+    count (NaN everywhere for an all-NaN row, as PyTorch's)."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.keep = ~np.isnan(x)
+        self.n = np.sum(self.keep, axis=self.axes, keepdims=True).astype(x.dtype)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.nansum(x, axis=self.axes, keepdims=True) / self.n
+        return _squeeze(out, self.axes, self.keepdims)
+
+    def gradient(self, grad: Any) -> Any:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _expand(grad, self.axes, self.keepdims) * (self.keep / self.n)
+
+
+def nansum(
+    x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None
+) -> Tensor:
+    """``sum`` with NaNs counted as zero (they get no gradient), as ``torch.nansum``."""
+    x, axes, keep = _reduce_args("nansum", x, axis, dim, keepdims, keepdim)
+    return NanSum(axes, keep)(x)
+
+
+def nanmean(
+    x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None
+) -> Tensor:
+    """The mean of the non-NaN elements (NaN where there are none), as ``torch.nanmean``."""
+    x = _tensor(x)
+    if x.dtype.kind != "f":
+        raise TypeError(f"nanmean: expects a floating-point tensor, got {x.dtype}")
+    _, axes, keep = _reduce_args("nanmean", x, axis, dim, keepdims, keepdim)
+    return NanMean(axes, keep)(x)
 
 
 # PyTorch's names; defined last so that the builtins keep their meaning in this module.

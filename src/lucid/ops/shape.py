@@ -28,7 +28,8 @@ TensorLike = Any
 __all__ = [
     "reshape", "view", "transpose", "permute", "swapaxes", "moveaxis", "movedim",
     "squeeze", "unsqueeze", "expand_dims", "flatten", "broadcast_to", "expand",
-    "concatenate", "cat", "stack", "split", "chunk", "repeat", "repeat_interleave", "tile",
+    "concatenate", "cat", "stack", "split", "tensor_split", "hsplit", "vsplit", "dsplit",
+    "chunk", "repeat", "repeat_interleave", "tile",
     "pad", "flip",
 ]  # fmt: skip
 
@@ -420,31 +421,99 @@ def _split_axis(op: str, x: Tensor, axis: int) -> int:
 
 
 def split(
-    x: TensorLike, sections_or_indices: Any, axis: int = 0, *, dim: int | None = None
+    x: TensorLike,
+    split_size_or_sections: Any = None,
+    dim: int = 0,
+    *,
+    axis: int | None = None,
+    split_size: Any = None,
 ) -> tuple[Tensor, ...]:
-    """``np.split``: ``x`` in N equal pieces along ``axis``, or cut before the given indices.
+    """``torch.split``: pieces of ``split_size_or_sections`` along ``dim`` (the last one
+    smaller), or pieces of the lengths in a list (which must add up to the axis length).
 
-    An int N must divide the axis length (ValueError otherwise); indices must not decrease
-    (negative ones count from the end, those past the end give empty pieces). Unlike
-    ``torch.split``, an int is the number of pieces, not their size: see ``chunk``.
+    ``split_size`` is ``Tensor.split``'s name for it. NumPy's ``split`` (a number of pieces,
+    or cut indices) is ``tensor_split``.
+    """
+    split_size_or_sections = pick(
+        "split", split_size_or_sections, split_size, "split_size_or_sections", "split_size", None
+    )
+    if split_size_or_sections is None:
+        raise TypeError("split: missing split_size_or_sections")
+    x = _as_tensor(x)
+    axis = _split_axis("split", x, dim if axis is None else axis)
+    n = x.shape[axis]
+    if _is_index(split_size_or_sections):
+        size = operator.index(split_size_or_sections)
+        if size < 0 or (size == 0 and n):
+            raise ValueError(
+                f"split: split_size must be positive, got {size} for axis {axis} of shape "
+                f"{x.shape}"
+            )
+        return Split(tuple(range(size, n, size)) if size else (), axis)(x)
+    sizes = [operator.index(s) for s in split_size_or_sections]
+    if any(s < 0 for s in sizes) or sum(sizes) != n:
+        raise ValueError(
+            f"split: sizes {sizes} must be non-negative and add up to the length {n} of axis "
+            f"{axis} (shape {x.shape})"
+        )
+    return Split(tuple(np.cumsum(sizes[:-1]).tolist()), axis)(x)
+
+
+def tensor_split(
+    x: TensorLike, indices_or_sections: Any, dim: int = 0, *, axis: int | None = None
+) -> tuple[Tensor, ...]:
+    """``torch.tensor_split`` (NumPy's ``array_split``): an int N gives N pieces along ``dim``
+    (the first ``n % N`` one longer); a list of indices cuts before each of them.
+
+    Indices past the end give empty pieces; decreasing indices (overlapping pieces in NumPy
+    and PyTorch) raise ValueError.
     """
     x = _as_tensor(x)
-    axis = _split_axis("split", x, axis if dim is None else dim)
+    axis = _split_axis("tensor_split", x, dim if axis is None else axis)
     n = x.shape[axis]
-    if isinstance(sections_or_indices, (int, np.integer)):
-        sections = int(sections_or_indices)
-        if sections < 1 or n % sections:
-            raise ValueError(
-                f"split: axis {axis} of shape {x.shape} does not divide into {sections} equal "
-                "sections; pass the cut indices instead, or use chunk"
-            )
-        cuts = tuple(range(n // sections, n, n // sections)) if n else (0,) * (sections - 1)
-    else:
-        given = [int(i) for i in sections_or_indices]
-        cuts = tuple(min(max(i + n if i < 0 else i, 0), n) for i in given)
-        if any(b < a for a, b in zip(cuts, cuts[1:], strict=False)):
-            raise ValueError(f"split: indices {given} must not decrease (along length {n})")
-    return Split(cuts, axis)(x)
+    spec = indices_or_sections
+    if isinstance(spec, Tensor):
+        spec = spec._data.tolist() if spec.ndim else int(spec._data)
+    if _is_index(spec):
+        sections = operator.index(spec)
+        if sections < 1:
+            raise ValueError(f"tensor_split: sections must be at least 1, got {sections}")
+        size, extra = divmod(n, sections)
+        cuts = np.cumsum([size + 1] * extra + [size] * (sections - extra))[:-1]
+        return Split(tuple(int(c) for c in cuts), axis)(x)
+    given = [operator.index(i) for i in spec]
+    cuts = [min(max(i + n if i < 0 else i, 0), n) for i in given]
+    if any(b < a for a, b in zip(cuts, cuts[1:], strict=False)):
+        raise ValueError(f"tensor_split: indices {given} must not decrease (along length {n})")
+    return Split(tuple(cuts), axis)(x)
+
+
+def _hvd_split(op: str, x: TensorLike, spec: Any, axis: int, min_ndim: int) -> tuple:
+    x = _as_tensor(x)
+    if x.ndim < min_ndim:
+        raise ValueError(f"{op}: needs a tensor of at least {min_ndim} dims, got {x.shape}")
+    if _is_index(spec) and x.shape[axis] % operator.index(spec):
+        raise ValueError(
+            f"{op}: axis {axis} of shape {x.shape} does not divide into {spec} equal pieces"
+        )
+    return tensor_split(x, spec, axis)
+
+
+def hsplit(x: TensorLike, sections: Any) -> tuple[Tensor, ...]:
+    """``torch.hsplit``: ``tensor_split`` along dim 1 (dim 0 of a 1-D tensor); an int must
+    divide the length."""
+    x = _as_tensor(x)
+    return _hvd_split("hsplit", x, sections, 0 if x.ndim == 1 else 1, 1)
+
+
+def vsplit(x: TensorLike, sections: Any) -> tuple[Tensor, ...]:
+    """``torch.vsplit``: ``tensor_split`` along dim 0 of a tensor of 2 or more dims."""
+    return _hvd_split("vsplit", x, sections, 0, 2)
+
+
+def dsplit(x: TensorLike, sections: Any) -> tuple[Tensor, ...]:
+    """``torch.dsplit``: ``tensor_split`` along dim 2 of a tensor of 3 or more dims."""
+    return _hvd_split("dsplit", x, sections, 2, 3)
 
 
 def chunk(x: TensorLike, chunks: int, axis: int = 0, *, dim: int | None = None) -> tuple:
@@ -509,44 +578,73 @@ class Tile(operation):
         return tiles.sum(axis=tuple(range(0, 2 * d, 2))).reshape(self.shape)
 
 
-def repeat(
-    x: TensorLike, repeats: Any, axis: int | None = None, *, dim: int | None = None
-) -> Tensor:
-    """``np.repeat``: each element repeated ``repeats`` times along ``axis`` (None: flattened).
-
-    ``repeats`` is an int or one count per element along the axis. PyTorch's
-    ``repeat_interleave``; PyTorch's ``Tensor.repeat`` (whole-tensor copies) is ``tile``.
+def repeat(x: TensorLike, *sizes: Any) -> Tensor:
+    """``Tensor.repeat``: ``x`` tiled ``sizes[i]`` times along axis i; ``x.repeat(2, 3)`` or
+    ``x.repeat((2, 3))``. Extra leading sizes add axes; fewer sizes than axes raise, as in
+    PyTorch. Each element's gradient sums its copies'. Element repeat is ``repeat_interleave``.
     """
     x = _as_tensor(x)
-    axis = axis if dim is None else dim
+    sizes = size_arg("repeat", sizes)
+    if len(sizes) < x.ndim:
+        raise ValueError(
+            f"repeat: {len(sizes)} sizes {sizes} for a tensor of shape {x.shape}; give at "
+            "least one per axis"
+        )
+    return tile(x, sizes)
+
+
+def repeat_interleave(
+    x: TensorLike,
+    repeats: Any = None,
+    dim: int | None = None,
+    *,
+    axis: int | None = None,
+    output_size: int | None = None,
+) -> Tensor:
+    """``torch.repeat_interleave``: each element repeated ``repeats`` times along ``dim``
+    (None: of the flattened ``x``), as ``np.repeat``.
+
+    ``repeats`` is an int or one count per element along the axis (a list or an integer
+    tensor). ``repeat_interleave(counts)`` alone gives ``0`` counts[0] times, ``1``
+    counts[1] times, ... .
+    """
+    if repeats is None:
+        counts = _as_tensor(x)
+        if counts.ndim != 1 or counts.dtype.kind not in "iu":
+            raise TypeError("repeat_interleave(repeats): repeats must be a 1-D integer tensor")
+        x, repeats = Tensor._wrap(np.arange(counts.shape[0], dtype=np.int64)), counts
+    x = _as_tensor(x)
+    axis = dim if axis is None else axis
     if axis is None or x.ndim == 0:
         x, axis = reshape(x, -1), 0
-    axis = normalize_axis(axis, x.ndim, "repeat")
+    axis = normalize_axis(axis, x.ndim, "repeat_interleave")
     counts = np.asarray(repeats._data if isinstance(repeats, Tensor) else repeats)
     if counts.dtype.kind not in "iu" or counts.ndim > 1:
-        raise TypeError(f"repeat: repeats must be an int or a 1-D sequence of ints, got {repeats}")
+        raise TypeError(
+            f"repeat_interleave: repeats must be an int or a 1-D sequence of ints, got {repeats}"
+        )
     if (counts < 0).any():
-        raise ValueError(f"repeat: repeats must not be negative, got {repeats}")
-    if counts.size == 1:
+        raise ValueError(f"repeat_interleave: repeats must not be negative, got {repeats}")
+    if counts.ndim == 0 or (counts.size == 1 and x.shape[axis] != 1):
         counts = int(counts.reshape(-1)[0])
     elif counts.size != x.shape[axis]:
         raise ValueError(
-            f"repeat: {counts.size} repeats for axis {axis} of length {x.shape[axis]} "
-            f"(shape {x.shape}); give one count per element, or one int"
+            f"repeat_interleave: {counts.size} repeats for axis {axis} of length "
+            f"{x.shape[axis]} (shape {x.shape}); give one count per element, or one int"
         )
-    return Repeat(counts, axis)(x)
-
-
-def repeat_interleave(x: TensorLike, repeats: Any, dim: int | None = None) -> Tensor:
-    """``torch.repeat_interleave``: the same as ``repeat(x, repeats, axis=dim)``."""
-    return repeat(x, repeats, dim)
+    out = Repeat(counts, axis)(x)
+    if output_size is not None and out.shape[axis] != output_size:
+        raise ValueError(
+            f"repeat_interleave: output_size {output_size} but the result has {out.shape[axis]}"
+        )
+    return out
 
 
 def tile(x: TensorLike, *reps: Any) -> Tensor:
     """``np.tile``: ``x`` copied ``reps[i]`` times along axis i; ``x.tile(2, 3)`` or ``((2, 3))``.
 
-    This is PyTorch's ``Tensor.repeat``. Fewer reps than axes repeat the last axes (NumPy;
-    PyTorch's ``repeat`` refuses); more reps add leading axes.
+    Also ``torch.tile``. Fewer reps than axes repeat the last axes (``repeat``, PyTorch's
+    ``Tensor.repeat``, refuses them); more reps add leading axes.
     """
     reps = size_arg("tile", reps)
     if any(r < 0 for r in reps):
