@@ -110,28 +110,28 @@ class Var(_AxesOp):
         self.ddof = ddof
 
     def _moments(self, x: np.ndarray) -> np.ndarray:
-        """Stashes x - mean and the divisor; returns the variance with the axes kept."""
-        self.x = x = _floating(x)  # for a recorded gradient, which recomputes d from x
+        """The variance with the axes kept; remembers the divisor."""
+        x = _floating(x)
         # NumPy's and PyTorch's divisor: never negative; 0 gives inf or NaN, as in both
         self.divisor = builtins.max(_count(x.shape, self.axes) - self.ddof, 0)
-        self.d = x - np.mean(x, axis=self.axes, keepdims=True)
+        d = x - np.mean(x, axis=self.axes, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.sum(self.d * self.d, axis=self.axes, keepdims=True) / self.divisor
+            return np.sum(d * d, axis=self.axes, keepdims=True) / self.divisor
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
+        self.save_for_backward(x)
         return _squeeze(self._moments(x), self.axes, self.keepdims)
 
-    def _centred(self, grad: Any) -> Any:
-        """x - mean(x): the saved array, or for a tensor ``grad`` recomputed from x by ops so
-        that its dependence on x is recorded too."""
-        if isinstance(grad, Tensor):
-            return self.x - self.x.mean(axis=self.axes, keepdims=True)
-        return self.d
+    def _centred(self, x: Any) -> Any:
+        """x - mean(x), recomputed in the gradient (a pass, instead of keeping an array of x's
+        size from the forward), so that under create_graph its dependence on x is recorded."""
+        return x - x.mean(axis=self.axes, keepdims=True)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
+        (x,) = self.saved_tensors
         scale = 2 / self.divisor if self.divisor else math.inf
-        return _expand(grad, self.axes, self.keepdims) * scale * self._centred(grad)
+        return _expand(grad, self.axes, self.keepdims) * scale * self._centred(x)
 
 
 class Std(Var):
@@ -139,18 +139,17 @@ class Std(Var):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.out = np.sqrt(self._moments(x))
-        return _squeeze(self.out, self.axes, self.keepdims)
+        out = _squeeze(np.sqrt(self._moments(x)), self.axes, self.keepdims)
+        self.save_for_backward(x, out)
+        return out
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        d, out = self._centred(grad), self.out
+        x, out = self.saved_tensors
+        out = _expand(out, self.axes, self.keepdims)
         zero = _xp.data(out) == 0
-        if isinstance(grad, Tensor):  # std recomputed by ops; 1 where it is 0 (then masked)
-            var = (d * d).sum(axis=self.axes, keepdims=True) * (1 / self.divisor)
-            out = _xp.sqrt(_xp.where(zero, 1, var))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = _xp.where(zero, 0, 1 / (out * self.divisor))
-        return _expand(grad, self.axes, self.keepdims) * scale * d
+        safe = _xp.where(zero, 1, out)  # 1 where std is 0: that branch is masked out below
+        scale = _xp.where(zero, 0, 1 / (safe * self.divisor))
+        return _expand(grad, self.axes, self.keepdims) * scale * self._centred(x)
 
 
 class _Extremum(_AxesOp):
@@ -165,16 +164,17 @@ class _Extremum(_AxesOp):
                 f"{type(self).__name__.lower()}: cannot reduce an empty axis of a tensor of "
                 f"shape {x.shape}"
             )
-        self.x = x
-        self.out = self.reduce(x, axis=self.axes, keepdims=True)
-        return _squeeze(self.out, self.axes, self.keepdims)
+        out = _squeeze(self.reduce(x, axis=self.axes, keepdims=True), self.axes, self.keepdims)
+        self.save_for_backward(x, out)
+        return out
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
+        x, out = (_xp.data(v) for v in self.saved_tensors)  # piecewise linear: masks only
+        out = _expand(out, self.axes, self.keepdims)
         g = _expand(grad, self.axes, self.keepdims)
-        if isinstance(grad, Tensor):  # piecewise constant: g times the constant shares
-            ones = np.ones(self.out.shape, grad.dtype)
-            return g * K.extremum_backward(_xp.data(self.x), self.out, ones, self.axes)
-        return K.extremum_backward(self.x, self.out, g, self.axes)
+        if _xp.is_tensor(g):  # g times the constant shares (the kernel applied to ones)
+            return g * K.extremum_backward(x, out, np.ones(out.shape, g.dtype), self.axes)
+        return K.extremum_backward(x, out, g, self.axes)
 
 
 class Max(_Extremum):
@@ -223,15 +223,15 @@ class Prod(_AxesOp):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = x
+        self.save_for_backward(x)
         return np.prod(x, axis=self.axes, keepdims=self.keepdims)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
         # out / x_i fails at zeros. Per row: no zero -> out / x_i; one zero -> the product of
         # the others at the zero, 0 elsewhere; two or more zeros -> 0 everywhere.
-        x, axes = self.x, self.axes
-        if isinstance(grad, Tensor):
-            if (x._data == 0).any():
+        (x,), axes = self.saved_tensors, self.axes
+        if _xp.is_tensor(x, grad):
+            if (_xp.data(x) == 0).any():
                 raise RuntimeError(
                     "Prod cannot be differentiated twice (create_graph=True) where its input "
                     "has zeros"
@@ -253,21 +253,22 @@ class LogSumExp(_AxesOp):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = x = _floating(x)
-        if x.size == 0:
-            self.out = np.log(np.sum(np.exp(x), axis=self.axes, keepdims=True))
+        xf = _floating(x)
+        if xf.size == 0:
+            out = np.log(np.sum(np.exp(xf), axis=self.axes, keepdims=True))
         else:
-            m = np.max(x, axis=self.axes, keepdims=True)
+            m = np.max(xf, axis=self.axes, keepdims=True)
             m = np.where(np.isfinite(m), m, 0)  # rows of -inf (or inf) must not give inf - inf
             with np.errstate(divide="ignore"):
-                self.out = np.log(np.sum(np.exp(x - m), axis=self.axes, keepdims=True)) + m
-        return _squeeze(self.out, self.axes, self.keepdims)
+                out = np.log(np.sum(np.exp(xf - m), axis=self.axes, keepdims=True)) + m
+        out = _squeeze(out, self.axes, self.keepdims)
+        self.save_for_backward(x, out)
+        return out
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        out = self.out
-        if isinstance(grad, Tensor):  # recomputed by an op, so that it is recorded
-            out = LogSumExp(self.axes, True)(self.x)
-        return _expand(grad, self.axes, self.keepdims) * _xp.exp(self.x - out)
+        x, out = self.saved_tensors
+        out = _expand(out, self.axes, self.keepdims)
+        return _expand(grad, self.axes, self.keepdims) * _xp.exp(x - out)
 
 
 class Cumsum(operation):
@@ -310,7 +311,7 @@ class VectorNorm(_AxesOp):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = x = _floating(x)
+        given, x = x, _floating(x)
         p, axes = self.p, self.axes
         if p == 2:
             out = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
@@ -325,14 +326,16 @@ class VectorNorm(_AxesOp):
         else:
             with np.errstate(divide="ignore"):
                 out = np.sum(np.abs(x) ** p, axis=axes, keepdims=True) ** (1 / p)
-        self.out = out
-        return _squeeze(out, axes, self.keepdims)
+        result = _squeeze(out, axes, self.keepdims)
+        self.save_for_backward(given, result)
+        return result
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        x, out, p = self.x, self.out, self.p
+        (x, out), p = self.saved_tensors, self.p
         g = _expand(grad, self.axes, self.keepdims)
-        if isinstance(grad, Tensor):
-            return self._recorded_gradient(x, g)
+        if _xp.is_tensor(x, g):
+            return self._recorded_gradient(x, g, _xp.data(_expand(out, self.axes, self.keepdims)))
+        out = _expand(out, self.axes, self.keepdims)
         if p == 0:
             return np.zeros(x.shape, grad.dtype)
         if p == 1:
@@ -347,17 +350,17 @@ class VectorNorm(_AxesOp):
             along = np.where(x == 0, 0, np.sign(x) * np.abs(x) ** (p - 1))
         return scale * along
 
-    def _recorded_gradient(self, x: Any, g: Tensor) -> Any:
+    def _recorded_gradient(self, x: Any, g: Tensor, out: np.ndarray) -> Any:
         """The gradient for a tensor ``grad``, the norm recomputed by ops so that its
         dependence on x is recorded (p = 2, other finite p away from zeros of x)."""
-        p, xd, zero = self.p, _xp.data(x), self.out == 0
+        p, xd, zero = self.p, _xp.data(x), out == 0
         if p == 0:
             return g * 0
         if p == 1 or math.isinf(p):  # piecewise linear: g times a constant slope
             if p == 1:
                 return g * np.sign(xd)
-            ones = np.ones(self.out.shape, g.dtype)
-            return g * (np.sign(xd) * K.extremum_backward(np.abs(xd), self.out, ones, self.axes))
+            ones = np.ones(out.shape, g.dtype)
+            return g * (np.sign(xd) * K.extremum_backward(np.abs(xd), out, ones, self.axes))
         if p == 2:
             squares = (x * x).sum(axis=self.axes, keepdims=True)
             return x * _xp.where(zero, 0, g / _xp.sqrt(_xp.where(zero, 1, squares)))
