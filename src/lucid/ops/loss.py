@@ -166,30 +166,32 @@ class CrossEntropy(operation):
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.shape = x.shape
-        self.input = x = _floating(x)  # for a recorded gradient, which recomputes softmax
-        self.x = x = _classes_last(x)
+        self.save_for_backward(x)
+        # The rows and their logsumexp serve the fused backward kernel (plain arrays only).
+        self.rows = rows = _classes_last(_floating(x))
         loss, self.lse = KL.softmax_cross_entropy_forward(
-            x, self.target, self.weight, self.ignore_index, self.smoothing
+            rows, self.target, self.weight, self.ignore_index, self.smoothing
         )
         return loss
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        if isinstance(grad, Tensor):
+        (x,) = self.saved_tensors
+        if _xp.is_tensor(x, grad):
             # Recorded (higher-order gradients): A p - a with p = softmax of the input rows
-            # recomputed by ops, so that its dependence on the input is recorded too.
+            # as ops, so that its dependence on the input is recorded too.
             total, a = self._target_weights()
-            p = softmax(_classes_last(self.input), axis=1)
+            p = softmax(_classes_last(x), axis=1)
             return _classes_back((total * p - a) * grad.reshape(-1, 1), self.shape)
         d = KL.softmax_cross_entropy_backward(
-            grad.reshape(-1), self.x, self.lse, self.target, self.weight, self.ignore_index,
+            grad.reshape(-1), self.rows, self.lse, self.target, self.weight, self.ignore_index,
             self.smoothing,
         )  # fmt: skip
         return _classes_back(d, self.shape)
 
     def _target_weights(self) -> tuple[np.ndarray, np.ndarray]:
         """A (M, 1) and a (M, C) of the class docstring: d l_i / d x_i = A_i p_i - a_i."""
-        n, c = self.x.shape
-        s, w, dtype = self.smoothing, self.weight, self.x.dtype
+        n, c = self.rows.shape
+        s, w, dtype = self.smoothing, self.weight, self.rows.dtype
         valid = self.target != self.ignore_index
         y = np.where(valid, self.target, 0)
         wy = (w[y] if w is not None else np.ones(n, dtype)) * valid
@@ -210,6 +212,7 @@ class NllLoss(operation):
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.shape = x.shape
+        self.save_for_backward()  # the gradient is a constant: -w_y at the target class
         x = _classes_last(x)
         n = x.shape[0]
         valid = self.target != self.ignore_index
@@ -353,7 +356,7 @@ class MseLoss(operation):
 
     @binary_func_op()
     def forward(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
-        self.x, self.t = x, t
+        self.save_for_backward(x, t)
         d = x - t
         squared = d * d
         if self.reduction == "none":
@@ -364,7 +367,8 @@ class MseLoss(operation):
         return total / squared.size if squared.size else total * np.nan
 
     def gradient(self, grad: Any) -> tuple:
-        d = self.x - self.t
+        x, t = self.saved_tensors
+        d = x - t
         scale = 2.0 if self.reduction != "mean" else 2.0 / max(d.size, 1)
         to_x = grad * d * scale
         return to_x, (-to_x if self.parents[1].requires_grad else None)
@@ -439,23 +443,22 @@ class SmoothL1(operation):
 
     @binary_func_op()
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.a, self.b = a, b  # for a recorded gradient, which recomputes d
+        self.save_for_backward(a, b)
         d = _floating(a) - b
-        self.d = d
+        self.dtype = d.dtype
         ad = np.abs(d)
         if self.beta == 0:
             return ad
         return np.where(ad < self.beta, 0.5 * d * d / self.beta, ad - 0.5 * self.beta)
 
     def gradient(self, grad: np.ndarray) -> tuple:
-        d = self.d
-        if isinstance(grad, Tensor) and self.beta:  # recorded: d from the inputs, by ops
-            d = self.a - self.b
+        a, b = self.saved_tensors
+        d = a - b
         if self.beta == 0:
             slope = np.sign(_xp.data(d))  # piecewise constant
         else:
             slope = _xp.clip(d / self.beta, -1, 1)
-        dtype = self.d.dtype
+        dtype = self.dtype
         to_a = grad * (slope if slope.dtype == dtype else slope.astype(dtype))
         return to_a, -to_a
 
@@ -594,18 +597,17 @@ class BinaryCrossEntropy(operation):
             raise ValueError(
                 f"binary_cross_entropy: every input element must be in [0, 1], got {bad}"
             )
+        self.save_for_backward(x, t)
         t = t.astype(x.dtype, copy=False)
         with np.errstate(divide="ignore"):
-            self.log_x = np.maximum(np.log(x), _LOG_FLOOR)
-            self.log_1mx = np.maximum(np.log1p(-x), _LOG_FLOOR)
-        self.x, self.t = x, t
-        loss = -(t * self.log_x + (1 - t) * self.log_1mx)
+            log_x = np.maximum(np.log(x), _LOG_FLOOR)
+            log_1mx = np.maximum(np.log1p(-x), _LOG_FLOOR)
+        loss = -(t * log_x + (1 - t) * log_1mx)
         return (loss * self.weight if self.weight is not None else loss).astype(x.dtype)
 
     def gradient(self, grad: np.ndarray) -> tuple:
-        x, t, w = self.x, self.t, self.weight
-        log_x, log_1mx = self.log_x, self.log_1mx
-        if isinstance(grad, Tensor):  # recorded: the logs recomputed from x by ops
+        (x, t), w = self.saved_tensors, self.weight
+        with np.errstate(divide="ignore"):  # the logs again: recorded under create_graph
             log_x = _xp.maximum(_xp.log(x), _LOG_FLOOR)
             log_1mx = _xp.maximum(_xp.log(1 - x), _LOG_FLOOR)
         dx = (x - t) / _xp.maximum(x * (1 - x), _BCE_EPS)
@@ -627,20 +629,19 @@ class BinaryCrossEntropyWithLogits(operation):
     @binary_func_op()
     def forward(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
         x = _floating(x)
+        self.save_for_backward(x, t)
         t = t.astype(x.dtype, copy=False)
         # softplus(-x) = log(1 + exp(-x)) = max(-x, 0) + log1p(exp(-|x|)): never overflows.
-        self.sp_neg = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
-        self.x, self.t = x, t
+        sp_neg = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
         p = self.pos_weight
-        loss = (1 - t) * x + (1 + (p - 1) * t if p is not None else 1) * self.sp_neg
+        loss = (1 - t) * x + (1 + (p - 1) * t if p is not None else 1) * sp_neg
         return (loss * self.weight if self.weight is not None else loss).astype(x.dtype)
 
     def gradient(self, grad: np.ndarray) -> tuple:
-        x, t, w = self.x, self.t, self.weight
+        (x, t), w = self.saved_tensors, self.weight
         p = 1 if self.pos_weight is None else self.pos_weight
-        sp_neg = self.sp_neg
-        if isinstance(grad, Tensor):  # recorded: softplus(-x) recomputed from x by ops
-            sp_neg = _xp.maximum(-x, 0) + _xp.log(1 + _xp.exp(-abs(x)))
+        # softplus(-x) again (recorded under create_graph)
+        sp_neg = _xp.maximum(-x, 0) + _xp.log(1 + _xp.exp(-abs(x)))
         s = _xp.exp(-sp_neg)  # sigmoid(x) = exp(-softplus(-x))
         dx = s * (1 - t + p * t) - p * t
         dt = p * sp_neg - (sp_neg + x)  # softplus(x) = softplus(-x) + x
@@ -701,24 +702,22 @@ class KlDiv(operation):
     @binary_func_op()
     def forward(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
         x = _floating(x)
+        self.save_for_backward(x, t)
         t = t.astype(x.dtype, copy=False)
-        self.x, self.t = x, t
         if self.log_target:
-            self.p = np.exp(t)
-            return self.p * (t - x)
+            return np.exp(t) * (t - x)
         positive = t > 0
-        self.log_t = np.log(np.where(positive, t, 1))  # log 1 = 0 where t = 0: 0 log 0 = 0
-        return np.where(positive, t * (self.log_t - x), 0).astype(x.dtype)
+        log_t = np.log(np.where(positive, t, 1))  # log 1 = 0 where t = 0: 0 log 0 = 0
+        return np.where(positive, t * (log_t - x), 0).astype(x.dtype)
 
     def gradient(self, grad: np.ndarray) -> tuple:
-        x, t = self.x, self.t
-        recorded = isinstance(grad, Tensor)  # then exp(t), log(t) recomputed from t by ops
+        x, t = self.saved_tensors  # exp(t), log(t) again: recorded under create_graph
         if self.log_target:
-            p = _xp.exp(t) if recorded else self.p
+            p = _xp.exp(t)
             dx, dt = -p, p * (t - x + 1)
         else:
             positive = _xp.data(t) > 0
-            log_t = _xp.log(_xp.where(positive, t, 1)) if recorded else self.log_t
+            log_t = _xp.log(_xp.where(positive, t, 1))
             dx, dt = -t, _xp.where(positive, log_t + 1 - x, 0).astype(x.dtype)
         to_x = grad * dx if self.parents[0].requires_grad else None
         to_t = grad * dt if self.parents[1].requires_grad else None
