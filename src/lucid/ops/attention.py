@@ -42,7 +42,8 @@ class Attention(operation):
         total = e.sum(axis=-1, keepdims=True)
         p = e / np.where(total > 0, total, 1)
         pd = p if self.keep is None else p * self.keep.astype(p.dtype, copy=False)
-        self.q, self.k, self.v, self.p, self.pd = q, k, v, p, pd
+        self.save_for_backward(q, k, v, bias)
+        self.p = p  # the weights, for plain arrays; a recorded gradient recomputes them by ops
         return np.matmul(pd, v), pd
 
     @poly_func_op()
@@ -55,29 +56,31 @@ class Attention(operation):
         # AttentionWeights has two results: the gradient of the weights Pd joins G @ v^T.
         g_out, g_weights = grad if isinstance(grad, tuple) else (grad, None)
         need = [t.requires_grad for t in self.parents]
-        p, pd = self.p, self.pd
-        if isinstance(g_out, Tensor):  # recorded: the weights recomputed from q and k by ops
-            p = self._recorded_weights()
-            pd = p if self.keep is None else p * self.keep.astype(p.dtype, copy=False)
+        q, k, v, bias = self.saved_tensors
+        if _xp.is_tensor(q, k, v, g_out):  # recorded: the weights recomputed from q and k by ops
+            p = self._recorded_weights(q, k, bias)
+        else:
+            p = self.p
+        pd = p if self.keep is None else p * self.keep.astype(p.dtype, copy=False)
         dv = pd.swapaxes(-1, -2) @ g_out if need[2] else None
         if not (need[0] or need[1] or (len(need) == 4 and need[3])):
             return (None, None, dv) + ((None,) if len(need) == 4 else ())
-        g_pd = g_out @ self.v.swapaxes(-1, -2)
+        g_pd = g_out @ v.swapaxes(-1, -2)
         if g_weights is not None:
             g_pd = g_pd + g_weights
         g_p = g_pd if self.keep is None else g_pd * self.keep
         ds = p * (g_p - (g_p * p).sum(axis=-1, keepdims=True))
-        dq = (ds @ self.k) * self.scale if need[0] else None
-        dk = (ds.swapaxes(-1, -2) @ self.q) * self.scale if need[1] else None
+        dq = (ds @ k) * self.scale if need[0] else None
+        dk = (ds.swapaxes(-1, -2) @ q) * self.scale if need[1] else None
         return (dq, dk, dv) + ((ds,) if len(need) == 4 else ())
 
-    def _recorded_weights(self) -> Tensor:
+    def _recorded_weights(self, q: Any, k: Any, bias: Any) -> Tensor:
         """P = softmax(q @ k^T * scale + bias) as ops, for higher-order gradients."""
         from lucid.ops.activation import softmax
 
-        s = (self.q @ self.k.swapaxes(-1, -2)) * self.scale
-        if len(self.parents) == 4:
-            s = s + self.parents[3]
+        s = (q @ k.swapaxes(-1, -2)) * self.scale
+        if bias is not None:
+            s = s + bias
         if not np.isfinite(_xp.data(s).max(axis=-1, initial=-np.inf)).all():
             raise RuntimeError(
                 "Attention cannot be differentiated twice (create_graph=True) with a row that "
