@@ -18,6 +18,7 @@ import numpy as np
 
 from lucid._graph import operation, poly_func_op
 from lucid.kernels import norm as K
+from lucid.ops import _xp
 from lucid.tensor import Tensor
 
 __all__ = ["layer_norm", "batch_norm", "group_norm"]
@@ -53,11 +54,12 @@ class LayerNorm(operation):
 
     @poly_func_op()
     def forward(self, x: np.ndarray, *affine: np.ndarray) -> np.ndarray:
-        self.x = x = _floating(x)  # x and w themselves, for a recorded gradient
-        self.w = affine[0] if self.has_weight else None
+        self.save_for_backward(x, affine[0] if self.has_weight else None)
+        x = _floating(x)
         self.shape = x.shape
         n = math.prod(x.shape[x.ndim - self.n_axes :])
-        self.rows = x.reshape(-1, n)
+        # rows, weight and the statistics serve the fused backward kernel (plain arrays only)
+        self.rows = x.reshape(math.prod(x.shape[: x.ndim - self.n_axes]), n)
         w = affine[0].reshape(-1) if self.has_weight else None
         b = affine[-1].reshape(-1) if self.has_bias else None
         self.weight = w
@@ -67,7 +69,8 @@ class LayerNorm(operation):
     def gradient(self, grad: np.ndarray) -> tuple:
         needs = [p.requires_grad for p in self.parents]
         w_shape = self.parents[1].shape if self.has_weight else None
-        if _plain(grad):
+        x, w = self.saved_tensors
+        if not _xp.is_tensor(x, w, grad):
             g = grad.reshape(self.rows.shape)
             dx, dw, db = K.layer_norm_backward(g, self.rows, self.mean, self.rstd, self.weight)
             dx = dx.reshape(self.shape)
@@ -75,11 +78,11 @@ class LayerNorm(operation):
                 db = g.sum(axis=0)
         else:  # recorded (higher-order gradients): the statistics recomputed from x by ops
             g = grad.reshape(self.rows.shape)
-            rows = self.x.reshape(self.rows.shape)
+            rows = x.reshape(self.rows.shape)
             d = rows - rows.mean(axis=1, keepdims=True)
             rstd = ((d * d).mean(axis=1, keepdims=True) + self.eps) ** -0.5
             xhat = d * rstd
-            gw = g * self.w.reshape(-1) if self.has_weight else g
+            gw = g * w.reshape(-1) if self.has_weight else g
             dx = _normalized_input_gradient(gw, xhat, rstd, (1,))
             dx = dx.reshape(self.shape)
             dw, db = (g * xhat).sum(axis=0), g.sum(axis=0)
@@ -113,9 +116,11 @@ class BatchNorm(operation):
 
     @poly_func_op()
     def forward(self, x: np.ndarray, *affine: np.ndarray) -> np.ndarray:
-        self.input = x = _floating(x)  # x itself, for a recorded gradient
+        self.save_for_backward(x, affine[0] if self.has_weight else None)
+        x = _floating(x)
         self.shape = x.shape
-        self.x = x3 = x.reshape(x.shape[0], x.shape[1], math.prod(x.shape[2:]))
+        # x as (N, C, L), weight and the statistics serve the fused kernels (plain arrays)
+        self.x3 = x3 = x.reshape(x.shape[0], x.shape[1], math.prod(x.shape[2:]))
         w = affine[0] if self.has_weight else None
         b = affine[-1] if self.has_bias else None
         self.weight = w
@@ -134,22 +139,24 @@ class BatchNorm(operation):
 
     def gradient(self, grad: np.ndarray) -> tuple:
         needs = [p.requires_grad for p in self.parents]
-        g = grad.reshape(self.x.shape)
+        x, w = self.saved_tensors
+        g = grad.reshape(self.x3.shape)
         mean, rstd = self.batch_mean[:, None], self.rstd[:, None]
-        if self.training and _plain(grad):
-            dx, dw, db = K.batch_norm_backward(g, self.x, self.batch_mean, self.rstd, self.weight)
+        recorded = _xp.is_tensor(x, w, grad)
+        if self.training and not recorded:
+            dx, dw, db = K.batch_norm_backward(g, self.x3, self.batch_mean, self.rstd, self.weight)
             if db is None:  # the kernel sums only when there is a weight
                 db = g.sum(axis=(0, 2))
         else:
-            x3 = self.x
-            if not _plain(grad):  # recorded: x and, in training, its statistics by ops
-                x3 = self.input.reshape(self.x.shape)
+            x3 = self.x3
+            if recorded:  # x and, in training, its statistics by ops
+                x3 = x.reshape(self.x3.shape)
                 if self.training:
                     mean = x3.mean(axis=(0, 2), keepdims=True)
                     var = ((x3 - mean) * (x3 - mean)).mean(axis=(0, 2), keepdims=True)
                     rstd = (var + self.eps) ** -0.5
             xhat = (x3 - mean) * rstd
-            gw = g * self.weight[:, None] if self.has_weight else g
+            gw = g * (w if recorded else self.weight)[:, None] if self.has_weight else g
             if self.training:
                 dx = _normalized_input_gradient(gw, xhat, rstd, (0, 2))
             else:
