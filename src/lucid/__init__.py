@@ -13,20 +13,54 @@ from lucid.ops.linalg import *  # noqa: F403
 from lucid.ops.reduce import *  # noqa: F403
 from lucid.ops.shape import *  # noqa: F403
 from lucid.serialization import load, save
-from lucid.tensor import (
-    Tensor,
+from lucid.tensor import Tensor
+from lucid._device import device
+from lucid._dtypes import (
+    bfloat16,
     bool_,
+    double,
+    finfo,
     float16,
     float32,
     float64,
+    get_default_dtype,
+    half,
+    iinfo,
     int8,
     int16,
     int32,
     int64,
+    long,
+    set_default_dtype,
+    short,
     uint8,
 )
+from lucid._dtypes import bool_ as bool  # noqa: A004 - PyTorch's dtype names
+from lucid._dtypes import float32 as float  # noqa: A004
+from lucid._dtypes import int32 as int  # noqa: A004
+from lucid._dtypes import is_floating_point
+from lucid.random import (
+    Generator,
+    bernoulli,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    multinomial,
+    normal,
+    poisson,
+    rand_like,
+    randint_like,
+    randn_like,
+    set_rng_state,
+)
+
+
+def is_tensor(obj: object) -> bool:
+    """Whether ``obj`` is a Lucid Tensor (``torch.is_tensor``)."""
+    return isinstance(obj, Tensor)
+
 
 # Subpackages built on the ops above (DESIGN.md's top layer), importable as lucid.nn etc.
-from lucid import autograd, data, datasets, nn, optim, random  # noqa: E402, I001
+from lucid import autograd, cuda, data, datasets, nn, optim, random  # noqa: E402, I001
 
 __version__ = "0.1.0.dev0"

@@ -6,32 +6,21 @@ from typing import Any
 
 import numpy as np
 
-from lucid import _graph
+from lucid import _device, _dtypes, _graph
+from lucid._dtypes import (  # noqa: F401 - re-exported by lucid/__init__.py
+    bool_,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+)
 
-float16 = np.float16
-float32 = np.float32
-float64 = np.float64
-int8 = np.int8
-int16 = np.int16
-int32 = np.int32
-int64 = np.int64
-uint8 = np.uint8
-bool_ = np.bool_
-
-_DEFAULT_FLOAT = np.dtype(np.float32)
-_SUPPORTED_KINDS = "biuf"  # bool, signed and unsigned integers, floats
-_DTYPE_NAMES = {"float": float32, "double": float64, "long": int64, "int": int32, "bool": bool_}
-
-
-def _dtype(dtype: Any) -> np.dtype:
-    """A NumPy dtype from a Lucid/NumPy dtype or a name ('float32', 'float', 'long', ...)."""
-    try:
-        result = np.dtype(_DTYPE_NAMES.get(dtype, dtype) if isinstance(dtype, str) else dtype)
-    except TypeError as exc:
-        raise TypeError(f"unknown dtype {dtype!r}") from exc
-    if result.kind not in _SUPPORTED_KINDS:
-        raise TypeError(f"unsupported dtype {result}: Lucid tensors hold bools, ints and floats")
-    return result
+_SUPPORTED_KINDS = _dtypes.SUPPORTED_KINDS
+_dtype = _dtypes.resolve  # a NumPy dtype from a Lucid/NumPy dtype or a name; TypeError if none
 
 
 class _Size(int):
@@ -109,7 +98,7 @@ class Tensor:
         if dtype is not None:
             return array.astype(_dtype(dtype), copy=False)
         if array.dtype.kind == "f" and not isinstance(data, np.generic):
-            return array.astype(_DEFAULT_FLOAT, copy=False)
+            return array.astype(_dtypes.get_default_dtype(), copy=False)
         if array.dtype.kind in "iu" and not isinstance(data, np.generic):
             return array.astype(np.int64, copy=False)
         return array
@@ -126,6 +115,8 @@ class Tensor:
     is_leaf = property(lambda self: self._op is None, doc="Made by the user, not by an op.")
     grad_fn = property(lambda self: self._op, doc="The op that made this tensor, or None.")
     T = property(lambda self: _shp.transpose(self), doc="All axes reversed.")
+    device = property(lambda self: _device.CPU, doc="Where the values live: always the CPU.")
+    is_cuda = property(lambda self: False, doc="False: Lucid has no CUDA backend.")
     mT = property(lambda self: _shp.swapaxes(self, -1, -2), doc="The last two axes swapped.")
 
     @property
@@ -219,8 +210,8 @@ class Tensor:
     def astype(self, dtype: Any) -> Tensor:
         return _ew.astype(self, dtype)
 
-    def type(self, dtype: Any) -> Tensor:
-        return _ew.astype(self, dtype)
+    def type(self, dtype: Any = None) -> Any:
+        return _dtypes.type_name(self.dtype) if dtype is None else _ew.astype(self, dtype)
 
     def float(self) -> Tensor:
         return _ew.astype(self, float32)
@@ -228,17 +219,38 @@ class Tensor:
     def double(self) -> Tensor:
         return _ew.astype(self, float64)
 
+    def half(self) -> Tensor:
+        return _ew.astype(self, float16)
+
     def long(self) -> Tensor:
         return _ew.astype(self, int64)
 
+    def int(self) -> Tensor:
+        return _ew.astype(self, int32)
+
+    def short(self) -> Tensor:
+        return _ew.astype(self, int16)
+
+    def char(self) -> Tensor:
+        return _ew.astype(self, int8)
+
+    def byte(self) -> Tensor:
+        return _ew.astype(self, uint8)
+
     def bool(self) -> Tensor:
         return _ew.astype(self, bool_)
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         return _ew.to(self, *args, **kwargs)
 
     def cpu(self) -> Tensor:
         return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ew.to(self, "cuda")
 
     def contiguous(self) -> Tensor:
         return self
@@ -276,6 +288,12 @@ class Tensor:
         return self._data.__index__()
 
     __hash__ = object.__hash__
+
+    def __format__(self, spec: str) -> str:
+        # PyTorch formats a 0-d tensor as its number (f"{loss:.4f}"); others as object does.
+        if self._data.ndim == 0:
+            return self._data.item().__format__(spec)
+        return object.__format__(self, spec)
 
     def __repr__(self) -> str:
         body = np.array2string(self._data, separator=", ", prefix="tensor(", precision=4)
@@ -692,11 +710,36 @@ class Tensor:
     def copy_(self, src: Any) -> Tensor:
         return _inp.copy_(self, src)
 
+    # ----------------------------------------------------------------- ops-math: random fills,
+    # special functions, bitwise ops, in-place twins (lucid.random, ops/special, ops/bitwise)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+        return _rnd.uniform_(self, a, b, generator=generator)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        return _rnd.normal_(self, mean, std, generator=generator)
+
+    def random_(self, *args: Any, generator: Any = None) -> Tensor:
+        return _rnd.random_(self, *args, generator=generator)
+
+    def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+        return _rnd.bernoulli_(self, p, generator=generator)
+
+    def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+        return _rnd.exponential_(self, lambd, generator=generator)
+
+    def bernoulli(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _rnd.bernoulli(self, *args, **kwargs)
+
+    def multinomial(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _rnd.multinomial(self, *args, **kwargs)
+
 
 _graph.bind_tensor(Tensor)
 
 # The op modules import Tensor from here, so they are bound after the class exists; methods
 # look them up at call time.
+from lucid import random as _rnd  # noqa: E402, I001
 from lucid.ops import activation as _act  # noqa: E402
 from lucid.ops import elementwise as _ew  # noqa: E402
 from lucid.ops import index as _idx  # noqa: E402

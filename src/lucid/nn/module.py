@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from lucid import _device
 from lucid.autograd.module_hooks import BackwardHookCall
 from lucid.nn.hooks import RemovableHandle
 from lucid.nn.parameter import Parameter
@@ -276,13 +277,15 @@ class Module:
         """Cast floating-point parameters and buffers to a dtype; ``"cpu"`` is accepted."""
         dtype = kwargs.pop("dtype", None)
         device = kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
         for arg in args:
-            if isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif _device.is_device(arg):
                 device = arg
             else:
                 dtype = arg
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise ValueError(f"to: Lucid runs on the CPU only, got device {device!r}")
+        _device.check_device("Module.to", device)
         if dtype is not None:
             target = _dtype(dtype)
             if target.kind != "f":

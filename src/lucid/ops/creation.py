@@ -12,26 +12,44 @@ from typing import Any
 
 import numpy as np
 
+from lucid import _dtypes
+from lucid._device import check_device
 from lucid.ops.shape import size_arg
 from lucid.random import manual_seed, rand, randint, randn, randperm
 from lucid.tensor import Tensor, _dtype
 
 __all__ = [
-    "tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye", "arange", "linspace",
+    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye", "arange",
+    "linspace",
     "zeros_like", "ones_like", "full_like", "empty_like",
     "manual_seed", "randn", "rand", "randint", "randperm",
 ]  # fmt: skip
 
-_FLOAT = np.dtype(np.float32)
 
-
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def tensor(
+    data: Any,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
     """A new tensor holding a copy of ``data`` (a number, nested lists, an array or a tensor).
 
     Python floats give float32, ints int64 and bools bool; NumPy arrays keep their dtype;
     ``dtype=`` overrides. Only floating-point tensors may require grad (TypeError otherwise).
     """
+    check_device("tensor", device)
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a tensor, sharing memory with an array or tensor of that dtype (no copy)."""
+    check_device("as_tensor", device)
+    if isinstance(data, Tensor) and (dtype is None or _dtype(dtype) == data.dtype):
+        return data
+    if isinstance(data, np.ndarray):
+        return Tensor._wrap(Tensor._to_array(data, dtype, copy=False))
+    return Tensor(data, dtype=dtype)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -41,7 +59,8 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._wrap(Tensor._to_array(array, None, copy=False))
 
 
-def _new(data: np.ndarray, requires_grad: bool) -> Tensor:
+def _new(op: str, data: np.ndarray, device: Any, requires_grad: bool) -> Tensor:
+    check_device(op, device)
     t = Tensor._wrap(data)
     return t.requires_grad_(True) if requires_grad else t
 
@@ -53,26 +72,35 @@ def _shape(op: str, size: tuple) -> tuple[int, ...]:
     return shape
 
 
-def _dtype_or(dtype: Any, default: np.dtype) -> np.dtype:
-    return default if dtype is None else _dtype(dtype)
+def _dtype_or(dtype: Any, default: np.dtype | None = None) -> np.dtype:
+    """``dtype``, or ``default``, or the default float dtype (``lucid.get_default_dtype()``)."""
+    if dtype is not None:
+        return _dtype(dtype)
+    return _dtypes.get_default_dtype() if default is None else default
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(
+    *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A tensor of zeros of shape ``size``, float32 unless ``dtype`` says otherwise."""
-    return _new(np.zeros(_shape("zeros", size), _dtype_or(dtype, _FLOAT)), requires_grad)
+    return _new("zeros", np.zeros(_shape("zeros", size), _dtype_or(dtype)), device, requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones of shape ``size``, float32 unless ``dtype`` says otherwise."""
-    return _new(np.ones(_shape("ones", size), _dtype_or(dtype, _FLOAT)), requires_grad)
+    return _new("ones", np.ones(_shape("ones", size), _dtype_or(dtype)), device, requires_grad)
 
 
-def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(
+    *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """An uninitialised tensor of shape ``size`` (its values are whatever memory held)."""
-    return _new(np.empty(_shape("empty", size), _dtype_or(dtype, _FLOAT)), requires_grad)
+    return _new("empty", np.empty(_shape("empty", size), _dtype_or(dtype)), device, requires_grad)
 
 
-def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full(
+    size: Any, fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A tensor of shape ``size`` filled with ``fill_value``.
 
     The dtype follows ``fill_value`` by ``lucid.tensor``'s rule (a float gives float32, an
@@ -81,7 +109,9 @@ def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = Fa
     value = Tensor._to_array(fill_value, dtype, copy=False)
     if value.ndim:
         raise ValueError(f"full: fill_value must be a number, got shape {value.shape}")
-    return _new(np.full(_shape("full", (size,)), value, value.dtype), requires_grad)
+    return _new(
+        "full", np.full(_shape("full", (size,)), value, value.dtype), device, requires_grad
+    )
 
 
 def eye(
@@ -90,12 +120,13 @@ def eye(
     *,
     k: int = 0,
     dtype: Any = None,
+    device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
     """An ``n x m`` (default ``n x n``) tensor with ones on diagonal ``k`` and zeros elsewhere."""
     if n < 0 or (m is not None and m < 0):
         raise ValueError(f"eye: sizes must not be negative, got {n}, {m}")
-    return _new(np.eye(n, m, k, dtype=_dtype_or(dtype, _FLOAT)), requires_grad)
+    return _new("eye", np.eye(n, m, k, dtype=_dtype_or(dtype)), device, requires_grad)
 
 
 def _like(op: str, x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
@@ -103,28 +134,36 @@ def _like(op: str, x: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
     return a.shape, _dtype_or(dtype, a.dtype)
 
 
-def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros_like(
+    x: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Zeros of x's shape and (unless ``dtype`` is given) dtype."""
     shape, dt = _like("zeros_like", x, dtype)
-    return _new(np.zeros(shape, dt), requires_grad)
+    return _new("zeros_like", np.zeros(shape, dt), device, requires_grad)
 
 
-def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(
+    x: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Ones of x's shape and (unless ``dtype`` is given) dtype."""
     shape, dt = _like("ones_like", x, dtype)
-    return _new(np.ones(shape, dt), requires_grad)
+    return _new("ones_like", np.ones(shape, dt), device, requires_grad)
 
 
-def empty_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty_like(
+    x: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """An uninitialised tensor of x's shape and (unless ``dtype`` is given) dtype."""
     shape, dt = _like("empty_like", x, dtype)
-    return _new(np.empty(shape, dt), requires_grad)
+    return _new("empty_like", np.empty(shape, dt), device, requires_grad)
 
 
-def full_like(x: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full_like(
+    x: Any, fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """``fill_value`` in x's shape and (unless ``dtype`` is given) x's dtype."""
     shape, dt = _like("full_like", x, dtype)
-    return _new(np.full(shape, fill_value, dt), requires_grad)
+    return _new("full_like", np.full(shape, fill_value, dt), device, requires_grad)
 
 
 def _is_int(v: Any) -> bool:
@@ -138,6 +177,7 @@ def arange(
     *,
     end: Any = None,
     dtype: Any = None,
+    device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
     """``start, start + step, ...`` below ``stop``; ``arange(n)`` is ``0 .. n-1``.
@@ -152,11 +192,15 @@ def arange(
     if step == 0:
         raise ValueError("arange: step must not be zero")
     if dtype is None:
-        dt = np.dtype(np.int64) if all(map(_is_int, (start, stop, step))) else _FLOAT
+        dt = (
+            np.dtype(np.int64)
+            if all(map(_is_int, (start, stop, step)))
+            else _dtypes.get_default_dtype()
+        )
     else:
         dt = _dtype(dtype)
     values = np.arange(start, stop, step, dtype=np.int64 if dt.kind in "iu" else np.float64)
-    return _new(values.astype(dt, copy=False), requires_grad)
+    return _new("arange", values.astype(dt, copy=False), device, requires_grad)
 
 
 def linspace(
@@ -168,6 +212,7 @@ def linspace(
     end: float | None = None,
     steps: int | None = None,
     dtype: Any = None,
+    device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
     """``num`` evenly spaced values from ``start`` to ``stop`` (included unless not
@@ -179,4 +224,4 @@ def linspace(
     if int(num) < 0:
         raise ValueError(f"linspace: num must not be negative, got {num}")
     values = np.linspace(start, stop, int(num), endpoint=endpoint, dtype=np.float64)
-    return _new(values.astype(_dtype_or(dtype, _FLOAT), copy=False), requires_grad)
+    return _new("linspace", values.astype(_dtype_or(dtype), copy=False), device, requires_grad)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from lucid import _device
 from lucid._graph import binary_func_op, func_op, operation, unary_func_op
 from lucid.kernels import activation as KA
 from lucid.kernels import elementwise as K
@@ -930,23 +931,32 @@ def astype(x: TensorLike, dtype: Any) -> Tensor:
 
 
 def to(x: TensorLike, *args: Any, **kwargs: Any) -> Tensor:
-    """PyTorch's ``x.to(dtype)``, ``x.to("cpu")`` or ``x.to(other)``: Lucid runs on the CPU."""
+    """PyTorch's ``x.to(dtype)``, ``x.to(device)``, ``x.to(device, dtype)``, ``x.to(other)``.
+
+    Lucid runs on the CPU: any other device raises RuntimeError naming it. ``non_blocking``,
+    ``copy`` and ``memory_format`` are accepted; ``copy=True`` always returns a new tensor.
+    """
     dtype = kwargs.pop("dtype", None)
-    device = kwargs.pop("device", None)
+    where = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to: unexpected keyword arguments {sorted(kwargs)}")
     for arg in args:
         if isinstance(arg, Tensor):
             dtype = arg.dtype
-        elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
-            device = arg
+        elif _device.is_device(arg) or isinstance(arg, int) and not isinstance(arg, bool):
+            where = arg
+        elif isinstance(arg, bool):  # the positional non_blocking, copy of PyTorch's signature
+            continue
         else:
             dtype = arg
-    if device is not None and str(device).split(":")[0] != "cpu":
-        raise ValueError(f"to: Lucid runs on the CPU only, got device {device!r}")
-    if dtype is None or _dtype(dtype) == np.asarray(x).dtype:
-        return x if isinstance(x, Tensor) else Tensor(x)
-    return astype(x, dtype)
+    _device.check_device("to", where)
+    t = x if isinstance(x, Tensor) else Tensor(x)
+    if dtype is not None and _dtype(dtype) != t.dtype:
+        return astype(t, dtype)
+    return clone(t) if copy else t
 
 
 # PyTorch's and NumPy's other spellings
