@@ -5,6 +5,7 @@
 from lucid._graph import enable_grad, is_grad_enabled, no_grad
 from lucid._warmup import precompile
 from lucid.ops.activation import *  # noqa: F403
+from lucid.ops.bitwise import *  # noqa: F403
 from lucid.ops.creation import *  # noqa: F403
 from lucid.ops.elementwise import *  # noqa: F403
 from lucid.ops.index import *  # noqa: F403
@@ -12,6 +13,7 @@ from lucid.ops.inplace import *  # noqa: F403
 from lucid.ops.linalg import *  # noqa: F403
 from lucid.ops.reduce import *  # noqa: F403
 from lucid.ops.shape import *  # noqa: F403
+from lucid.ops.special import *  # noqa: F403
 from lucid.serialization import load, save
 from lucid.tensor import Tensor
 from lucid._device import device

@@ -413,13 +413,13 @@ class Tensor:
         return _ew.greater_equal(self, other)
 
     def __invert__(self) -> Tensor:
-        return _ew.logical_not(self)
+        return _bit.bitwise_not(self)
 
     def __and__(self, other: Any) -> Tensor:
-        return _ew.logical_and(self, other)
+        return _bit.bitwise_and(self, other)
 
     def __or__(self, other: Any) -> Tensor:
-        return _ew.logical_or(self, other)
+        return _bit.bitwise_or(self, other)
 
     def __getitem__(self, key: Any) -> Tensor:
         return _idx.getitem(self, key)
@@ -453,11 +453,11 @@ class Tensor:
     def mul(self, other: Any) -> Tensor:
         return _ew.multiply(self, other)
 
-    def div(self, other: Any) -> Tensor:
-        return _ew.div(self, other)
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        return _ew.div(self, other, rounding_mode=rounding_mode)
 
-    def divide(self, other: Any) -> Tensor:
-        return _ew.div(self, other)
+    def divide(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        return _ew.div(self, other, rounding_mode=rounding_mode)
 
     def power(self, other: Any) -> Tensor:
         return _ew.power(self, other)
@@ -734,12 +734,416 @@ class Tensor:
     def multinomial(self, *args: Any, **kwargs: Any) -> Tensor:
         return _rnd.multinomial(self, *args, **kwargs)
 
+    def __mod__(self, other: Any) -> Tensor:
+        return _sp.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _sp.remainder(other, self)
+
+    def __rand__(self, other: Any) -> Tensor:
+        return _bit.bitwise_and(other, self)
+
+    def __ror__(self, other: Any) -> Tensor:
+        return _bit.bitwise_or(other, self)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return _bit.bitwise_xor(self, other)
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return _bit.bitwise_xor(other, self)
+
+    def __lshift__(self, other: Any) -> Tensor:
+        return _bit.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other: Any) -> Tensor:
+        return _bit.bitwise_left_shift(other, self)
+
+    def __rshift__(self, other: Any) -> Tensor:
+        return _bit.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other: Any) -> Tensor:
+        return _bit.bitwise_right_shift(other, self)
+
+    def __imod__(self, other: Any) -> Tensor:
+        return _inp.apply_("remainder_", self, _sp.remainder, other)
+
+    def __ifloordiv__(self, other: Any) -> Tensor:
+        return _inp.apply_("floor_divide_", self, _ew.floor_divide, other)
+
+    def __ipow__(self, other: Any) -> Tensor:
+        return _inp.apply_("pow_", self, _ew.power, other)
+
+    def __iand__(self, other: Any) -> Tensor:
+        return _inp.apply_("bitwise_and_", self, _bit.bitwise_and, other)
+
+    def __ior__(self, other: Any) -> Tensor:
+        return _inp.apply_("bitwise_or_", self, _bit.bitwise_or, other)
+
+    def __ixor__(self, other: Any) -> Tensor:
+        return _inp.apply_("bitwise_xor_", self, _bit.bitwise_xor, other)
+
+    def __ilshift__(self, other: Any) -> Tensor:
+        return _inp.apply_("bitwise_left_shift_", self, _bit.bitwise_left_shift, other)
+
+    def __irshift__(self, other: Any) -> Tensor:
+        return _inp.apply_("bitwise_right_shift_", self, _bit.bitwise_right_shift, other)
+
+    def erf(self) -> Tensor:
+        return _sp.erf(self)
+
+    def erfc(self) -> Tensor:
+        return _sp.erfc(self)
+
+    def erfinv(self) -> Tensor:
+        return _sp.erfinv(self)
+
+    def log10(self) -> Tensor:
+        return _sp.log10(self)
+
+    def log1p(self) -> Tensor:
+        return _sp.log1p(self)
+
+    def expm1(self) -> Tensor:
+        return _sp.expm1(self)
+
+    def exp2(self) -> Tensor:
+        return _sp.exp2(self)
+
+    def rsqrt(self) -> Tensor:
+        return _sp.rsqrt(self)
+
+    def trunc(self) -> Tensor:
+        return _sp.trunc(self)
+
+    def fix(self) -> Tensor:
+        return _sp.fix(self)
+
+    def frac(self) -> Tensor:
+        return _sp.frac(self)
+
+    def sinc(self) -> Tensor:
+        return _sp.sinc(self)
+
+    def asinh(self) -> Tensor:
+        return _sp.asinh(self)
+
+    def acosh(self) -> Tensor:
+        return _sp.acosh(self)
+
+    def atanh(self) -> Tensor:
+        return _sp.atanh(self)
+
+    def arcsinh(self) -> Tensor:
+        return _sp.arcsinh(self)
+
+    def arccosh(self) -> Tensor:
+        return _sp.arccosh(self)
+
+    def arctanh(self) -> Tensor:
+        return _sp.arctanh(self)
+
+    def deg2rad(self) -> Tensor:
+        return _sp.deg2rad(self)
+
+    def rad2deg(self) -> Tensor:
+        return _sp.rad2deg(self)
+
+    def sgn(self) -> Tensor:
+        return _sp.sgn(self)
+
+    def isnan(self) -> Tensor:
+        return _sp.isnan(self)
+
+    def isinf(self) -> Tensor:
+        return _sp.isinf(self)
+
+    def isfinite(self) -> Tensor:
+        return _sp.isfinite(self)
+
+    def isposinf(self) -> Tensor:
+        return _sp.isposinf(self)
+
+    def isneginf(self) -> Tensor:
+        return _sp.isneginf(self)
+
+    def isreal(self) -> Tensor:
+        return _sp.isreal(self)
+
+    def signbit(self) -> Tensor:
+        return _sp.signbit(self)
+
+    def nan_to_num(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sp.nan_to_num(self, *args, **kwargs)
+
+    def logaddexp(self, other: Any) -> Tensor:
+        return _sp.logaddexp(self, other)
+
+    def logaddexp2(self, other: Any) -> Tensor:
+        return _sp.logaddexp2(self, other)
+
+    def hypot(self, other: Any) -> Tensor:
+        return _sp.hypot(self, other)
+
+    def copysign(self, other: Any) -> Tensor:
+        return _sp.copysign(self, other)
+
+    def xlogy(self, other: Any) -> Tensor:
+        return _sp.xlogy(self, other)
+
+    def remainder(self, other: Any) -> Tensor:
+        return _sp.remainder(self, other)
+
+    def fmod(self, other: Any) -> Tensor:
+        return _sp.fmod(self, other)
+
+    def float_power(self, other: Any) -> Tensor:
+        return _sp.float_power(self, other)
+
+    def clamp_min(self, min: Any) -> Tensor:
+        return _sp.clamp_min(self, min)
+
+    def clamp_max(self, max: Any) -> Tensor:
+        return _sp.clamp_max(self, max)
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        return _sp.lerp(self, end, weight)
+
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return _sp.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return _sp.addcdiv(self, tensor1, tensor2, value=value)
+
+    def floor_divide(self, other: Any) -> Tensor:
+        return _ew.floor_divide(self, other)
+
+    def true_divide(self, other: Any) -> Tensor:
+        return _ew.true_divide(self, other)
+
+    def asin(self) -> Tensor:
+        return _ew.asin(self)
+
+    def acos(self) -> Tensor:
+        return _ew.acos(self)
+
+    def atan(self) -> Tensor:
+        return _ew.atan(self)
+
+    def bitwise_and(self, other: Any) -> Tensor:
+        return _bit.bitwise_and(self, other)
+
+    def bitwise_or(self, other: Any) -> Tensor:
+        return _bit.bitwise_or(self, other)
+
+    def bitwise_xor(self, other: Any) -> Tensor:
+        return _bit.bitwise_xor(self, other)
+
+    def bitwise_left_shift(self, other: Any) -> Tensor:
+        return _bit.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other: Any) -> Tensor:
+        return _bit.bitwise_right_shift(self, other)
+
+    def logical_xor(self, other: Any) -> Tensor:
+        return _bit.logical_xor(self, other)
+
+    def bitwise_not(self) -> Tensor:
+        return _bit.bitwise_not(self)
+
+    def logical_and(self, other: Any) -> Tensor:
+        return _ew.logical_and(self, other)
+
+    def logical_or(self, other: Any) -> Tensor:
+        return _ew.logical_or(self, other)
+
+    def logical_not(self) -> Tensor:
+        return _ew.logical_not(self)
+
+    def neg_(self) -> Tensor:
+        return _inp.apply_("neg_", self, _ew.neg)
+
+    def exp_(self) -> Tensor:
+        return _inp.apply_("exp_", self, _ew.exp)
+
+    def log_(self) -> Tensor:
+        return _inp.apply_("log_", self, _ew.log)
+
+    def log2_(self) -> Tensor:
+        return _inp.apply_("log2_", self, _ew.log2)
+
+    def sqrt_(self) -> Tensor:
+        return _inp.apply_("sqrt_", self, _ew.sqrt)
+
+    def abs_(self) -> Tensor:
+        return _inp.apply_("abs_", self, _ew.abs)
+
+    def square_(self) -> Tensor:
+        return _inp.apply_("square_", self, _ew.square)
+
+    def sign_(self) -> Tensor:
+        return _inp.apply_("sign_", self, _ew.sign)
+
+    def reciprocal_(self) -> Tensor:
+        return _inp.apply_("reciprocal_", self, _ew.reciprocal)
+
+    def sin_(self) -> Tensor:
+        return _inp.apply_("sin_", self, _ew.sin)
+
+    def cos_(self) -> Tensor:
+        return _inp.apply_("cos_", self, _ew.cos)
+
+    def tan_(self) -> Tensor:
+        return _inp.apply_("tan_", self, _ew.tan)
+
+    def tanh_(self) -> Tensor:
+        return _inp.apply_("tanh_", self, _ew.tanh)
+
+    def floor_(self) -> Tensor:
+        return _inp.apply_("floor_", self, _ew.floor)
+
+    def ceil_(self) -> Tensor:
+        return _inp.apply_("ceil_", self, _ew.ceil)
+
+    def sigmoid_(self) -> Tensor:
+        return _inp.apply_("sigmoid_", self, _act.sigmoid)
+
+    def relu_(self) -> Tensor:
+        return _inp.apply_("relu_", self, _act.relu)
+
+    def erf_(self) -> Tensor:
+        return _inp.apply_("erf_", self, _sp.erf)
+
+    def erfc_(self) -> Tensor:
+        return _inp.apply_("erfc_", self, _sp.erfc)
+
+    def erfinv_(self) -> Tensor:
+        return _inp.apply_("erfinv_", self, _sp.erfinv)
+
+    def log10_(self) -> Tensor:
+        return _inp.apply_("log10_", self, _sp.log10)
+
+    def log1p_(self) -> Tensor:
+        return _inp.apply_("log1p_", self, _sp.log1p)
+
+    def expm1_(self) -> Tensor:
+        return _inp.apply_("expm1_", self, _sp.expm1)
+
+    def exp2_(self) -> Tensor:
+        return _inp.apply_("exp2_", self, _sp.exp2)
+
+    def rsqrt_(self) -> Tensor:
+        return _inp.apply_("rsqrt_", self, _sp.rsqrt)
+
+    def trunc_(self) -> Tensor:
+        return _inp.apply_("trunc_", self, _sp.trunc)
+
+    def frac_(self) -> Tensor:
+        return _inp.apply_("frac_", self, _sp.frac)
+
+    def sinc_(self) -> Tensor:
+        return _inp.apply_("sinc_", self, _sp.sinc)
+
+    def asinh_(self) -> Tensor:
+        return _inp.apply_("asinh_", self, _sp.asinh)
+
+    def acosh_(self) -> Tensor:
+        return _inp.apply_("acosh_", self, _sp.acosh)
+
+    def atanh_(self) -> Tensor:
+        return _inp.apply_("atanh_", self, _sp.atanh)
+
+    def deg2rad_(self) -> Tensor:
+        return _inp.apply_("deg2rad_", self, _sp.deg2rad)
+
+    def rad2deg_(self) -> Tensor:
+        return _inp.apply_("rad2deg_", self, _sp.rad2deg)
+
+    def sgn_(self) -> Tensor:
+        return _inp.apply_("sgn_", self, _sp.sgn)
+
+    def bitwise_not_(self) -> Tensor:
+        return _inp.apply_("bitwise_not_", self, _bit.bitwise_not)
+
+    def logical_not_(self) -> Tensor:
+        return _inp.apply_("logical_not_", self, _ew.logical_not)
+
+    def round_(self, decimals: int = 0) -> Tensor:
+        return _inp.apply_("round_", self, _ew.round, decimals)
+
+    def nan_to_num_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _inp.apply_("nan_to_num_", self, _sp.nan_to_num, *args, **kwargs)
+
+    def pow_(self, other: Any) -> Tensor:
+        return _inp.apply_("pow_", self, _ew.power, other)
+
+    def remainder_(self, other: Any) -> Tensor:
+        return _inp.apply_("remainder_", self, _sp.remainder, other)
+
+    def fmod_(self, other: Any) -> Tensor:
+        return _inp.apply_("fmod_", self, _sp.fmod, other)
+
+    def floor_divide_(self, other: Any) -> Tensor:
+        return _inp.apply_("floor_divide_", self, _ew.floor_divide, other)
+
+    def clamp_min_(self, other: Any) -> Tensor:
+        return _inp.apply_("clamp_min_", self, _sp.clamp_min, other)
+
+    def clamp_max_(self, other: Any) -> Tensor:
+        return _inp.apply_("clamp_max_", self, _sp.clamp_max, other)
+
+    def copysign_(self, other: Any) -> Tensor:
+        return _inp.apply_("copysign_", self, _sp.copysign, other)
+
+    def hypot_(self, other: Any) -> Tensor:
+        return _inp.apply_("hypot_", self, _sp.hypot, other)
+
+    def xlogy_(self, other: Any) -> Tensor:
+        return _inp.apply_("xlogy_", self, _sp.xlogy, other)
+
+    def maximum_(self, other: Any) -> Tensor:
+        return _inp.apply_("maximum_", self, _ew.maximum, other)
+
+    def minimum_(self, other: Any) -> Tensor:
+        return _inp.apply_("minimum_", self, _ew.minimum, other)
+
+    def bitwise_and_(self, other: Any) -> Tensor:
+        return _inp.apply_("bitwise_and_", self, _bit.bitwise_and, other)
+
+    def bitwise_or_(self, other: Any) -> Tensor:
+        return _inp.apply_("bitwise_or_", self, _bit.bitwise_or, other)
+
+    def bitwise_xor_(self, other: Any) -> Tensor:
+        return _inp.apply_("bitwise_xor_", self, _bit.bitwise_xor, other)
+
+    def bitwise_left_shift_(self, other: Any) -> Tensor:
+        return _inp.apply_("bitwise_left_shift_", self, _bit.bitwise_left_shift, other)
+
+    def bitwise_right_shift_(self, other: Any) -> Tensor:
+        return _inp.apply_("bitwise_right_shift_", self, _bit.bitwise_right_shift, other)
+
+    def lerp_(self, end: Any, weight: Any) -> Tensor:
+        return _inp.apply_("lerp_", self, _sp.lerp, end, weight)
+
+    def addcmul_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return _inp.apply_("addcmul_", self, _sp.addcmul, tensor1, tensor2, value=value)
+
+    def addcdiv_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return _inp.apply_("addcdiv_", self, _sp.addcdiv, tensor1, tensor2, value=value)
+
+    def clip_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _inp.clamp_(self, *args, **kwargs)
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        return _inp.masked_fill_(self, mask, value)
+
 
 _graph.bind_tensor(Tensor)
 
 # The op modules import Tensor from here, so they are bound after the class exists; methods
 # look them up at call time.
 from lucid import random as _rnd  # noqa: E402, I001
+from lucid.ops import bitwise as _bit  # noqa: E402
+from lucid.ops import special as _sp  # noqa: E402
 from lucid.ops import activation as _act  # noqa: E402
 from lucid.ops import elementwise as _ew  # noqa: E402
 from lucid.ops import index as _idx  # noqa: E402

@@ -18,7 +18,7 @@ from lucid._graph import binary_func_op, func_op, operation, unary_func_op
 from lucid.kernels import activation as KA
 from lucid.kernels import elementwise as K
 from lucid.kernels.broadcast import reduce_to_shape
-from lucid.ops import _xp
+from lucid.ops import _promotion, _xp
 from lucid.ops._args import pick
 from lucid.tensor import Tensor, _dtype
 
@@ -49,24 +49,9 @@ def _check_broadcast(op: str, *arrays: np.ndarray) -> None:
         ) from None
 
 
-def _floating(x: np.ndarray) -> np.ndarray:
-    """Integer and bool inputs of float-valued ops become float32, as in PyTorch."""
-    return x if x.dtype.kind == "f" else x.astype(np.float32)
-
-
-def _promote(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """An integer or bool operand beside a float one takes the float's dtype (PyTorch's rule).
-
-    NumPy would widen int64 with float32 to float64; PyTorch keeps float32.
-    """
-    a_float, b_float = a.dtype.kind == "f", b.dtype.kind == "f"
-    if a_float == b_float:
-        return a, b
-    f, other = (a, b) if a_float else (b, a)
-    if np.result_type(f.dtype, other.dtype) == f.dtype:
-        return a, b
-    other = other.astype(f.dtype)
-    return (f, other) if a_float else (other, f)
+# PyTorch's promotion rules (see lucid.ops._promotion): one definition for every family.
+_floating = _promotion.floating
+_promote = _promotion.promote
 
 
 def _binary(op: str, ufunc: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -167,12 +152,33 @@ class Div(operation):
         return to_a, (-to_a * self.out if self.parents[1].requires_grad else None)
 
 
-class FloorDivide(operation):
-    """floor(a / b); piecewise constant, so it records no gradient."""
+class DivRounded(operation):
+    """a / b rounded ("floor" or "trunc"); piecewise constant: d/da = d/db = 0 (PyTorch).
 
-    @binary_func_op(has_gradient=False)
+    Integers stay integers; an integer zero divisor raises RuntimeError, as PyTorch.
+    """
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+
+    @binary_func_op()
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return _binary("floor_divide", np.floor_divide, *_promote(a, b))
+        a, b = _promote(a, b)
+        name = "floor_divide" if self.mode == "floor" else "div"
+        if a.dtype.kind in "biu" and b.dtype.kind in "biu" and (b == 0).any():
+            raise RuntimeError(f"ZeroDivisionError: {name}: integer division by zero")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.mode == "floor":
+                return _binary(name, np.floor_divide, a, b)
+            if a.dtype.kind == "f":
+                return np.trunc(_binary(name, np.true_divide, a, b))
+            q, r = np.divmod(
+                *np.broadcast_arrays(a, b)
+            )  # floor, then one up where it rounded down
+            return q + ((r != 0) & ((a < 0) != (b < 0)))
+
+    def gradient(self, grad: np.ndarray) -> tuple:
+        return _zero_gradient(grad), _zero_gradient(grad)
 
 
 class Neg(operation):
@@ -697,14 +703,25 @@ def multiply(a: TensorLike, b: TensorLike) -> Tensor:
     return Multiply()(a, b)
 
 
-def div(a: TensorLike, b: TensorLike) -> Tensor:
-    """``a / b`` (true division) with NumPy broadcasting; integer inputs give float32."""
-    return Div()(a, b)
+def div(a: TensorLike, b: TensorLike, *, rounding_mode: str | None = None) -> Tensor:
+    """``a / b`` (true division) with NumPy broadcasting; integer inputs give float32.
+
+    ``rounding_mode="trunc"`` rounds the quotient towards zero, ``"floor"`` down (both keep
+    integer dtypes, have zero gradient, and raise RuntimeError on an integer zero divisor).
+    """
+    if rounding_mode is None:
+        return Div()(a, b)
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(
+            f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
+        )
+    return DivRounded(rounding_mode)(a, b)
 
 
 def floor_divide(a: TensorLike, b: TensorLike) -> Tensor:
-    """``a // b``, elementwise; not differentiable (its gradient is zero almost everywhere)."""
-    return FloorDivide()(a, b)
+    """``a // b``, rounded down (Python's), elementwise; zero gradient. An integer zero
+    divisor raises RuntimeError (PyTorch's ZeroDivisionError), never a silent number."""
+    return DivRounded("floor")(a, b)
 
 
 def neg(x: TensorLike) -> Tensor:
@@ -959,10 +976,15 @@ def to(x: TensorLike, *args: Any, **kwargs: Any) -> Tensor:
     return clone(t) if copy else t
 
 
+def true_divide(a: TensorLike, b: TensorLike) -> Tensor:
+    """``a / b`` (true division): ``div`` without a rounding mode."""
+    return Div()(a, b)
+
+
 # PyTorch's and NumPy's other spellings
 subtract = sub
 mul = multiply
-divide = true_divide = div
+divide = div
 negative = neg
 pow = power  # noqa: A001 - PyTorch's name, shadowing the builtin inside this module only
 clamp = clip

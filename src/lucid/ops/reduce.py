@@ -11,7 +11,7 @@ import numpy as np
 
 from lucid._graph import operation, unary_func_op
 from lucid.kernels import reduce as K
-from lucid.ops import _xp
+from lucid.ops import _promotion, _xp
 from lucid.ops import elementwise as _ew
 from lucid.ops._args import normalize_axes, normalize_axis, pick
 from lucid.tensor import Tensor
@@ -22,9 +22,7 @@ __all__ = [
 ]  # fmt: skip
 
 
-def _floating(x: np.ndarray) -> np.ndarray:
-    """Integer and bool inputs of float-valued reductions become float32, as in PyTorch."""
-    return x if x.dtype.kind == "f" else x.astype(np.float32)
+_floating = _promotion.floating  # integer and bool inputs: the default float (PyTorch)
 
 
 def _expand(grad: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:

@@ -1,0 +1,100 @@
+"""One dtype promotion rule (lucid.ops._promotion), checked against PyTorch's result dtypes."""
+
+import numpy as np
+import pytest
+
+import lucid
+import lucid.nn.functional as F
+
+FLOAT_OPS = {
+    "exp": (lucid.exp, lambda t, x: t.exp(x)),
+    "tanh": (lucid.tanh, lambda t, x: t.tanh(x)),
+    "relu": (lucid.relu, lambda t, x: t.relu(x)),
+    "sigmoid": (lucid.sigmoid, lambda t, x: t.sigmoid(x)),
+    "silu": (F.silu, lambda t, x: t.nn.functional.silu(x)),
+    "gelu": (F.gelu, lambda t, x: t.nn.functional.gelu(x)),
+    "softmax": (lambda x: F.softmax(x, dim=-1), lambda t, x: t.softmax(x, dim=-1)),
+    "log_softmax": (lambda x: F.log_softmax(x, dim=-1), lambda t, x: t.log_softmax(x, dim=-1)),
+    "mean": (lucid.mean, lambda t, x: t.mean(x)),
+    "erf": (lucid.erf, lambda t, x: t.erf(x)),
+    "log1p": (lucid.log1p, lambda t, x: t.log1p(x)),
+    "sqrt": (lucid.sqrt, lambda t, x: t.sqrt(x)),
+}
+
+
+def _name(dtype):
+    return str(dtype).removeprefix("torch.")
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("name", FLOAT_OPS)
+def test_float_ops_keep_the_float_dtype_as_torch(name, dtype, rng):
+    torch = pytest.importorskip("torch")
+    ours, theirs = FLOAT_OPS[name]
+    data = rng.uniform(0.1, 2.0, (3, 4)).astype(dtype)
+    x = lucid.tensor(data, requires_grad=True)
+    xt = torch.tensor(data, requires_grad=True)
+    y, yt = ours(x), theirs(torch, xt)
+    assert y.dtype == np.dtype(_name(yt.dtype)) == np.dtype(dtype)
+    tol = 2e-3 if dtype == "float16" else 1e-6
+    np.testing.assert_allclose(
+        y.numpy().astype(np.float64), yt.detach().double().numpy(), rtol=tol, atol=tol
+    )
+    y.sum().backward()
+    yt.sum().backward()
+    assert x.grad.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(
+        x.grad.numpy().astype(np.float64), xt.grad.double().numpy(), rtol=5 * tol, atol=5 * tol
+    )
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["int32", "int64", "bool", "uint8"])
+@pytest.mark.parametrize("name", [n for n in FLOAT_OPS if n not in ("relu", "gelu", "silu")])
+def test_float_ops_on_integers_give_the_default_float(name, dtype):
+    torch = pytest.importorskip("torch")
+    ours, theirs = FLOAT_OPS[name]
+    data = np.array([[1, 0, 1], [1, 1, 0]]).astype(dtype)
+    try:
+        expected = np.dtype(_name(theirs(torch, torch.tensor(data)).dtype))
+    except (RuntimeError, NotImplementedError):  # torch refuses softmax and mean on integers;
+        expected = np.dtype(lucid.get_default_dtype())  # Lucid computes in the default float
+    assert ours(lucid.tensor(data)).dtype == expected
+
+
+PAIRS = [
+    ("int64", "float32", False), ("int32", "float64", False), ("float16", "float32", False),
+    ("float16", "float64", True), ("int64", "float64", True), ("bool", "int32", False),
+    ("uint8", "int8", False), ("int32", "int64", True), ("float32", "float64", True),
+    ("bool", "float16", False), ("float64", "float16", True),
+]  # (dtype of a tensor of shape (3,), dtype of the other operand, is the other 0-d)  # fmt: skip
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(("da", "db", "zero_d"), PAIRS)
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "maximum", "remainder", "logaddexp", "hypot"])
+def test_binary_promotion_matches_torch(op, da, db, zero_d):
+    torch = pytest.importorskip("torch")
+    a = np.array([1, 2, 3]).astype(da)
+    b = (np.array(2) if zero_d else np.array([3, 1, 2])).astype(db)
+    try:
+        expected = getattr(torch, op)(torch.tensor(a), torch.tensor(b))
+    except (RuntimeError, NotImplementedError):
+        pytest.skip(f"torch has no {op} for {da}, {db}")
+    got = getattr(lucid, op)(lucid.tensor(a), lucid.tensor(b))
+    assert got.dtype == np.dtype(_name(expected.dtype))
+    np.testing.assert_allclose(
+        got.numpy().astype(np.float64), expected.double().numpy(), rtol=1e-3
+    )
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["int64", "int32", "float16", "float32", "float64", "bool"])
+@pytest.mark.parametrize("scalar", [2, 0.5, True])
+def test_python_scalars_take_the_tensors_dtype(dtype, scalar):
+    torch = pytest.importorskip("torch")
+    a = np.array([1, 0, 1]).astype(dtype)
+    for f in (lambda x: x * scalar, lambda x: scalar + x):
+        expected = f(torch.tensor(a))
+        assert f(lucid.tensor(a)).dtype == np.dtype(_name(expected.dtype)), (dtype, scalar)
