@@ -219,3 +219,43 @@ def test_format_of_a_0d_tensor_formats_the_number():
     assert f"{lucid.tensor([1.0, 2.0])}" == str(lucid.tensor([1.0, 2.0]))
     with pytest.raises(TypeError):  # as PyTorch: only 0-d tensors take a number format
         f"{lucid.tensor([1.0, 2.0]):.2f}"
+
+
+def test_backends_switches_are_accepted():
+    assert lucid.backends.mps.is_available() is False
+    assert lucid.backends.cudnn.is_available() is False
+    lucid.backends.cudnn.benchmark = True
+    lucid.backends.cudnn.deterministic = True
+    lucid.use_deterministic_algorithms(True)
+    assert lucid.are_deterministic_algorithms_enabled()
+    lucid.use_deterministic_algorithms(False)
+
+
+@pytest.mark.torch
+def test_new_factories_follow_the_tensors_dtype():
+    torch = pytest.importorskip("torch")
+    for dtype in ("float64", "int32", "float16"):
+        x, xt = (
+            lucid.zeros(2, dtype=getattr(lucid, dtype)),
+            torch.zeros(2, dtype=getattr(torch, dtype)),
+        )
+        pairs = [
+            (x.new_zeros(2, 3), xt.new_zeros(2, 3)), (x.new_ones((3,)), xt.new_ones((3,))),
+            (x.new_full((2,), 7), xt.new_full((2,), 7)), (x.new_empty(4), xt.new_empty(4)),
+            (x.new_tensor([1, 2]), xt.new_tensor([1, 2])),
+            (x.new_zeros(2, dtype=lucid.int64), xt.new_zeros(2, dtype=torch.int64)),
+        ]  # fmt: skip
+        for ours, theirs in pairs:
+            assert ours.shape == tuple(theirs.shape)
+            assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
+        np.testing.assert_array_equal(pairs[2][0].numpy(), pairs[2][1].numpy())
+        assert x.element_size() == xt.element_size() and x.nbytes == xt.nbytes
+    y = lucid.zeros(2).new_ones(2, requires_grad=True)
+    assert y.requires_grad and y.get_device() == -1 and y.is_cpu and y.pin_memory() is y
+    with pytest.raises(RuntimeError, match="cuda"):
+        lucid.zeros(1).new_zeros(2, device="cuda")
+
+
+def test_cuda_tensor_type_names_raise():
+    with pytest.raises(RuntimeError, match="CPU"):
+        lucid.zeros(1).type("torch.cuda.FloatTensor")

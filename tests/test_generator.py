@@ -131,3 +131,12 @@ def test_in_place_samplers_ranges_and_refusals():
         w.normal_(0.0, 0.1)  # as nn.init does
     with pytest.raises(TypeError, match="floating"):
         lucid.zeros(2, dtype=lucid.int64).normal_()
+
+
+def test_seed_without_an_argument_reseeds_from_entropy_as_torch_seed():
+    s = lucid.seed()
+    assert isinstance(s, int) and lucid.initial_seed() == s
+    a = lucid.rand(3).numpy().copy()
+    lucid.manual_seed(s)
+    np.testing.assert_array_equal(lucid.rand(3).numpy(), a)
+    assert lucid.random.seed(5) == 5 and lucid.initial_seed() == 5

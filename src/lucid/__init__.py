@@ -15,7 +15,7 @@ from lucid.ops.reduce import *  # noqa: F403
 from lucid.ops.shape import *  # noqa: F403
 from lucid.ops.special import *  # noqa: F403
 from lucid.serialization import load, save
-from lucid.tensor import Tensor
+from lucid.tensor import Tensor, is_tensor
 from lucid._device import device
 from lucid._dtypes import (
     bfloat16,
@@ -53,16 +53,16 @@ from lucid.random import (
     rand_like,
     randint_like,
     randn_like,
+    seed,
     set_rng_state,
 )
 
 
-def is_tensor(obj: object) -> bool:
-    """Whether ``obj`` is a Lucid Tensor (``torch.is_tensor``)."""
-    return isinstance(obj, Tensor)
-
-
 # Subpackages built on the ops above (DESIGN.md's top layer), importable as lucid.nn etc.
-from lucid import autograd, cuda, data, datasets, nn, optim, random  # noqa: E402, I001
+from lucid import autograd, backends, cuda, data, datasets, nn, optim, random  # noqa: E402, I001
+from lucid.backends import (  # noqa: E402, I001
+    are_deterministic_algorithms_enabled,
+    use_deterministic_algorithms,
+)
 
 __version__ = "0.1.0.dev0"

@@ -70,6 +70,8 @@ def resolve(dtype: Any) -> np.dtype:
     if isinstance(dtype, str):
         if dtype in _UNSUPPORTED_NAMES:
             raise _UNSUPPORTED_NAMES[dtype].error()
+        if ".cuda." in dtype:  # 'torch.cuda.FloatTensor'
+            raise RuntimeError(f"{dtype} is a CUDA tensor type: Lucid runs on the CPU only")
         name = dtype.rsplit(".", 1)[-1]
         if name in _BY_TYPE_NAME:
             return _BY_TYPE_NAME[name]

@@ -122,11 +122,18 @@ def manual_seed(seed: int) -> Generator:
     return default_generator.manual_seed(seed)
 
 
-def seed(seed: int) -> None:
-    """NumPy-style reseeding of the default generator with a non-negative int."""
+def seed(seed: int | None = None) -> int:
+    """Reseed the default generator in place; returns the seed.
+
+    ``seed(n)`` (NumPy's spelling, a non-negative int) seeds it with ``n``; ``seed()``
+    (PyTorch's ``torch.seed``) seeds it from OS entropy.
+    """
+    if seed is None:
+        return default_generator.seed()
     if not isinstance(seed, (int, np.integer)) or int(seed) < 0:
         raise ValueError(f"seed: expected a non-negative int, got {seed!r}")
     default_generator.manual_seed(seed)
+    return int(seed)
 
 
 def initial_seed() -> int:

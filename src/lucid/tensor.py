@@ -117,6 +117,9 @@ class Tensor:
     T = property(lambda self: _shp.transpose(self), doc="All axes reversed.")
     device = property(lambda self: _device.CPU, doc="Where the values live: always the CPU.")
     is_cuda = property(lambda self: False, doc="False: Lucid has no CUDA backend.")
+    is_cpu = property(lambda self: True, doc="True: Lucid's tensors live on the CPU.")
+    itemsize = property(lambda self: self._data.itemsize, doc="Bytes per element.")
+    nbytes = property(lambda self: self._data.nbytes, doc="Bytes of all the elements.")
     mT = property(lambda self: _shp.swapaxes(self, -1, -2), doc="The last two axes swapped.")
 
     @property
@@ -734,6 +737,33 @@ class Tensor:
     def multinomial(self, *args: Any, **kwargs: Any) -> Tensor:
         return _rnd.multinomial(self, *args, **kwargs)
 
+    def new_tensor(self, data: Any, **kwargs: Any) -> Tensor:
+        return _cr.new_tensor(self, data, **kwargs)
+
+    def new_zeros(self, *size: Any, **kwargs: Any) -> Tensor:
+        return _cr.new_zeros(self, *size, **kwargs)
+
+    def new_ones(self, *size: Any, **kwargs: Any) -> Tensor:
+        return _cr.new_ones(self, *size, **kwargs)
+
+    def new_empty(self, *size: Any, **kwargs: Any) -> Tensor:
+        return _cr.new_empty(self, *size, **kwargs)
+
+    def new_full(self, size: Any, fill_value: Any, **kwargs: Any) -> Tensor:
+        return _cr.new_full(self, size, fill_value, **kwargs)
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def get_device(self) -> int:
+        return -1  # PyTorch's answer for a CPU tensor
+
+    def pin_memory(self) -> Tensor:
+        return self  # nothing to pin: there is no accelerator to copy to
+
+    def is_pinned(self) -> bool:
+        return False
+
     def __mod__(self, other: Any) -> Tensor:
         return _sp.remainder(self, other)
 
@@ -1137,12 +1167,18 @@ class Tensor:
         return _inp.masked_fill_(self, mask, value)
 
 
+def is_tensor(obj: object) -> bool:
+    """Whether ``obj`` is a Lucid Tensor (``torch.is_tensor``)."""
+    return isinstance(obj, Tensor)
+
+
 _graph.bind_tensor(Tensor)
 
 # The op modules import Tensor from here, so they are bound after the class exists; methods
 # look them up at call time.
 from lucid import random as _rnd  # noqa: E402, I001
 from lucid.ops import bitwise as _bit  # noqa: E402
+from lucid.ops import creation as _cr  # noqa: E402
 from lucid.ops import special as _sp  # noqa: E402
 from lucid.ops import activation as _act  # noqa: E402
 from lucid.ops import elementwise as _ew  # noqa: E402

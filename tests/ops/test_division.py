@@ -67,6 +67,7 @@ def test_float_division_by_zero_gives_torchs_numbers():
             np.testing.assert_array_equal(got, expected, err_msg=name)
 
 
+@pytest.mark.filterwarnings("ignore:divide by zero")
 def test_integer_true_division_by_zero_is_inf_as_torch():
     np.testing.assert_array_equal((lucid.tensor([4]) / 0).numpy(), [np.inf])
 

@@ -21,7 +21,8 @@ from lucid.tensor import Tensor, _dtype
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye", "arange",
     "linspace",
-    "zeros_like", "ones_like", "full_like", "empty_like",
+    "zeros_like", "ones_like", "full_like", "empty_like", "new_tensor", "new_zeros", "new_ones",
+    "new_full", "new_empty",
     "manual_seed", "randn", "rand", "randint", "randperm",
 ]  # fmt: skip
 
@@ -225,3 +226,52 @@ def linspace(
         raise ValueError(f"linspace: num must not be negative, got {num}")
     values = np.linspace(start, stop, int(num), endpoint=endpoint, dtype=np.float64)
     return _new("linspace", values.astype(_dtype_or(dtype), copy=False), device, requires_grad)
+
+
+# Tensor.new_*: a new tensor with x's dtype (unless given), not x's shape (PyTorch's methods).
+
+
+def new_tensor(
+    x: Tensor, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """A copy of ``data`` as a tensor of x's dtype (unless ``dtype`` is given)."""
+    check_device("new_tensor", device)
+    return Tensor(data, dtype=x.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+
+def new_zeros(
+    x: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """Zeros of shape ``size`` in x's dtype (unless ``dtype`` is given)."""
+    return zeros(
+        *size, dtype=_dtype_or(dtype, x.dtype), device=device, requires_grad=requires_grad
+    )
+
+
+def new_ones(
+    x: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """Ones of shape ``size`` in x's dtype (unless ``dtype`` is given)."""
+    return ones(*size, dtype=_dtype_or(dtype, x.dtype), device=device, requires_grad=requires_grad)
+
+
+def new_empty(
+    x: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """An uninitialised tensor of shape ``size`` in x's dtype (unless ``dtype`` is given)."""
+    return empty(
+        *size, dtype=_dtype_or(dtype, x.dtype), device=device, requires_grad=requires_grad
+    )
+
+
+def new_full(
+    x: Tensor,
+    size: Any,
+    fill_value: Any,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``fill_value`` in shape ``size`` and x's dtype (unless ``dtype`` is given)."""
+    dt = _dtype_or(dtype, x.dtype)
+    return full(size, fill_value, dtype=dt, device=device, requires_grad=requires_grad)
