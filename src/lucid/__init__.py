@@ -59,7 +59,7 @@ from lucid.random import (
 
 
 # Subpackages built on the ops above (DESIGN.md's top layer), importable as lucid.nn etc.
-from lucid import autograd, backends, cuda, data, datasets, nn, optim, random  # noqa: E402, I001
+from lucid import autograd, backends, cuda, data, datasets, nn, optim, random, special  # noqa: E402, I001
 from lucid.backends import (  # noqa: E402, I001
     are_deterministic_algorithms_enabled,
     use_deterministic_algorithms,

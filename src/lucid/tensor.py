@@ -902,6 +902,42 @@ class Tensor:
     def signbit(self) -> Tensor:
         return _sp.signbit(self)
 
+    def lgamma(self) -> Tensor:
+        return _sp.lgamma(self)
+
+    def digamma(self) -> Tensor:
+        return _sp.digamma(self)
+
+    def polygamma(self, n: int) -> Tensor:
+        return _sp.polygamma(n, self)
+
+    def logit(self, eps: float | None = None) -> Tensor:
+        return _sp.logit(self, eps)
+
+    def fmax(self, other: Any) -> Tensor:
+        return _sp.fmax(self, other)
+
+    def fmin(self, other: Any) -> Tensor:
+        return _sp.fmin(self, other)
+
+    def ldexp(self, other: Any) -> Tensor:
+        return _sp.ldexp(self, other)
+
+    def heaviside(self, values: Any) -> Tensor:
+        return _sp.heaviside(self, values)
+
+    def gcd(self, other: Any) -> Tensor:
+        return _sp.gcd(self, other)
+
+    def lcm(self, other: Any) -> Tensor:
+        return _sp.lcm(self, other)
+
+    def absolute(self) -> Tensor:
+        return _ew.abs(self)
+
+    def positive(self) -> Tensor:
+        return self
+
     def nan_to_num(self, *args: Any, **kwargs: Any) -> Tensor:
         return _sp.nan_to_num(self, *args, **kwargs)
 

@@ -313,3 +313,114 @@ def test_hypot_copysign_laws(a, data):
     np.testing.assert_array_equal(np.abs(c), np.abs(a))
     np.testing.assert_array_equal(np.signbit(c), np.signbit(b))
     np.testing.assert_allclose(lucid.frac(ta).numpy() + lucid.trunc(ta).numpy(), a)
+
+
+# --------------------------------------------------------------------------- gamma family & co
+
+
+def _negative(rng, shape):
+    return _off_integers(rng, shape) - 4
+
+
+def _probability(rng, shape):
+    return rng.uniform(0.05, 0.95, shape)
+
+
+GAMMA = {
+    "lgamma": (lucid.lgamma, lambda t, x: t.lgamma(x), _positive),
+    "lgamma_negative": (lucid.lgamma, lambda t, x: t.lgamma(x), _negative),
+    "digamma": (lucid.digamma, lambda t, x: t.digamma(x), _positive),
+    "digamma_negative": (lucid.digamma, lambda t, x: t.digamma(x), _negative),
+    "trigamma": (lambda x: lucid.polygamma(1, x), lambda t, x: t.polygamma(1, x), _positive),
+    "logit": (lucid.logit, lambda t, x: t.logit(x), _probability),
+    "logit_eps": (lambda x: lucid.logit(x, 0.2), lambda t, x: t.logit(x, 0.2), _probability),
+}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("shape", [(), (0,), (7,), (2, 3)])
+@pytest.mark.parametrize("name", GAMMA)
+def test_gamma_family_and_logit_match_torch(name, shape, rng):
+    torch = pytest.importorskip("torch")
+    fn, torch_fn, sample = GAMMA[name]
+    data, upstream = sample(rng, shape), rng.standard_normal(shape)
+    x, xt = _leaf(data), torch.tensor(data, requires_grad=name != "trigamma")
+    _compare(fn(x), torch_fn(torch, xt), [x], [xt], upstream, rtol=1e-9, atol=1e-10)
+    if name == "trigamma":
+        return
+    x = _leaf(data)
+    assert gradcheck(fn, (x,))
+    if name in ("lgamma", "logit") and shape:
+        assert gradgradcheck(fn, (x,))
+
+
+def test_polygamma_beyond_one_is_not_implemented():
+    with pytest.raises(NotImplementedError, match="polygamma"):
+        lucid.polygamma(2, lucid.ones(2))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["fmax", "fmin", "ldexp"])
+def test_fmax_fmin_ldexp_match_torch(name, rng):
+    torch = pytest.importorskip("torch")
+    da, db = rng.standard_normal((3, 4)), rng.standard_normal((4,))
+    if name != "ldexp":
+        da[0, 0], db[1] = math.nan, math.nan
+    upstream = rng.standard_normal((3, 4))
+    a, b = _leaf(da), _leaf(db)
+    at, bt = torch.tensor(da, requires_grad=True), torch.tensor(db, requires_grad=True)
+    ours, theirs = getattr(lucid, name)(a, b), getattr(torch, name)(at, bt)
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+    ours.backward(upstream)
+    theirs.backward(torch.tensor(upstream))
+    np.testing.assert_allclose(a.grad.numpy(), at.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(b.grad.numpy(), bt.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.torch
+def test_heaviside_gcd_lcm_rsub_positive_match_torch():
+    torch = pytest.importorskip("torch")
+    x = np.array([-1.5, 0.0, 2.0])
+    np.testing.assert_array_equal(
+        lucid.heaviside(lucid.tensor(x, dtype=lucid.float32), lucid.tensor(0.5)).numpy(),
+        torch.heaviside(torch.tensor(x, dtype=torch.float32), torch.tensor(0.5)).numpy(),
+    )
+    a, b = np.array([12, -18, 0, 7]), np.array([18, 12, 5, 0])
+    for name in ("gcd", "lcm"):
+        np.testing.assert_array_equal(
+            getattr(lucid, name)(lucid.tensor(a), lucid.tensor(b)).numpy(),
+            getattr(torch, name)(torch.tensor(a), torch.tensor(b)).numpy(),
+        )
+    with pytest.raises(TypeError, match="integer"):
+        lucid.gcd(lucid.tensor([1.0]), lucid.tensor([2.0]))
+    r = lucid.rsub(lucid.tensor([1.0, 2.0]), lucid.tensor([5.0, 5.0]), alpha=2)
+    np.testing.assert_array_equal(
+        r.numpy(), torch.rsub(torch.tensor([1.0, 2.0]), torch.tensor([5.0, 5.0]), alpha=2).numpy()
+    )
+    t = lucid.tensor([1.0])
+    assert lucid.positive(t) is t and lucid.absolute(lucid.tensor([-2.0])).item() == 2.0
+
+
+def test_special_namespace_matches_torch_special():
+    torch = pytest.importorskip("torch")
+    x = np.linspace(0.1, 0.9, 5)
+    for name in ("expit", "logit", "erf", "erfinv", "gammaln", "digamma", "psi", "sinc", "log1p"):
+        ours = getattr(lucid.special, name)(lucid.tensor(x)).numpy()
+        theirs = getattr(torch.special, name)(torch.tensor(x)).numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, err_msg=name)
+
+
+@settings(max_examples=60, deadline=None)
+@given(x=arrays(np.float64, st.integers(0, 6), elements=st.floats(0.05, 50)))
+def test_gamma_recurrences(x):
+    t = lucid.tensor(x)
+    # Gamma(x + 1) = x Gamma(x): lgamma steps by log x, digamma by 1 / x
+    np.testing.assert_allclose(
+        (lucid.lgamma(t + 1) - lucid.lgamma(t)).numpy(), np.log(x), atol=1e-10
+    )
+    np.testing.assert_allclose(
+        (lucid.digamma(t + 1) - lucid.digamma(t)).numpy(), 1 / x, rtol=1e-9, atol=1e-10
+    )
+    np.testing.assert_allclose(
+        lucid.sigmoid(lucid.logit(lucid.tensor(x / 51))).numpy(), x / 51, rtol=1e-12
+    )

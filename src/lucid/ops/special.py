@@ -29,6 +29,8 @@ __all__ = [
     "rad2deg", "sgn", "nan_to_num", "logaddexp", "logaddexp2", "hypot", "copysign", "xlogy",
     "lerp", "remainder", "fmod", "isnan", "isinf", "isfinite", "isposinf", "isneginf",
     "isreal", "signbit", "clamp_min", "clamp_max", "float_power", "addcmul", "addcdiv",
+    "lgamma", "digamma", "polygamma", "logit", "fmax", "fmin", "ldexp", "heaviside", "gcd",
+    "lcm", "absolute", "positive", "rsub",
 ]  # fmt: skip
 
 _LN2 = math.log(2.0)
@@ -348,6 +350,72 @@ class SignBit(_Test):
     ufunc = staticmethod(np.signbit)
 
 
+class Lgamma(operation):
+    """log |Gamma(x)|;  d/dx = digamma(x)."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = _floating(x)
+        self.save_for_backward(x)
+        return _in_float64(KS.lgamma, x)
+
+    def gradient(self, grad: Any) -> Any:
+        (x,) = self.saved_tensors
+        return grad * (Digamma()(x) if isinstance(x, Tensor) else _in_float64(KS.digamma, x))
+
+
+class Digamma(operation):
+    """digamma(x) = d/dx log Gamma(x);  d/dx = trigamma(x)."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = _floating(x)
+        self.save_for_backward(x)
+        return _in_float64(KS.digamma, x)
+
+    def gradient(self, grad: Any) -> Any:
+        (x,) = self.saved_tensors
+        return grad * (Trigamma()(x) if isinstance(x, Tensor) else _in_float64(KS.trigamma, x))
+
+
+class Trigamma(operation):
+    """trigamma(x) = polygamma(1, x);  its derivative, polygamma(2, x), is not implemented."""
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return _in_float64(KS.trigamma, _floating(x))
+
+    def gradient(self, grad: Any) -> Any:
+        raise NotImplementedError(
+            "polygamma(1, x) is not differentiable in Lucid: polygamma(2, x) is not implemented"
+        )
+
+
+class Logit(operation):
+    """log(x / (1 - x)), x clamped to [eps, 1 - eps] if eps is given;
+    d/dx = 1 / (x (1 - x)), 0 outside [eps, 1 - eps] (PyTorch)."""
+
+    def __init__(self, eps: float | None) -> None:
+        self.eps = eps
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = _floating(x)
+        self.save_for_backward(x)
+        z = x if self.eps is None else np.clip(x, self.eps, 1 - self.eps)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(z / (1 - z))
+
+    def gradient(self, grad: Any) -> Any:
+        (x,) = self.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = grad / (x * (1 - x))
+        if self.eps is None:
+            return g
+        inside = (_const(x) >= self.eps) & (_const(x) <= 1 - self.eps)
+        return _xp.where(inside, g, 0)
+
+
 # --------------------------------------------------------------------------- binary
 
 
@@ -453,6 +521,94 @@ class Lerp(operation):
         start, end, weight = self.saved_tensors
         to_end = grad * weight
         return grad - to_end, to_end, grad * (end - start)
+
+
+class _NanIgnoring(operation):
+    """fmax/fmin: the larger/smaller of a and b, the other where one is NaN;  the gradient goes
+    to the picked input (ties: a half each, as maximum/minimum)."""
+
+    ufunc: Any
+
+    @binary_func_op()
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        a, b = _promotion.promote(a, b)
+        out = _ew._binary(self.ufunc.__name__, self.ufunc, a, b)
+        # 1 where a is picked, 1/2 at ties, else 0: piecewise constant, saved as a constant
+        share = np.where(out == a, np.where(out == b, 0.5, 1.0), 0.0)
+        share[np.isnan(out)] = 0.0
+        self.save_for_backward(share)
+        return out
+
+    def gradient(self, grad: Any) -> tuple:
+        (share,) = self.saved_tensors
+        to_a = grad * share.astype(grad.dtype)
+        return to_a, grad - to_a
+
+
+class Fmax(_NanIgnoring):
+    """max(a, b) ignoring NaN."""
+
+    ufunc = np.fmax
+
+
+class Fmin(_NanIgnoring):
+    """min(a, b) ignoring NaN."""
+
+    ufunc = np.fmin
+
+
+class Ldexp(operation):
+    """a * 2**b;  d/da = 2**b, d/db = out ln 2."""
+
+    @binary_func_op()
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        a, b = _promotion.promote_floating(a, b)
+        scale = np.exp2(b)
+        out = _ew._binary("ldexp", np.multiply, a, scale)
+        self.save_for_backward(b, out)
+        return out
+
+    def gradient(self, grad: Any) -> tuple:
+        b, out = self.saved_tensors
+        return grad * _xp.exp(b * _LN2), grad * (out * _LN2)
+
+
+class Heaviside(operation):
+    """0 where x < 0, 1 where x > 0, ``values`` where x == 0; no gradient (as PyTorch)."""
+
+    @binary_func_op(has_gradient=False)
+    def forward(self, x: np.ndarray, values: np.ndarray) -> np.ndarray:
+        if x.dtype != values.dtype:
+            raise TypeError(
+                f"heaviside: input and values must have one dtype, got {x.dtype} and "
+                f"{values.dtype}"
+            )
+        return _ew._binary("heaviside", np.heaviside, x, values).astype(x.dtype, copy=False)
+
+
+class _IntegerPair(operation):
+    """gcd/lcm of integer tensors; no gradient."""
+
+    ufunc: Any
+
+    @binary_func_op(has_gradient=False)
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        for v in (a, b):
+            if v.dtype.kind not in "iu":
+                raise TypeError(f"{self.ufunc.__name__}: expected integer tensors, got {v.dtype}")
+        return _ew._binary(self.ufunc.__name__, self.ufunc, *_promotion.promote(a, b))
+
+
+class Gcd(_IntegerPair):
+    """The greatest common divisor (non-negative; gcd(0, 0) = 0)."""
+
+    ufunc = np.gcd
+
+
+class Lcm(_IntegerPair):
+    """The least common multiple (non-negative; 0 if either is 0)."""
+
+    ufunc = np.lcm
 
 
 def _check_integer_zero(op: str, a: np.ndarray, b: np.ndarray) -> None:
@@ -720,6 +876,72 @@ def addcdiv(
     return _ew.add(input, _value_times(value, _ew.div(tensor1, tensor2)))
 
 
+def lgamma(x: TensorLike) -> Tensor:
+    """``log |Gamma(x)|``, elementwise (+inf at 0 and the negative integers)."""
+    return Lgamma()(x)
+
+
+def digamma(x: TensorLike) -> Tensor:
+    """``d/dx log Gamma(x)`` (-inf at 0, NaN at the negative integers, as PyTorch)."""
+    return Digamma()(x)
+
+
+def polygamma(n: int, x: TensorLike) -> Tensor:
+    """The n-th derivative of digamma; Lucid has n = 0 (digamma) and n = 1 (trigamma)."""
+    if n == 0:
+        return Digamma()(x)
+    if n == 1:
+        return Trigamma()(x)
+    raise NotImplementedError(f"polygamma: only n = 0 and n = 1 are implemented, got n = {n}")
+
+
+def logit(x: TensorLike, eps: float | None = None) -> Tensor:
+    """``log(x / (1 - x))``, the inverse of sigmoid; with ``eps`` x is first clamped to
+    ``[eps, 1 - eps]`` (the gradient is then 0 outside, as PyTorch)."""
+    return Logit(eps)(x)
+
+
+def fmax(a: TensorLike, b: TensorLike) -> Tensor:
+    """Elementwise maximum that ignores NaN (NaN only where both are)."""
+    return Fmax()(a, b)
+
+
+def fmin(a: TensorLike, b: TensorLike) -> Tensor:
+    """Elementwise minimum that ignores NaN (NaN only where both are)."""
+    return Fmin()(a, b)
+
+
+def ldexp(a: TensorLike, b: TensorLike) -> Tensor:
+    """``a * 2**b``, differentiable in both (float result)."""
+    return Ldexp()(a, b)
+
+
+def heaviside(x: TensorLike, values: TensorLike) -> Tensor:
+    """The step function: 0 below 0, 1 above, ``values`` at 0; no gradient."""
+    return Heaviside()(x, values)
+
+
+def gcd(a: TensorLike, b: TensorLike) -> Tensor:
+    """Greatest common divisor of integer tensors, elementwise."""
+    return Gcd()(a, b)
+
+
+def lcm(a: TensorLike, b: TensorLike) -> Tensor:
+    """Least common multiple of integer tensors, elementwise."""
+    return Lcm()(a, b)
+
+
+def positive(x: TensorLike) -> Tensor:
+    """``x`` itself (``+x``), as ``torch.positive``."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def rsub(a: TensorLike, b: TensorLike, *, alpha: Any = 1) -> Tensor:
+    """``b - alpha * a`` (PyTorch's reversed subtraction)."""
+    return _ew.sub(b, a if alpha == 1 else _ew.multiply(a, alpha))
+
+
 # NumPy's and PyTorch's other spellings
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
 fix = trunc
+absolute = _ew.abs
