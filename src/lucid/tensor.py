@@ -902,6 +902,12 @@ class Tensor:
     def signbit(self) -> Tensor:
         return _sp.signbit(self)
 
+    def softmax(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _act.softmax(self, *args, **kwargs)
+
+    def log_softmax(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _act.log_softmax(self, *args, **kwargs)
+
     def lgamma(self) -> Tensor:
         return _sp.lgamma(self)
 

@@ -19,6 +19,15 @@ FLOAT_OPS = {
     "erf": (lucid.erf, lambda t, x: t.erf(x)),
     "log1p": (lucid.log1p, lambda t, x: t.log1p(x)),
     "sqrt": (lucid.sqrt, lambda t, x: t.sqrt(x)),
+    "layer_norm": (
+        lambda x: F.layer_norm(x, (4,)),
+        lambda t, x: t.nn.functional.layer_norm(x, (4,)),
+    ),
+    "cross_entropy": (
+        lambda x: F.cross_entropy(x, lucid.tensor([0, 3, 1])),
+        lambda t, x: t.nn.functional.cross_entropy(x, t.tensor([0, 3, 1])),
+    ),
+    "softmax_method": (lambda x: x.softmax(0), lambda t, x: x.softmax(0)),
 }
 
 
@@ -51,7 +60,10 @@ def test_float_ops_keep_the_float_dtype_as_torch(name, dtype, rng):
 
 @pytest.mark.torch
 @pytest.mark.parametrize("dtype", ["int32", "int64", "bool", "uint8"])
-@pytest.mark.parametrize("name", [n for n in FLOAT_OPS if n not in ("relu", "gelu", "silu")])
+@pytest.mark.parametrize(
+    "name",
+    [n for n in FLOAT_OPS if n not in ("relu", "gelu", "silu", "layer_norm", "cross_entropy")],
+)
 def test_float_ops_on_integers_give_the_default_float(name, dtype):
     torch = pytest.importorskip("torch")
     ours, theirs = FLOAT_OPS[name]
@@ -98,3 +110,14 @@ def test_python_scalars_take_the_tensors_dtype(dtype, scalar):
     for f in (lambda x: x * scalar, lambda x: scalar + x):
         expected = f(torch.tensor(a))
         assert f(lucid.tensor(a)).dtype == np.dtype(_name(expected.dtype)), (dtype, scalar)
+
+
+def test_dropout_keeps_float16(rng):
+    x = lucid.tensor(rng.uniform(1, 2, (50, 40)).astype(np.float16), requires_grad=True)
+    y = F.dropout(x, 0.5)
+    assert y.dtype == np.float16
+    y.sum().backward()
+    assert x.grad.dtype == np.float16
+    kept = y.numpy() != 0
+    np.testing.assert_allclose(y.numpy()[kept], 2 * x.numpy()[kept], rtol=1e-3)
+    np.testing.assert_array_equal(x.grad.numpy(), np.where(kept, 2.0, 0.0).astype(np.float16))

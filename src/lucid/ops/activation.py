@@ -39,13 +39,8 @@ _floating = _promotion.kernel_float  # the kernels take float32 and float64
 
 
 def _run(op: operation, x: Any) -> Tensor:
-    """``op(x)``; a float16 tensor runs through float32 (the kernels' dtypes) and the result
-    comes back float16, PyTorch's result dtype (PyTorch also computes half in float on CPU)."""
-    if isinstance(x, Tensor) and x._data.dtype == np.float16:
-        from lucid.ops.elementwise import astype
-
-        return astype(op(astype(x, np.float32)), np.float16)
-    return op(x)
+    """``op(x)``; a float16 tensor runs through float32 and comes back float16 (PyTorch's)."""
+    return _promotion.through_float32(op, x) if _promotion.is_half(x) else op(x)
 
 
 def _derivative(backward: Any, x: np.ndarray, grad: Any, *args: Any) -> Any:

@@ -16,7 +16,7 @@ import numpy as np
 
 from lucid._graph import binary_func_op, operation, unary_func_op
 from lucid.kernels import loss as KL
-from lucid.ops import _xp
+from lucid.ops import _promotion, _xp
 from lucid.ops.activation import softmax
 from lucid.ops.elementwise import abs as _abs
 from lucid.ops.elementwise import sub
@@ -249,6 +249,10 @@ def cross_entropy(
     the counted targets (by N * d1 * ... for probabilities), as PyTorch. An index out of range
     raises IndexError naming it.
     """
+    if _promotion.is_half(input):
+        return _promotion.through_float32(
+            cross_entropy, input, target, weight, ignore_index, reduction, label_smoothing
+        )
     _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(
