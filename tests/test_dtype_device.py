@@ -259,3 +259,35 @@ def test_new_factories_follow_the_tensors_dtype():
 def test_cuda_tensor_type_names_raise():
     with pytest.raises(RuntimeError, match="CPU"):
         lucid.zeros(1).type("torch.cuda.FloatTensor")
+
+
+LEGACY = {
+    "FloatTensor": "float32", "DoubleTensor": "float64", "HalfTensor": "float16",
+    "LongTensor": "int64", "IntTensor": "int32", "ShortTensor": "int16", "CharTensor": "int8",
+    "ByteTensor": "uint8", "BoolTensor": "bool",
+}  # fmt: skip
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", LEGACY)
+def test_legacy_tensor_types_match_torch(name):
+    torch = pytest.importorskip("torch")
+    ours, theirs = getattr(lucid, name), getattr(torch, name)
+    sized, sized_t = ours(2, 3), theirs(2, 3)
+    assert sized.shape == tuple(sized_t.shape) and sized.dtype == np.dtype(LEGACY[name])
+    data, data_t = ours([1, 0, 1]), theirs([1, 0, 1])
+    np.testing.assert_array_equal(data.numpy(), data_t.numpy())
+    assert isinstance(data, ours) and isinstance(data_t, theirs)
+    assert not isinstance(
+        lucid.zeros(1, dtype=lucid.float64 if name != "DoubleTensor" else lucid.int8), ours
+    )
+    cast = lucid.tensor([1.5, -2.0]).type(ours)
+    assert cast.dtype == np.dtype(LEGACY[name]) and cast.type() == f"lucid.{name}"
+
+
+def test_matmul_precision_is_accepted():
+    lucid.set_float32_matmul_precision("high")
+    assert lucid.get_float32_matmul_precision() == "high"
+    lucid.set_float32_matmul_precision("highest")
+    with pytest.raises(ValueError, match="highest"):
+        lucid.set_float32_matmul_precision("fast")

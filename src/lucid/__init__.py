@@ -62,6 +62,8 @@ from lucid.random import (
 from lucid import autograd, backends, cuda, data, datasets, nn, optim, random, special  # noqa: E402, I001
 from lucid.backends import (  # noqa: E402, I001
     are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    set_float32_matmul_precision,
     use_deterministic_algorithms,
 )
 

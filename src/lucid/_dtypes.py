@@ -67,6 +67,9 @@ def resolve(dtype: Any) -> np.dtype:
     'torch.FloatTensor', ...); TypeError for anything a tensor cannot hold."""
     if isinstance(dtype, _Unsupported):
         raise dtype.error()
+    legacy = getattr(dtype, "_lucid_dtype", None)  # lucid.FloatTensor and the other old types
+    if legacy is not None:
+        return legacy
     if isinstance(dtype, str):
         if dtype in _UNSUPPORTED_NAMES:
             raise _UNSUPPORTED_NAMES[dtype].error()

@@ -22,7 +22,8 @@ __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye", "arange",
     "linspace",
     "zeros_like", "ones_like", "full_like", "empty_like", "new_tensor", "new_zeros", "new_ones",
-    "new_full", "new_empty",
+    "new_full", "new_empty", "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor",
+    "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
     "manual_seed", "randn", "rand", "randint", "randperm",
 ]  # fmt: skip
 
@@ -275,3 +276,39 @@ def new_full(
     """``fill_value`` in shape ``size`` and x's dtype (unless ``dtype`` is given)."""
     dt = _dtype_or(dtype, x.dtype)
     return full(size, fill_value, dtype=dt, device=device, requires_grad=requires_grad)
+
+
+# PyTorch's legacy tensor types: ``FloatTensor(2, 3)`` (uninitialised, of that shape),
+# ``LongTensor([1, 2])`` (from data), ``isinstance(x, FloatTensor)``, ``x.type(LongTensor)``.
+
+
+class _LegacyType(type):
+    """The metaclass of the legacy types: calling one makes a tensor of its dtype, and
+    ``isinstance`` checks a Tensor's dtype."""
+
+    _lucid_dtype: np.dtype
+
+    def __call__(cls, *args: Any) -> Tensor:
+        if args and all(isinstance(a, (int, np.integer)) for a in args):
+            return empty(*args, dtype=cls._lucid_dtype)
+        if len(args) > 1:
+            raise TypeError(f"{cls.__name__}: expected sizes (ints) or one sequence of data")
+        return Tensor(args[0] if args else [], dtype=cls._lucid_dtype)
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, Tensor) and obj.dtype == cls._lucid_dtype
+
+
+def _legacy(name: str, dtype: Any) -> type:
+    return _LegacyType(name, (), {"_lucid_dtype": np.dtype(dtype), "__module__": "lucid"})
+
+
+FloatTensor = _legacy("FloatTensor", np.float32)
+DoubleTensor = _legacy("DoubleTensor", np.float64)
+HalfTensor = _legacy("HalfTensor", np.float16)
+LongTensor = _legacy("LongTensor", np.int64)
+IntTensor = _legacy("IntTensor", np.int32)
+ShortTensor = _legacy("ShortTensor", np.int16)
+CharTensor = _legacy("CharTensor", np.int8)
+ByteTensor = _legacy("ByteTensor", np.uint8)
+BoolTensor = _legacy("BoolTensor", np.bool_)
