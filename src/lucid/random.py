@@ -375,9 +375,19 @@ def multinomial(
             f"than {n} non-zero weights (input shape {w.shape})"
         )
     rng = _rng("multinomial", generator)
-    out = np.empty((rows.shape[0], n), dtype=np.int64)
-    for i, (row, total) in enumerate(zip(rows, totals, strict=True)):
-        out[i] = rng.choice(row.size, size=n, replace=bool(replacement), p=row / total)
+    if replacement:  # inverse CDF: class i where cdf[i - 1] <= u < cdf[i] (empty for w_i = 0)
+        cdf = np.cumsum(rows, axis=1)
+        u = rng.random((rows.shape[0], n)) * totals[:, None]
+        out = np.empty((rows.shape[0], n), dtype=np.int64)
+        for i, (c, v) in enumerate(zip(cdf, u, strict=True)):
+            out[i] = np.searchsorted(c, v, side="right")
+        # u rounded up to the total would pick past the end: the last class of non-zero weight
+        last = rows.shape[1] - 1 - np.argmax(rows[:, ::-1] > 0, axis=1)
+        out = np.minimum(out, last[:, None])
+    else:  # exponential race: E_i / w_i in increasing order samples without replacement
+        with np.errstate(divide="ignore"):
+            keys = rng.standard_exponential(rows.shape) / rows  # weight 0: inf, never drawn
+        out = np.argsort(keys, axis=1, kind="stable")[:, :n]
     return Tensor._wrap(out.reshape(*w.shape[:-1], n))
 
 

@@ -142,6 +142,20 @@ def _shift_up(x: np.ndarray, floor: float, term: Any) -> tuple[np.ndarray, np.nd
     return x, acc
 
 
+# Asymptotic series of digamma and trigamma in r = 1 / z**2 (Bernoulli numbers B2..B14,
+# signs alternating); after shifting z to >= 10 the first omitted term is below 1e-16.
+_DIGAMMA_SERIES = (1 / 12, 1 / 120, 1 / 252, 1 / 240, 1 / 132, 691 / 32760, 1 / 12)
+_TRIGAMMA_SERIES = (1 / 6, 1 / 30, 1 / 42, 1 / 30, 5 / 66, 691 / 2730, 7 / 6)
+
+
+def _alternating(coeffs: tuple, r: np.ndarray) -> np.ndarray:
+    """c0 - r (c1 - r (c2 - ...)), by Horner's rule."""
+    acc = np.full_like(r, coeffs[-1])
+    for c in coeffs[-2::-1]:
+        acc = c - r * acc
+    return acc
+
+
 def digamma(x: np.ndarray) -> np.ndarray:
     """d/dx log Gamma(x) in float64: -inf at 0, NaN at the negative integers (PyTorch)."""
     shape = np.shape(x)
@@ -152,13 +166,9 @@ def digamma(x: np.ndarray) -> np.ndarray:
         # reflection: psi(1 - x) - psi(x) = pi / tan(pi x)
         y = np.where(neg, 1.0 - x, x)
         finite = np.isfinite(y)
-        z, acc = _shift_up(y[finite], 6.0, lambda v: -1.0 / v)
+        z, acc = _shift_up(y[finite], 10.0, lambda v: -1.0 / v)
         r = 1.0 / (z * z)
-        series = (
-            np.log(z)
-            - 0.5 / z
-            - r * (1 / 12 - r * (1 / 120 - r * (1 / 252 - r * (1 / 240 - r / 132))))
-        )
+        series = np.log(z) - 0.5 / z - r * _alternating(_DIGAMMA_SERIES, r)
         val = np.full_like(y, np.nan)
         val[finite] = series + acc
         val[np.isposinf(y)] = np.inf
@@ -177,9 +187,9 @@ def trigamma(x: np.ndarray) -> np.ndarray:
         # reflection: psi1(1 - x) + psi1(x) = pi**2 / sin(pi x)**2
         y = np.where(neg, 1.0 - x, x)
         finite = np.isfinite(y)
-        z, acc = _shift_up(y[finite], 6.0, lambda v: 1.0 / (v * v))
+        z, acc = _shift_up(y[finite], 10.0, lambda v: 1.0 / (v * v))
         r = 1.0 / (z * z)
-        series = 1 / z + r / 2 + r / z * (1 / 6 - r * (1 / 30 - r * (1 / 42 - r / 30)))
+        series = 1 / z + r / 2 + r / z * _alternating(_TRIGAMMA_SERIES, r)
         val = np.full_like(y, np.nan)
         val[finite] = series + acc
         val[np.isposinf(y)] = 0.0
