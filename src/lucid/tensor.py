@@ -115,11 +115,6 @@ class Tensor:
     is_leaf = property(lambda self: self._op is None, doc="Made by the user, not by an op.")
     grad_fn = property(lambda self: self._op, doc="The op that made this tensor, or None.")
     T = property(lambda self: _shp.transpose(self), doc="All axes reversed.")
-    device = property(lambda self: _device.CPU, doc="Where the values live: always the CPU.")
-    is_cuda = property(lambda self: False, doc="False: Lucid has no CUDA backend.")
-    is_cpu = property(lambda self: True, doc="True: Lucid's tensors live on the CPU.")
-    itemsize = property(lambda self: self._data.itemsize, doc="Bytes per element.")
-    nbytes = property(lambda self: self._data.nbytes, doc="Bytes of all the elements.")
     mT = property(lambda self: _shp.swapaxes(self, -1, -2), doc="The last two axes swapped.")
 
     @property
@@ -222,38 +217,17 @@ class Tensor:
     def double(self) -> Tensor:
         return _ew.astype(self, float64)
 
-    def half(self) -> Tensor:
-        return _ew.astype(self, float16)
-
     def long(self) -> Tensor:
         return _ew.astype(self, int64)
 
-    def int(self) -> Tensor:
-        return _ew.astype(self, int32)
-
-    def short(self) -> Tensor:
-        return _ew.astype(self, int16)
-
-    def char(self) -> Tensor:
-        return _ew.astype(self, int8)
-
-    def byte(self) -> Tensor:
-        return _ew.astype(self, uint8)
-
     def bool(self) -> Tensor:
         return _ew.astype(self, bool_)
-
-    def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         return _ew.to(self, *args, **kwargs)
 
     def cpu(self) -> Tensor:
         return self
-
-    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _ew.to(self, "cuda")
 
     def contiguous(self) -> Tensor:
         return self
@@ -291,12 +265,6 @@ class Tensor:
         return self._data.__index__()
 
     __hash__ = object.__hash__
-
-    def __format__(self, spec: str) -> str:
-        # PyTorch formats a 0-d tensor as its number (f"{loss:.4f}"); others as object does.
-        if self._data.ndim == 0:
-            return self._data.item().__format__(spec)
-        return object.__format__(self, spec)
 
     def __repr__(self) -> str:
         body = np.array2string(self._data, separator=", ", prefix="tensor(", precision=4)
@@ -713,8 +681,42 @@ class Tensor:
     def copy_(self, src: Any) -> Tensor:
         return _inp.copy_(self, src)
 
-    # ----------------------------------------------------------------- ops-math: random fills,
-    # special functions, bitwise ops, in-place twins (lucid.random, ops/special, ops/bitwise)
+    # ----------------------------------------------------------------- ops-math: dtypes and
+    # devices, random fills, special functions, bitwise ops, in-place twins (lucid._dtypes,
+    # lucid._device, lucid.random, ops/special, ops/bitwise, ops/inplace)
+
+    device = property(lambda self: _device.CPU, doc="Where the values live: always the CPU.")
+    is_cuda = property(lambda self: False, doc="False: Lucid has no CUDA backend.")
+    is_cpu = property(lambda self: True, doc="True: Lucid's tensors live on the CPU.")
+    itemsize = property(lambda self: self._data.itemsize, doc="Bytes per element.")
+    nbytes = property(lambda self: self._data.nbytes, doc="Bytes of all the elements.")
+
+    def half(self) -> Tensor:
+        return _ew.astype(self, float16)
+
+    def int(self) -> Tensor:
+        return _ew.astype(self, int32)
+
+    def short(self) -> Tensor:
+        return _ew.astype(self, int16)
+
+    def char(self) -> Tensor:
+        return _ew.astype(self, int8)
+
+    def byte(self) -> Tensor:
+        return _ew.astype(self, uint8)
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ew.to(self, "cuda")
+
+    def __format__(self, spec: str) -> str:
+        # PyTorch formats a 0-d tensor as its number (f"{loss:.4f}"); others as object does.
+        if self._data.ndim == 0:
+            return self._data.item().__format__(spec)
+        return object.__format__(self, spec)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
         return _rnd.uniform_(self, a, b, generator=generator)
