@@ -291,3 +291,15 @@ def test_matmul_precision_is_accepted():
     lucid.set_float32_matmul_precision("highest")
     with pytest.raises(ValueError, match="highest"):
         lucid.set_float32_matmul_precision("fast")
+
+
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty", "randn", "rand"])
+def test_factories_take_size_as_a_keyword(name):
+    make = getattr(lucid, name)
+    assert make(size=(2, 3)).shape == (2, 3) == make(2, 3, pin_memory=False).shape
+    with pytest.raises(TypeError, match="not both"):
+        make(2, size=(3,))
+    with pytest.raises(TypeError, match="unexpected"):
+        make(2, colour=1)
+    with pytest.raises(NotImplementedError, match="out="):
+        make(2, out=lucid.zeros(2))

@@ -19,6 +19,7 @@ import numpy as np
 
 from lucid import _dtypes
 from lucid._device import CPU, check_device
+from lucid.ops._args import sizes_keyword
 from lucid.ops.index import getitem
 from lucid.ops.inplace import check_writable
 from lucid.ops.shape import size_arg
@@ -193,11 +194,17 @@ def randn(
     dtype: Any = None,
     device: Any = None,
     requires_grad: bool = False,
+    **kwargs: Any,
 ) -> Tensor:
     """Standard normal samples of shape ``size`` (``randn(2, 3)`` or ``randn((2, 3))``)."""
     dt = _float_dtype("randn", dtype)
     draw = _rng("randn", generator).standard_normal
-    return _tensor("randn", _floats(draw, _shape("randn", size), dt), device, requires_grad)
+    return _tensor(
+        "randn",
+        _floats(draw, _shape("randn", sizes_keyword("randn", size, kwargs)), dt),
+        device,
+        requires_grad,
+    )
 
 
 def rand(
@@ -206,11 +213,17 @@ def rand(
     dtype: Any = None,
     device: Any = None,
     requires_grad: bool = False,
+    **kwargs: Any,
 ) -> Tensor:
     """Samples uniform in [0, 1) of shape ``size`` (varargs or a tuple)."""
     dt = _float_dtype("rand", dtype)
     draw = _rng("rand", generator).random
-    return _tensor("rand", _floats(draw, _shape("rand", size), dt), device, requires_grad)
+    return _tensor(
+        "rand",
+        _floats(draw, _shape("rand", sizes_keyword("rand", size, kwargs)), dt),
+        device,
+        requires_grad,
+    )
 
 
 def randint(

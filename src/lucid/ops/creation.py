@@ -14,6 +14,7 @@ import numpy as np
 
 from lucid import _dtypes
 from lucid._device import check_device
+from lucid.ops._args import sizes_keyword
 from lucid.ops.shape import size_arg
 from lucid.random import manual_seed, rand, randint, randn, randperm
 from lucid.tensor import Tensor, _dtype
@@ -82,22 +83,51 @@ def _dtype_or(dtype: Any, default: np.dtype | None = None) -> np.dtype:
 
 
 def zeros(
-    *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    *size: Any,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kwargs: Any,
 ) -> Tensor:
     """A tensor of zeros of shape ``size``, float32 unless ``dtype`` says otherwise."""
-    return _new("zeros", np.zeros(_shape("zeros", size), _dtype_or(dtype)), device, requires_grad)
+    return _new(
+        "zeros",
+        np.zeros(_shape("zeros", sizes_keyword("zeros", size, kwargs)), _dtype_or(dtype)),
+        device,
+        requires_grad,
+    )
 
 
-def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(
+    *size: Any,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kwargs: Any,
+) -> Tensor:
     """A tensor of ones of shape ``size``, float32 unless ``dtype`` says otherwise."""
-    return _new("ones", np.ones(_shape("ones", size), _dtype_or(dtype)), device, requires_grad)
+    return _new(
+        "ones",
+        np.ones(_shape("ones", sizes_keyword("ones", size, kwargs)), _dtype_or(dtype)),
+        device,
+        requires_grad,
+    )
 
 
 def empty(
-    *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    *size: Any,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kwargs: Any,
 ) -> Tensor:
     """An uninitialised tensor of shape ``size`` (its values are whatever memory held)."""
-    return _new("empty", np.empty(_shape("empty", size), _dtype_or(dtype)), device, requires_grad)
+    return _new(
+        "empty",
+        np.empty(_shape("empty", sizes_keyword("empty", size, kwargs)), _dtype_or(dtype)),
+        device,
+        requires_grad,
+    )
 
 
 def full(
