@@ -12,7 +12,7 @@ otherwise, and are drawn in that dtype.
 
 from __future__ import annotations
 
-import secrets
+import os
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,11 @@ __all__ = [
 _STATE_BYTES = 16 + 16 + 1 + 4  # PCG64: 128-bit state and increment, a cached 32-bit draw
 
 
+def _entropy() -> int:
+    """A fresh 63-bit seed from the OS (what ``seed()`` and a new generator start from)."""
+    return int.from_bytes(os.urandom(8), "little") >> 1
+
+
 class Generator:
     """A random number generator, as ``torch.Generator``: ``Generator().manual_seed(0)``.
 
@@ -44,7 +49,7 @@ class Generator:
 
     def __init__(self, device: Any = "cpu") -> None:
         check_device("Generator", device)
-        self._initial_seed = secrets.randbits(63)
+        self._initial_seed = _entropy()
         self._rng = np.random.Generator(np.random.PCG64(self._initial_seed))
 
     device = property(lambda self: CPU, doc="The CPU, Lucid's only device.")
@@ -62,7 +67,7 @@ class Generator:
 
     def seed(self) -> int:
         """Reseed from OS entropy; returns the new seed."""
-        new = secrets.randbits(63)
+        new = _entropy()
         self.manual_seed(new)
         return new
 
