@@ -303,3 +303,13 @@ def test_factories_take_size_as_a_keyword(name):
         make(2, colour=1)
     with pytest.raises(NotImplementedError, match="out="):
         make(2, out=lucid.zeros(2))
+
+
+def test_module_half_cuda_and_bfloat16():
+    model = lucid.nn.Linear(2, 3).half()
+    assert model.weight.dtype == np.float16
+    assert model(lucid.randn(4, 2).half()).dtype == np.float16
+    with pytest.raises(RuntimeError, match="cuda"):
+        model.cuda()
+    with pytest.raises(TypeError, match="bfloat16"):
+        model.bfloat16()

@@ -303,7 +303,17 @@ class Module:
     def double(self) -> Module:
         return self.to(np.float64)
 
+    def half(self) -> Module:
+        return self.to(np.float16)
+
+    def bfloat16(self) -> Module:
+        return self.to("bfloat16")  # raises TypeError naming it: NumPy has no bfloat16
+
     def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        _device.check_device("Module.cuda", "cuda" if device is None else device)
         return self
 
     # ----------------------------------------------------------------- calling
