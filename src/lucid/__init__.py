@@ -16,7 +16,7 @@ from lucid.ops.shape import *  # noqa: F403
 from lucid.ops.special import *  # noqa: F403
 from lucid.serialization import load, save
 from lucid.tensor import Tensor, is_tensor
-from lucid._device import device
+from lucid._device import device, get_default_device, set_default_device
 from lucid._dtypes import (
     bfloat16,
     bool_,
@@ -59,7 +59,8 @@ from lucid.random import (
 
 
 # Subpackages built on the ops above (DESIGN.md's top layer), importable as lucid.nn etc.
-from lucid import autograd, backends, cuda, data, datasets, nn, optim, random, special  # noqa: E402, I001
+from lucid import amp, autograd, backends, cuda, data, datasets, nn, optim, random, special  # noqa: E402, I001
+from lucid.amp import autocast  # noqa: E402, I001
 from lucid.backends import (  # noqa: E402, I001
     are_deterministic_algorithms_enabled,
     get_float32_matmul_precision,

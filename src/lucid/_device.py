@@ -94,3 +94,13 @@ def is_device(value: Any) -> bool:
     if isinstance(value, str):
         return value.partition(":")[0] in _KNOWN_TYPES
     return False
+
+
+def get_default_device() -> device:
+    """The device new tensors go to: always the CPU."""
+    return CPU
+
+
+def set_default_device(where: Any) -> None:
+    """Accepted for the CPU (or None); any other device raises RuntimeError naming it."""
+    check_device("set_default_device", where)

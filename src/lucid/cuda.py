@@ -7,9 +7,11 @@ accepted and seed nothing (there is no CUDA generator); ``lucid.manual_seed`` se
 
 from __future__ import annotations
 
+from lucid import amp  # lucid.cuda.amp.GradScaler / autocast, PyTorch's older spelling
+
 __all__ = [
     "is_available", "device_count", "manual_seed", "manual_seed_all", "is_bf16_supported",
-    "empty_cache", "synchronize", "current_device",
+    "empty_cache", "synchronize", "current_device", "amp",
 ]  # fmt: skip
 
 
