@@ -121,3 +121,40 @@ def test_dropout_keeps_float16(rng):
     kept = y.numpy() != 0
     np.testing.assert_allclose(y.numpy()[kept], 2 * x.numpy()[kept], rtol=1e-3)
     np.testing.assert_array_equal(x.grad.numpy(), np.where(kept, 2.0, 0.0).astype(np.float16))
+
+
+DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+
+
+@pytest.mark.torch
+def test_promote_types_and_can_cast_match_torch():
+    torch = pytest.importorskip("torch")
+    for a in DTYPES:
+        for b in DTYPES:
+            ta, tb = getattr(torch, a), getattr(torch, b)
+            assert lucid.promote_types(a, b) == np.dtype(_name(torch.promote_types(ta, tb))), (
+                a,
+                b,
+            )
+            assert lucid.can_cast(a, b) == torch.can_cast(ta, tb), (a, b)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("other", [1, 2.5, True, "0d_float64", "0d_int32", "1d_float64"])
+@pytest.mark.parametrize("dtype", ["bool", "int32", "int64", "float16", "float32"])
+def test_result_type_matches_torch(dtype, other):
+    torch = pytest.importorskip("torch")
+    x, xt = lucid.ones(3, dtype=dtype), torch.ones(3, dtype=getattr(torch, dtype))
+    if isinstance(other, str):
+        shape = () if other.startswith("0d") else (3,)
+        kind = other.split("_")[1]
+        other, other_t = (
+            lucid.ones(shape, dtype=kind),
+            torch.ones(shape, dtype=getattr(torch, kind)),
+        )
+    else:
+        other_t = other
+    expected = np.dtype(_name(torch.result_type(xt, other_t)))
+    assert lucid.result_type(x, other) == expected
+    assert lucid.result_type(other, x) == expected
+    assert (x + other).dtype == expected

@@ -83,3 +83,42 @@ def through_float32(fn: Any, *args: Any, **kwargs: Any) -> Any:
 def is_half(x: Any) -> bool:
     """Whether ``x`` is a float16 tensor (the cue for ``through_float32``)."""
     return getattr(x, "dtype", None) == np.float16
+
+
+# --------------------------------------------------------------------------- public queries
+
+
+def promote_types(type1: Any, type2: Any) -> np.dtype:
+    """The dtype of a binary op on tensors of these dtypes (``torch.promote_types``)."""
+    a, b = (np.empty(1, _dtypes.resolve(t)) for t in (type1, type2))
+    return result_type(a, b)
+
+
+def result_type_of(tensor1: Any, tensor2: Any) -> np.dtype:
+    """The dtype ``tensor1 + tensor2`` would have (``torch.result_type``); either may be a
+    Python number, which counts as a 0-d tensor (so it takes the other operand's dtype unless
+    it is of a higher kind: a float beside integers gives the default float)."""
+    from lucid.tensor import Tensor
+
+    def as_array(v: Any) -> np.ndarray:
+        if isinstance(v, Tensor):
+            return v._data
+        if isinstance(v, np.ndarray):
+            return v
+        if isinstance(v, (bool, np.bool_)):
+            return np.zeros((), bool)
+        if isinstance(v, (int, np.integer)):
+            return np.zeros((), np.int64)
+        return np.zeros((), _dtypes.get_default_dtype())
+
+    if not isinstance(tensor1, Tensor) and not isinstance(tensor2, Tensor):
+        raise TypeError("result_type: at least one argument must be a tensor")
+    a, b = as_array(tensor1), as_array(tensor2)
+    return result_type(a, b)
+
+
+def can_cast(from_: Any, to: Any) -> bool:
+    """Whether PyTorch's casting rules allow ``from_`` into ``to`` for in-place ops: never to a
+    lower kind (float to integer, integer or float to bool)."""
+    a, b = _dtypes.resolve(from_), _dtypes.resolve(to)
+    return _CATEGORY[b.kind] >= _CATEGORY[a.kind]
