@@ -1207,6 +1207,60 @@ class Tensor:
     def clip_(self, *args: Any, **kwargs: Any) -> Tensor:
         return _inp.clamp_(self, *args, **kwargs)
 
+    def absolute_(self) -> Tensor:
+        return _inp.apply_("absolute_", self, _ew.abs)
+
+    def arccosh_(self) -> Tensor:
+        return _inp.apply_("arccosh_", self, _sp.acosh)
+
+    def arcsinh_(self) -> Tensor:
+        return _inp.apply_("arcsinh_", self, _sp.asinh)
+
+    def arctanh_(self) -> Tensor:
+        return _inp.apply_("arctanh_", self, _sp.atanh)
+
+    def digamma_(self) -> Tensor:
+        return _inp.apply_("digamma_", self, _sp.digamma)
+
+    def fix_(self) -> Tensor:
+        return _inp.apply_("fix_", self, _sp.trunc)
+
+    def lgamma_(self) -> Tensor:
+        return _inp.apply_("lgamma_", self, _sp.lgamma)
+
+    def float_power_(self, other: Any) -> Tensor:
+        return _sp.float_power_(self, other)
+
+    def gcd_(self, other: Any) -> Tensor:
+        return _inp.apply_("gcd_", self, _sp.gcd, other)
+
+    def heaviside_(self, other: Any) -> Tensor:
+        return _inp.apply_("heaviside_", self, _sp.heaviside, other)
+
+    def lcm_(self, other: Any) -> Tensor:
+        return _inp.apply_("lcm_", self, _sp.lcm, other)
+
+    def ldexp_(self, other: Any) -> Tensor:
+        return _inp.apply_("ldexp_", self, _sp.ldexp, other)
+
+    def logical_and_(self, other: Any) -> Tensor:
+        return _inp.apply_("logical_and_", self, _ew.logical_and, other)
+
+    def logical_or_(self, other: Any) -> Tensor:
+        return _inp.apply_("logical_or_", self, _ew.logical_or, other)
+
+    def logical_xor_(self, other: Any) -> Tensor:
+        return _inp.apply_("logical_xor_", self, _bit.logical_xor, other)
+
+    def true_divide_(self, other: Any) -> Tensor:
+        return _inp.apply_("true_divide_", self, _ew.true_divide, other)
+
+    def logit_(self, eps: float | None = None) -> Tensor:
+        return _inp.apply_("logit_", self, _sp.logit, eps)
+
+    def polygamma_(self, n: int) -> Tensor:
+        return _inp.apply_("polygamma_", self, lambda x: _sp.polygamma(n, x))
+
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
         return _inp.masked_fill_(self, mask, value)
 

@@ -9,9 +9,11 @@ import lucid
 UNARY = ["neg", "exp", "log", "log2", "sqrt", "abs", "square", "sign", "reciprocal", "sin",
          "cos", "tan", "tanh", "floor", "ceil", "sigmoid", "relu", "erf", "erfc", "erfinv",
          "log10", "log1p", "expm1", "exp2", "rsqrt", "trunc", "frac", "sinc", "asinh",
-         "atanh", "deg2rad", "rad2deg", "sgn", "round", "nan_to_num"]  # fmt: skip
+         "atanh", "deg2rad", "rad2deg", "sgn", "round", "nan_to_num", "absolute", "arcsinh",
+         "arctanh", "fix", "lgamma", "digamma", "logit"]  # fmt: skip
 BINARY = ["pow", "remainder", "fmod", "floor_divide", "clamp_min", "clamp_max", "copysign",
-          "hypot", "xlogy", "maximum", "minimum"]  # fmt: skip
+          "hypot", "xlogy", "maximum", "minimum", "ldexp", "true_divide",
+          "float_power"]  # fmt: skip
 
 
 def _method(name):
@@ -89,3 +91,21 @@ def test_int_twins_keep_integer_dtype():
     y = lucid.tensor([1.0, 2.0])
     y.clip_(1.5, 1.8)
     np.testing.assert_array_equal(y.numpy(), np.array([1.5, 1.8], dtype=np.float32))
+
+
+def test_integer_and_bool_twins():
+    x = lucid.tensor([12, 18, 7])
+    x.gcd_(lucid.tensor([8, 12, 7]))
+    np.testing.assert_array_equal(x.numpy(), [4, 6, 7])
+    x.lcm_(2)
+    np.testing.assert_array_equal(x.numpy(), [4, 6, 14])
+    b = lucid.tensor([True, False, True])
+    b.logical_xor_(lucid.tensor([True, True, False]))
+    b.logical_or_(lucid.tensor([False, False, False]))
+    b.logical_and_(lucid.tensor([True, True, True]))
+    np.testing.assert_array_equal(b.numpy(), [False, True, True])
+    y = lucid.tensor([2.0, 3.0])
+    y.polygamma_(1)
+    np.testing.assert_allclose(y.numpy(), lucid.polygamma(1, lucid.tensor([2.0, 3.0])).numpy())
+    with pytest.raises(TypeError, match="float64"):
+        lucid.tensor([2.0]).float_power_(2)

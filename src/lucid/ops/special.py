@@ -19,6 +19,7 @@ from lucid._graph import binary_func_op, func_op, operation, unary_func_op
 from lucid.kernels import special as KS
 from lucid.ops import _promotion, _xp
 from lucid.ops import elementwise as _ew
+from lucid.ops import inplace as _inp
 from lucid.tensor import Tensor
 
 TensorLike = Any
@@ -841,6 +842,17 @@ def float_power(a: TensorLike, b: TensorLike) -> Tensor:
     a = _ew.astype(a, np.float64)
     b = b if isinstance(b, (int, float)) else _ew.astype(b, np.float64)
     return _ew.power(a, b)
+
+
+def float_power_(x: Tensor, other: TensorLike) -> Tensor:
+    """``x`` overwritten with ``float_power(x, other)``: float64 tensors only (TypeError
+    otherwise, as PyTorch: the result is float64)."""
+    if x.dtype != np.float64:
+        raise TypeError(
+            f"float_power_: the result is float64 and cannot be stored in a {x.dtype} tensor; "
+            "use x.double() first"
+        )
+    return _inp.apply_("float_power_", x, float_power, other)
 
 
 def _value_times(value: Any, t: Tensor) -> Tensor:
