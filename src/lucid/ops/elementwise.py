@@ -172,9 +172,8 @@ class DivRounded(operation):
                 return _binary(name, np.floor_divide, a, b)
             if a.dtype.kind == "f":
                 return np.trunc(_binary(name, np.true_divide, a, b))
-            q, r = np.divmod(
-                *np.broadcast_arrays(a, b)
-            )  # floor, then one up where it rounded down
+            # integers: the floor quotient, one up where it was negative and inexact
+            q, r = _binary(name, np.divmod, a, b)
             return q + ((r != 0) & ((a < 0) != (b < 0)))
 
     def gradient(self, grad: np.ndarray) -> tuple:
