@@ -313,3 +313,11 @@ def test_module_half_cuda_and_bfloat16():
         model.cuda()
     with pytest.raises(TypeError, match="bfloat16"):
         model.bfloat16()
+
+
+def test_device_as_a_context_manager():
+    with lucid.device("cpu"):
+        assert lucid.zeros(1).device == lucid.device("cpu")
+    with pytest.raises(RuntimeError, match="cuda"):
+        with lucid.device("cuda"):
+            pass

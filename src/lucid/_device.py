@@ -71,6 +71,14 @@ class device:  # noqa: N801 - PyTorch's name
     def __reduce__(self) -> tuple:
         return device, (self.type, self.index)
 
+    def __enter__(self) -> device:
+        """``with device("cpu"):`` -- the default device already; another one raises."""
+        check_device("device", self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
 
 CPU = device("cpu")
 
