@@ -106,9 +106,10 @@ def test_distributed_data_parallel_says_distributed_is_not_initialised():
 
 
 def test_utils_dlpack_is_lucid_dlpack():
-    import lucid.dlpack
     import lucid.utils.dlpack as dl
     from lucid.utils.dlpack import from_dlpack, to_dlpack
+
+    import lucid.dlpack
 
     assert dl is lucid.dlpack and from_dlpack is lucid.dlpack.from_dlpack
     t = lucid.arange(4.0)

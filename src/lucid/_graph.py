@@ -644,7 +644,7 @@ def _array_step(op: operation, pass_: _Pass) -> None:
     """
     if op.n_ret == 1 and not pass_.watched:
         grad_in = pass_.slots.pop(op)[0][0]
-        for t, version in zip(op.parents, op._versions):
+        for t, version in zip(op.parents, op._versions, strict=False):  # lengths agree
             if t._version != version:
                 raise _modified(op, t, version)
     else:
@@ -666,7 +666,7 @@ def _array_step(op: operation, pass_: _Pass) -> None:
         _anomaly.check_finite(op, grads, "backward")
     plain = pass_.capture is None
     all_slots = pass_.slots
-    for k, (t, g) in enumerate(zip(parents, grads)):
+    for k, (t, g) in enumerate(zip(parents, grads, strict=False)):  # lengths checked above
         if g is None or not t._requires_grad:
             continue
         if type(g) is not np.ndarray:  # a NumPy scalar (``grad[i]`` of a 1-D grad) is immutable

@@ -6,32 +6,21 @@ from typing import Any
 
 import numpy as np
 
-from lucid import _graph
+from lucid import _device, _dtypes, _graph
+from lucid._dtypes import (  # noqa: F401 - re-exported by lucid/__init__.py
+    bool_,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+)
 
-float16 = np.float16
-float32 = np.float32
-float64 = np.float64
-int8 = np.int8
-int16 = np.int16
-int32 = np.int32
-int64 = np.int64
-uint8 = np.uint8
-bool_ = np.bool_
-
-_DEFAULT_FLOAT = np.dtype(np.float32)
-_SUPPORTED_KINDS = "biuf"  # bool, signed and unsigned integers, floats
-_DTYPE_NAMES = {"float": float32, "double": float64, "long": int64, "int": int32, "bool": bool_}
-
-
-def _dtype(dtype: Any) -> np.dtype:
-    """A NumPy dtype from a Lucid/NumPy dtype or a name ('float32', 'float', 'long', ...)."""
-    try:
-        result = np.dtype(_DTYPE_NAMES.get(dtype, dtype) if isinstance(dtype, str) else dtype)
-    except TypeError as exc:
-        raise TypeError(f"unknown dtype {dtype!r}") from exc
-    if result.kind not in _SUPPORTED_KINDS:
-        raise TypeError(f"unsupported dtype {result}: Lucid tensors hold bools, ints and floats")
-    return result
+_SUPPORTED_KINDS = _dtypes.SUPPORTED_KINDS
+_dtype = _dtypes.resolve  # a NumPy dtype from a Lucid/NumPy dtype or a name; TypeError if none
 
 
 class _Size(int):
@@ -109,7 +98,7 @@ class Tensor:
         if dtype is not None:
             return array.astype(_dtype(dtype), copy=False)
         if array.dtype.kind == "f" and not isinstance(data, np.generic):
-            return array.astype(_DEFAULT_FLOAT, copy=False)
+            return array.astype(_dtypes.get_default_dtype(), copy=False)
         if array.dtype.kind in "iu" and not isinstance(data, np.generic):
             return array.astype(np.int64, copy=False)
         return array
@@ -219,8 +208,8 @@ class Tensor:
     def astype(self, dtype: Any) -> Tensor:
         return _ew.astype(self, dtype)
 
-    def type(self, dtype: Any) -> Tensor:
-        return _ew.astype(self, dtype)
+    def type(self, dtype: Any = None) -> Any:
+        return _dtypes.type_name(self.dtype) if dtype is None else _ew.astype(self, dtype)
 
     def float(self) -> Tensor:
         return _ew.astype(self, float32)
@@ -402,13 +391,13 @@ class Tensor:
         return _ew.greater_equal(self, other)
 
     def __invert__(self) -> Tensor:
-        return _ew.logical_not(self)
+        return _bit.bitwise_not(self)
 
     def __and__(self, other: Any) -> Tensor:
-        return _ew.logical_and(self, other)
+        return _bit.bitwise_and(self, other)
 
     def __or__(self, other: Any) -> Tensor:
-        return _ew.logical_or(self, other)
+        return _bit.bitwise_or(self, other)
 
     def __getitem__(self, key: Any) -> Tensor:
         return _idx.getitem(self, key)
@@ -442,11 +431,11 @@ class Tensor:
     def mul(self, other: Any) -> Tensor:
         return _ew.multiply(self, other)
 
-    def div(self, other: Any) -> Tensor:
-        return _ew.div(self, other)
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        return _ew.div(self, other, rounding_mode=rounding_mode)
 
-    def divide(self, other: Any) -> Tensor:
-        return _ew.div(self, other)
+    def divide(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        return _ew.div(self, other, rounding_mode=rounding_mode)
 
     def power(self, other: Any) -> Tensor:
         return _ew.power(self, other)
@@ -927,21 +916,6 @@ class Tensor:
     def t(self, *args: Any, **kwargs: Any) -> Tensor:
         return _lay.t(self, *args, **kwargs)
 
-    def new_zeros(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _lay.new_zeros(self, *args, **kwargs)
-
-    def new_ones(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _lay.new_ones(self, *args, **kwargs)
-
-    def new_full(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _lay.new_full(self, *args, **kwargs)
-
-    def new_empty(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _lay.new_empty(self, *args, **kwargs)
-
-    def new_tensor(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _lay.new_tensor(self, *args, **kwargs)
-
     def stride(self, *args: Any, **kwargs: Any) -> Any:
         return _lay.stride(self, *args, **kwargs)
 
@@ -1011,13 +985,601 @@ class Tensor:
     def is_contiguous(self, memory_format: Any = None) -> bool:
         return True
 
+    # ----------------------------------------------------------------- ops-math: dtypes and
+    # devices, random fills, special functions, bitwise ops, in-place twins (lucid._dtypes,
+    # lucid._device, lucid.random, ops/special, ops/bitwise, ops/inplace)
+
+    device = property(lambda self: _device.CPU, doc="Where the values live: always the CPU.")
+    is_cuda = property(lambda self: False, doc="False: Lucid has no CUDA backend.")
+    is_cpu = property(lambda self: True, doc="True: Lucid's tensors live on the CPU.")
+    itemsize = property(lambda self: self._data.itemsize, doc="Bytes per element.")
+    nbytes = property(lambda self: self._data.nbytes, doc="Bytes of all the elements.")
+
+    def half(self) -> Tensor:
+        return _ew.astype(self, float16)
+
+    def int(self) -> Tensor:
+        return _ew.astype(self, int32)
+
+    def short(self) -> Tensor:
+        return _ew.astype(self, int16)
+
+    def char(self) -> Tensor:
+        return _ew.astype(self, int8)
+
+    def byte(self) -> Tensor:
+        return _ew.astype(self, uint8)
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _ew.to(self, "cuda")
+
+    def __format__(self, spec: str) -> str:
+        # PyTorch formats a 0-d tensor as its number (f"{loss:.4f}"); others as object does.
+        if self._data.ndim == 0:
+            return self._data.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+        return _rnd.uniform_(self, a, b, generator=generator)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        return _rnd.normal_(self, mean, std, generator=generator)
+
+    def random_(self, *args: Any, generator: Any = None) -> Tensor:
+        return _rnd.random_(self, *args, generator=generator)
+
+    def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+        return _rnd.bernoulli_(self, p, generator=generator)
+
+    def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+        return _rnd.exponential_(self, lambd, generator=generator)
+
+    def bernoulli(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _rnd.bernoulli(self, *args, **kwargs)
+
+    def multinomial(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _rnd.multinomial(self, *args, **kwargs)
+
+    def new_tensor(self, data: Any, **kwargs: Any) -> Tensor:
+        return _cr.new_tensor(self, data, **kwargs)
+
+    def new_zeros(self, *size: Any, **kwargs: Any) -> Tensor:
+        return _cr.new_zeros(self, *size, **kwargs)
+
+    def new_ones(self, *size: Any, **kwargs: Any) -> Tensor:
+        return _cr.new_ones(self, *size, **kwargs)
+
+    def new_empty(self, *size: Any, **kwargs: Any) -> Tensor:
+        return _cr.new_empty(self, *size, **kwargs)
+
+    def new_full(self, size: Any, fill_value: Any, **kwargs: Any) -> Tensor:
+        return _cr.new_full(self, size, fill_value, **kwargs)
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def get_device(self) -> int:
+        return -1  # PyTorch's answer for a CPU tensor
+
+    def pin_memory(self) -> Tensor:
+        return self  # nothing to pin: there is no accelerator to copy to
+
+    def is_pinned(self) -> bool:
+        return False
+
+    def __mod__(self, other: Any) -> Tensor:
+        return _sp.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _sp.remainder(other, self)
+
+    def __rand__(self, other: Any) -> Tensor:
+        return _bit.bitwise_and(other, self)
+
+    def __ror__(self, other: Any) -> Tensor:
+        return _bit.bitwise_or(other, self)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return _bit.bitwise_xor(self, other)
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return _bit.bitwise_xor(other, self)
+
+    def __lshift__(self, other: Any) -> Tensor:
+        return _bit.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other: Any) -> Tensor:
+        return _bit.bitwise_left_shift(other, self)
+
+    def __rshift__(self, other: Any) -> Tensor:
+        return _bit.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other: Any) -> Tensor:
+        return _bit.bitwise_right_shift(other, self)
+
+    def __imod__(self, other: Any) -> Tensor:
+        return _inp.apply_("remainder_", self, _sp.remainder, other)
+
+    def __ifloordiv__(self, other: Any) -> Tensor:
+        return _inp.apply_("floor_divide_", self, _ew.floor_divide, other)
+
+    def __ipow__(self, other: Any) -> Tensor:
+        return _inp.apply_("pow_", self, _ew.power, other)
+
+    def __iand__(self, other: Any) -> Tensor:
+        return _inp.apply_("bitwise_and_", self, _bit.bitwise_and, other)
+
+    def __ior__(self, other: Any) -> Tensor:
+        return _inp.apply_("bitwise_or_", self, _bit.bitwise_or, other)
+
+    def __ixor__(self, other: Any) -> Tensor:
+        return _inp.apply_("bitwise_xor_", self, _bit.bitwise_xor, other)
+
+    def __ilshift__(self, other: Any) -> Tensor:
+        return _inp.apply_("bitwise_left_shift_", self, _bit.bitwise_left_shift, other)
+
+    def __irshift__(self, other: Any) -> Tensor:
+        return _inp.apply_("bitwise_right_shift_", self, _bit.bitwise_right_shift, other)
+
+    def erf(self) -> Tensor:
+        return _sp.erf(self)
+
+    def erfc(self) -> Tensor:
+        return _sp.erfc(self)
+
+    def erfinv(self) -> Tensor:
+        return _sp.erfinv(self)
+
+    def log10(self) -> Tensor:
+        return _sp.log10(self)
+
+    def log1p(self) -> Tensor:
+        return _sp.log1p(self)
+
+    def expm1(self) -> Tensor:
+        return _sp.expm1(self)
+
+    def exp2(self) -> Tensor:
+        return _sp.exp2(self)
+
+    def rsqrt(self) -> Tensor:
+        return _sp.rsqrt(self)
+
+    def trunc(self) -> Tensor:
+        return _sp.trunc(self)
+
+    def fix(self) -> Tensor:
+        return _sp.fix(self)
+
+    def frac(self) -> Tensor:
+        return _sp.frac(self)
+
+    def sinc(self) -> Tensor:
+        return _sp.sinc(self)
+
+    def asinh(self) -> Tensor:
+        return _sp.asinh(self)
+
+    def acosh(self) -> Tensor:
+        return _sp.acosh(self)
+
+    def atanh(self) -> Tensor:
+        return _sp.atanh(self)
+
+    def arcsinh(self) -> Tensor:
+        return _sp.arcsinh(self)
+
+    def arccosh(self) -> Tensor:
+        return _sp.arccosh(self)
+
+    def arctanh(self) -> Tensor:
+        return _sp.arctanh(self)
+
+    def deg2rad(self) -> Tensor:
+        return _sp.deg2rad(self)
+
+    def rad2deg(self) -> Tensor:
+        return _sp.rad2deg(self)
+
+    def sgn(self) -> Tensor:
+        return _sp.sgn(self)
+
+    def isnan(self) -> Tensor:
+        return _sp.isnan(self)
+
+    def isinf(self) -> Tensor:
+        return _sp.isinf(self)
+
+    def isfinite(self) -> Tensor:
+        return _sp.isfinite(self)
+
+    def isposinf(self) -> Tensor:
+        return _sp.isposinf(self)
+
+    def isneginf(self) -> Tensor:
+        return _sp.isneginf(self)
+
+    def isreal(self) -> Tensor:
+        return _sp.isreal(self)
+
+    def signbit(self) -> Tensor:
+        return _sp.signbit(self)
+
+    def softmax(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _act.softmax(self, *args, **kwargs)
+
+    def log_softmax(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _act.log_softmax(self, *args, **kwargs)
+
+    def lgamma(self) -> Tensor:
+        return _sp.lgamma(self)
+
+    def digamma(self) -> Tensor:
+        return _sp.digamma(self)
+
+    def polygamma(self, n: int) -> Tensor:
+        return _sp.polygamma(n, self)
+
+    def logit(self, eps: float | None = None) -> Tensor:
+        return _sp.logit(self, eps)
+
+    def fmax(self, other: Any) -> Tensor:
+        return _sp.fmax(self, other)
+
+    def fmin(self, other: Any) -> Tensor:
+        return _sp.fmin(self, other)
+
+    def ldexp(self, other: Any) -> Tensor:
+        return _sp.ldexp(self, other)
+
+    def heaviside(self, values: Any) -> Tensor:
+        return _sp.heaviside(self, values)
+
+    def gcd(self, other: Any) -> Tensor:
+        return _sp.gcd(self, other)
+
+    def lcm(self, other: Any) -> Tensor:
+        return _sp.lcm(self, other)
+
+    def absolute(self) -> Tensor:
+        return _ew.abs(self)
+
+    def positive(self) -> Tensor:
+        return self
+
+    def nan_to_num(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _sp.nan_to_num(self, *args, **kwargs)
+
+    def logaddexp(self, other: Any) -> Tensor:
+        return _sp.logaddexp(self, other)
+
+    def logaddexp2(self, other: Any) -> Tensor:
+        return _sp.logaddexp2(self, other)
+
+    def hypot(self, other: Any) -> Tensor:
+        return _sp.hypot(self, other)
+
+    def copysign(self, other: Any) -> Tensor:
+        return _sp.copysign(self, other)
+
+    def xlogy(self, other: Any) -> Tensor:
+        return _sp.xlogy(self, other)
+
+    def remainder(self, other: Any) -> Tensor:
+        return _sp.remainder(self, other)
+
+    def fmod(self, other: Any) -> Tensor:
+        return _sp.fmod(self, other)
+
+    def float_power(self, other: Any) -> Tensor:
+        return _sp.float_power(self, other)
+
+    def clamp_min(self, min: Any) -> Tensor:
+        return _sp.clamp_min(self, min)
+
+    def clamp_max(self, max: Any) -> Tensor:
+        return _sp.clamp_max(self, max)
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        return _sp.lerp(self, end, weight)
+
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return _sp.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return _sp.addcdiv(self, tensor1, tensor2, value=value)
+
+    def floor_divide(self, other: Any) -> Tensor:
+        return _ew.floor_divide(self, other)
+
+    def true_divide(self, other: Any) -> Tensor:
+        return _ew.true_divide(self, other)
+
+    def asin(self) -> Tensor:
+        return _ew.asin(self)
+
+    def acos(self) -> Tensor:
+        return _ew.acos(self)
+
+    def atan(self) -> Tensor:
+        return _ew.atan(self)
+
+    def bitwise_and(self, other: Any) -> Tensor:
+        return _bit.bitwise_and(self, other)
+
+    def bitwise_or(self, other: Any) -> Tensor:
+        return _bit.bitwise_or(self, other)
+
+    def bitwise_xor(self, other: Any) -> Tensor:
+        return _bit.bitwise_xor(self, other)
+
+    def bitwise_left_shift(self, other: Any) -> Tensor:
+        return _bit.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other: Any) -> Tensor:
+        return _bit.bitwise_right_shift(self, other)
+
+    def logical_xor(self, other: Any) -> Tensor:
+        return _bit.logical_xor(self, other)
+
+    def bitwise_not(self) -> Tensor:
+        return _bit.bitwise_not(self)
+
+    def logical_and(self, other: Any) -> Tensor:
+        return _ew.logical_and(self, other)
+
+    def logical_or(self, other: Any) -> Tensor:
+        return _ew.logical_or(self, other)
+
+    def logical_not(self) -> Tensor:
+        return _ew.logical_not(self)
+
+    def neg_(self) -> Tensor:
+        return _inp.apply_("neg_", self, _ew.neg)
+
+    def exp_(self) -> Tensor:
+        return _inp.apply_("exp_", self, _ew.exp)
+
+    def log_(self) -> Tensor:
+        return _inp.apply_("log_", self, _ew.log)
+
+    def log2_(self) -> Tensor:
+        return _inp.apply_("log2_", self, _ew.log2)
+
+    def sqrt_(self) -> Tensor:
+        return _inp.apply_("sqrt_", self, _ew.sqrt)
+
+    def abs_(self) -> Tensor:
+        return _inp.apply_("abs_", self, _ew.abs)
+
+    def square_(self) -> Tensor:
+        return _inp.apply_("square_", self, _ew.square)
+
+    def sign_(self) -> Tensor:
+        return _inp.apply_("sign_", self, _ew.sign)
+
+    def reciprocal_(self) -> Tensor:
+        return _inp.apply_("reciprocal_", self, _ew.reciprocal)
+
+    def sin_(self) -> Tensor:
+        return _inp.apply_("sin_", self, _ew.sin)
+
+    def cos_(self) -> Tensor:
+        return _inp.apply_("cos_", self, _ew.cos)
+
+    def tan_(self) -> Tensor:
+        return _inp.apply_("tan_", self, _ew.tan)
+
+    def tanh_(self) -> Tensor:
+        return _inp.apply_("tanh_", self, _ew.tanh)
+
+    def floor_(self) -> Tensor:
+        return _inp.apply_("floor_", self, _ew.floor)
+
+    def ceil_(self) -> Tensor:
+        return _inp.apply_("ceil_", self, _ew.ceil)
+
+    def sigmoid_(self) -> Tensor:
+        return _inp.apply_("sigmoid_", self, _act.sigmoid)
+
+    def relu_(self) -> Tensor:
+        return _inp.apply_("relu_", self, _act.relu)
+
+    def erf_(self) -> Tensor:
+        return _inp.apply_("erf_", self, _sp.erf)
+
+    def erfc_(self) -> Tensor:
+        return _inp.apply_("erfc_", self, _sp.erfc)
+
+    def erfinv_(self) -> Tensor:
+        return _inp.apply_("erfinv_", self, _sp.erfinv)
+
+    def log10_(self) -> Tensor:
+        return _inp.apply_("log10_", self, _sp.log10)
+
+    def log1p_(self) -> Tensor:
+        return _inp.apply_("log1p_", self, _sp.log1p)
+
+    def expm1_(self) -> Tensor:
+        return _inp.apply_("expm1_", self, _sp.expm1)
+
+    def exp2_(self) -> Tensor:
+        return _inp.apply_("exp2_", self, _sp.exp2)
+
+    def rsqrt_(self) -> Tensor:
+        return _inp.apply_("rsqrt_", self, _sp.rsqrt)
+
+    def trunc_(self) -> Tensor:
+        return _inp.apply_("trunc_", self, _sp.trunc)
+
+    def frac_(self) -> Tensor:
+        return _inp.apply_("frac_", self, _sp.frac)
+
+    def sinc_(self) -> Tensor:
+        return _inp.apply_("sinc_", self, _sp.sinc)
+
+    def asinh_(self) -> Tensor:
+        return _inp.apply_("asinh_", self, _sp.asinh)
+
+    def acosh_(self) -> Tensor:
+        return _inp.apply_("acosh_", self, _sp.acosh)
+
+    def atanh_(self) -> Tensor:
+        return _inp.apply_("atanh_", self, _sp.atanh)
+
+    def deg2rad_(self) -> Tensor:
+        return _inp.apply_("deg2rad_", self, _sp.deg2rad)
+
+    def rad2deg_(self) -> Tensor:
+        return _inp.apply_("rad2deg_", self, _sp.rad2deg)
+
+    def sgn_(self) -> Tensor:
+        return _inp.apply_("sgn_", self, _sp.sgn)
+
+    def bitwise_not_(self) -> Tensor:
+        return _inp.apply_("bitwise_not_", self, _bit.bitwise_not)
+
+    def logical_not_(self) -> Tensor:
+        return _inp.apply_("logical_not_", self, _ew.logical_not)
+
+    def round_(self, decimals: int = 0) -> Tensor:
+        return _inp.apply_("round_", self, _ew.round, decimals)
+
+    def nan_to_num_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _inp.apply_("nan_to_num_", self, _sp.nan_to_num, *args, **kwargs)
+
+    def pow_(self, other: Any) -> Tensor:
+        return _inp.apply_("pow_", self, _ew.power, other)
+
+    def remainder_(self, other: Any) -> Tensor:
+        return _inp.apply_("remainder_", self, _sp.remainder, other)
+
+    def fmod_(self, other: Any) -> Tensor:
+        return _inp.apply_("fmod_", self, _sp.fmod, other)
+
+    def floor_divide_(self, other: Any) -> Tensor:
+        return _inp.apply_("floor_divide_", self, _ew.floor_divide, other)
+
+    def clamp_min_(self, other: Any) -> Tensor:
+        return _inp.apply_("clamp_min_", self, _sp.clamp_min, other)
+
+    def clamp_max_(self, other: Any) -> Tensor:
+        return _inp.apply_("clamp_max_", self, _sp.clamp_max, other)
+
+    def copysign_(self, other: Any) -> Tensor:
+        return _inp.apply_("copysign_", self, _sp.copysign, other)
+
+    def hypot_(self, other: Any) -> Tensor:
+        return _inp.apply_("hypot_", self, _sp.hypot, other)
+
+    def xlogy_(self, other: Any) -> Tensor:
+        return _inp.apply_("xlogy_", self, _sp.xlogy, other)
+
+    def maximum_(self, other: Any) -> Tensor:
+        return _inp.apply_("maximum_", self, _ew.maximum, other)
+
+    def minimum_(self, other: Any) -> Tensor:
+        return _inp.apply_("minimum_", self, _ew.minimum, other)
+
+    def bitwise_and_(self, other: Any) -> Tensor:
+        return _inp.apply_("bitwise_and_", self, _bit.bitwise_and, other)
+
+    def bitwise_or_(self, other: Any) -> Tensor:
+        return _inp.apply_("bitwise_or_", self, _bit.bitwise_or, other)
+
+    def bitwise_xor_(self, other: Any) -> Tensor:
+        return _inp.apply_("bitwise_xor_", self, _bit.bitwise_xor, other)
+
+    def bitwise_left_shift_(self, other: Any) -> Tensor:
+        return _inp.apply_("bitwise_left_shift_", self, _bit.bitwise_left_shift, other)
+
+    def bitwise_right_shift_(self, other: Any) -> Tensor:
+        return _inp.apply_("bitwise_right_shift_", self, _bit.bitwise_right_shift, other)
+
+    def lerp_(self, end: Any, weight: Any) -> Tensor:
+        return _inp.apply_("lerp_", self, _sp.lerp, end, weight)
+
+    def addcmul_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return _inp.apply_("addcmul_", self, _sp.addcmul, tensor1, tensor2, value=value)
+
+    def addcdiv_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return _inp.apply_("addcdiv_", self, _sp.addcdiv, tensor1, tensor2, value=value)
+
+    def clip_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _inp.clamp_(self, *args, **kwargs)
+
+    def absolute_(self) -> Tensor:
+        return _inp.apply_("absolute_", self, _ew.abs)
+
+    def arccosh_(self) -> Tensor:
+        return _inp.apply_("arccosh_", self, _sp.acosh)
+
+    def arcsinh_(self) -> Tensor:
+        return _inp.apply_("arcsinh_", self, _sp.asinh)
+
+    def arctanh_(self) -> Tensor:
+        return _inp.apply_("arctanh_", self, _sp.atanh)
+
+    def digamma_(self) -> Tensor:
+        return _inp.apply_("digamma_", self, _sp.digamma)
+
+    def fix_(self) -> Tensor:
+        return _inp.apply_("fix_", self, _sp.trunc)
+
+    def lgamma_(self) -> Tensor:
+        return _inp.apply_("lgamma_", self, _sp.lgamma)
+
+    def float_power_(self, other: Any) -> Tensor:
+        return _sp.float_power_(self, other)
+
+    def gcd_(self, other: Any) -> Tensor:
+        return _inp.apply_("gcd_", self, _sp.gcd, other)
+
+    def heaviside_(self, other: Any) -> Tensor:
+        return _inp.apply_("heaviside_", self, _sp.heaviside, other)
+
+    def lcm_(self, other: Any) -> Tensor:
+        return _inp.apply_("lcm_", self, _sp.lcm, other)
+
+    def ldexp_(self, other: Any) -> Tensor:
+        return _inp.apply_("ldexp_", self, _sp.ldexp, other)
+
+    def logical_and_(self, other: Any) -> Tensor:
+        return _inp.apply_("logical_and_", self, _ew.logical_and, other)
+
+    def logical_or_(self, other: Any) -> Tensor:
+        return _inp.apply_("logical_or_", self, _ew.logical_or, other)
+
+    def logical_xor_(self, other: Any) -> Tensor:
+        return _inp.apply_("logical_xor_", self, _bit.logical_xor, other)
+
+    def true_divide_(self, other: Any) -> Tensor:
+        return _inp.apply_("true_divide_", self, _ew.true_divide, other)
+
+    def logit_(self, eps: float | None = None) -> Tensor:
+        return _inp.apply_("logit_", self, _sp.logit, eps)
+
+    def polygamma_(self, n: int) -> Tensor:
+        return _inp.apply_("polygamma_", self, lambda x: _sp.polygamma(n, x))
+
+
+def is_tensor(obj: object) -> bool:
+    """Whether ``obj`` is a Lucid Tensor (``torch.is_tensor``)."""
+    return isinstance(obj, Tensor)
+
 
 _graph.bind_tensor(Tensor)
 
 # The op modules import Tensor from here, so they are bound after the class exists; methods
 # look them up at call time.
 from lucid import dlpack as _dlp  # noqa: E402
+from lucid import random as _rnd  # noqa: E402, I001
 from lucid.ops import activation as _act  # noqa: E402
+from lucid.ops import bitwise as _bit  # noqa: E402
+from lucid.ops import creation as _cr  # noqa: E402
 from lucid.ops import elementwise as _ew  # noqa: E402
 from lucid.ops import index as _idx  # noqa: E402
 from lucid.ops import inplace as _inp  # noqa: E402
@@ -1028,3 +1590,4 @@ from lucid.ops import reduce as _red  # noqa: E402
 from lucid.ops import scatter as _sct  # noqa: E402
 from lucid.ops import shape as _shp  # noqa: E402
 from lucid.ops import sorting as _srt  # noqa: E402
+from lucid.ops import special as _sp  # noqa: E402

@@ -9,7 +9,6 @@ import lucid
 from lucid._graph import func_op, operation
 from lucid.autograd import gradcheck
 
-
 # --------------------------------------------------------------------------- 0-d gradients
 
 
@@ -215,7 +214,7 @@ def test_saved_tensors_after_release_raises_naming_retain_graph(rng):
     op = y.grad_fn
     y.sum().backward()
     with pytest.raises(RuntimeError, match="retain_graph"):
-        op.saved_tensors
+        _ = op.saved_tensors
 
 
 class WrongShapeGradient(operation):

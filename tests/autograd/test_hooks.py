@@ -50,7 +50,7 @@ def test_tensor_hook_gets_a_tensor_under_create_graph(rng):
     (g,) = lucid.autograd.grad((h * x).sum(), x, create_graph=True)
     assert isinstance(seen[0], lucid.Tensor)
     # d/dx sum(h x) with the hook doubling dL/dh = x: 2 x * (2 x) + x**2 = 5 x**2
-    np.testing.assert_allclose(g.numpy(), 5 * x.numpy()**2)
+    np.testing.assert_allclose(g.numpy(), 5 * x.numpy() ** 2)
     # g = 4 x**2 + h; the second pass goes through h again and so does its hook (as in
     # PyTorch): d/dx sum(g) = 8 x + 2 * (2 x)
     (gg,) = lucid.autograd.grad(g.sum(), x)

@@ -381,11 +381,13 @@ def test_round_with_decimals_rounds_half_to_even():
     np.testing.assert_array_equal(x.round(1).numpy(), np.round(x.numpy(), 1))
 
 
-def test_floor_divide_values_and_no_gradient():
+def test_floor_divide_values_and_zero_gradient():
     a = lucid.tensor([7.0, -7.0, 7.5], requires_grad=True)
     y = a // 2
     np.testing.assert_array_equal(y.numpy(), [3.0, -4.0, 3.0])
-    assert not y.requires_grad
+    assert y.requires_grad  # as PyTorch: recorded, with a zero gradient
+    y.backward(lucid.tensor([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(a.grad.numpy(), [0.0, 0.0, 0.0])
     np.testing.assert_array_equal((lucid.tensor([7, -7]) // lucid.tensor([2, 2])).numpy(), [3, -4])
 
 

@@ -12,6 +12,7 @@ from lucid.data.dataset import (
     TensorDataset,
     random_split,
 )
+from lucid.data.distributed import DistributedSampler
 from lucid.data.sampler import (
     BatchSampler,
     RandomSampler,
@@ -20,7 +21,6 @@ from lucid.data.sampler import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
-from lucid.data.distributed import DistributedSampler
 
 __all__ = [
     "BatchSampler",

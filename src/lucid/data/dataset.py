@@ -31,6 +31,8 @@ def generator_from(generator: Any) -> np.random.Generator:
     """
     if isinstance(generator, np.random.Generator):
         return generator
+    if isinstance(generator, lucid_random.Generator):
+        return generator._rng
     if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
         return np.random.default_rng(int(generator))
     if generator is not None:

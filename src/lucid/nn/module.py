@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from lucid import _device
 from lucid.autograd.module_hooks import BackwardHookCall
 from lucid.nn.hooks import RemovableHandle
 from lucid.nn.parameter import Parameter
@@ -502,13 +503,15 @@ class Module:
         """Cast floating-point parameters and buffers to a dtype; ``"cpu"`` is accepted."""
         dtype = kwargs.pop("dtype", None)
         device = kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
         for arg in args:
-            if isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif _device.is_device(arg):
                 device = arg
             else:
                 dtype = arg
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise ValueError(f"to: Lucid runs on the CPU only, got device {device!r}")
+        _device.check_device("Module.to", device)
         if dtype is not None:
             target = _dtype(dtype)
             if target.kind != "f":
@@ -530,7 +533,7 @@ class Module:
         return self.to(np.float16)
 
     def bfloat16(self) -> Module:
-        raise TypeError("bfloat16 is not supported: NumPy has no bfloat16 dtype")
+        return self.to("bfloat16")  # raises TypeError naming it: NumPy has no bfloat16
 
     def type(self, dst_type: Any) -> Module:  # noqa: A003 - PyTorch's name
         """Cast floating parameters and buffers to ``dst_type`` (``to(dst_type)``)."""
@@ -540,7 +543,8 @@ class Module:
         return self
 
     def cuda(self, device: Any = None) -> Module:
-        raise RuntimeError("Module.cuda: Lucid runs on the CPU only (no CUDA device)")
+        _device.check_device("Module.cuda", "cuda" if device is None else device)
+        return self
 
     def share_memory(self) -> Module:
         """A no-op returning self: Lucid's worker processes get copies of the arrays."""

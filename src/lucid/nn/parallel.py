@@ -9,7 +9,7 @@ from typing import Any
 
 from lucid.nn.module import Module
 
-__all__ = ["DataParallel", "DistributedDataParallel"]
+__all__ = ["DataParallel", "DistributedDataParallel"]  # noqa: F822 - see __getattr__
 
 
 class DataParallel(Module):

@@ -39,3 +39,22 @@ def shape_arg(shape: tuple) -> tuple[int, ...]:
     if len(shape) == 1 and not isinstance(shape[0], int):
         shape = tuple(shape[0])
     return tuple(int(s) for s in shape)
+
+
+def sizes_keyword(op: str, size: tuple, kwargs: dict) -> tuple:
+    """A factory's sizes, positional (``zeros(2, 3)``) or PyTorch's ``size=`` keyword, not both.
+
+    PyTorch's ``layout``, ``pin_memory`` and ``memory_format`` keywords are accepted and mean
+    nothing here (strided CPU tensors only); ``out=`` raises NotImplementedError.
+    """
+    if kwargs.pop("out", None) is not None:
+        raise NotImplementedError(f"{op}: out= is not supported; assign the result instead")
+    for ignored in ("layout", "pin_memory", "memory_format"):
+        kwargs.pop(ignored, None)
+    if "size" in kwargs:
+        if size:
+            raise TypeError(f"{op}: give the sizes positionally or as size=, not both")
+        size = (kwargs.pop("size"),)
+    if kwargs:
+        raise TypeError(f"{op}: unexpected keyword arguments {sorted(kwargs)}")
+    return size

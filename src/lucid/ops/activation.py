@@ -15,7 +15,7 @@ import numpy as np
 from lucid._graph import operation, unary_func_op
 from lucid.kernels import activation as K
 from lucid.kernels import loss as KL
-from lucid.ops import _xp
+from lucid.ops import _promotion, _xp
 from lucid.ops._args import normalize_axis, pick
 from lucid.tensor import Tensor
 
@@ -35,9 +35,12 @@ def _kernel_ready(saved: np.ndarray, grad: np.ndarray) -> bool:
     )
 
 
-def _floating(x: np.ndarray) -> np.ndarray:
-    """The kernels take float32 and float64; other inputs compute in float32 (PyTorch's rule)."""
-    return x if x.dtype in (np.float32, np.float64) else x.astype(np.float32)
+_floating = _promotion.kernel_float  # the kernels take float32 and float64
+
+
+def _run(op: operation, x: Any) -> Tensor:
+    """``op(x)``; a float16 tensor runs through float32 and comes back float16 (PyTorch's)."""
+    return _promotion.through_float32(op, x) if _promotion.is_half(x) else op(x)
 
 
 def _derivative(backward: Any, x: Any, grad: Any, *args: Any, formula: Any = None) -> Any:
@@ -95,7 +98,7 @@ def relu(x: Any) -> Tensor:
 
 def sigmoid(x: Any) -> Tensor:
     """The logistic function ``1 / (1 + exp(-x))``, elementwise, stable for large ``|x|``."""
-    return Sigmoid()(x)
+    return _run(Sigmoid(), x)
 
 
 class LeakyRelu(operation):
@@ -317,19 +320,19 @@ def _along_last(kernel: Any, axis: int, *arrays: np.ndarray) -> np.ndarray:
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
     """``x if x > 0 else negative_slope * x``, elementwise; same shape and dtype as ``x``."""
-    return LeakyRelu(negative_slope)(x)
+    return _run(LeakyRelu(negative_slope), x)
 
 
 def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     """``clip(x, min_val, max_val)`` with PyTorch's gradient: 1 strictly inside, 0 elsewhere."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val {min_val} must not exceed max_val {max_val}")
-    return Hardtanh(min_val, max_val)(x)
+    return _run(Hardtanh(min_val, max_val), x)
 
 
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
     """``x if x > 0 else alpha * (exp(x) - 1)``, elementwise; same shape and dtype as ``x``."""
-    return Elu(alpha)(x)
+    return _run(Elu(alpha), x)
 
 
 def gelu(x: Any, approximate: str = "none") -> Tensor:
@@ -339,24 +342,24 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
     """
     if approximate not in K.APPROXIMATIONS:
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return Gelu(approximate)(x)
+    return _run(Gelu(approximate), x)
 
 
 def silu(x: Any) -> Tensor:
     """Sigmoid-weighted linear unit, ``x * sigmoid(x)``, elementwise; ``x``'s shape and dtype."""
-    return Silu()(x)
+    return _run(Silu(), x)
 
 
 def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta x)) / beta``, and ``x`` itself where ``beta x > threshold``."""
     if beta == 0:
         raise ValueError("softplus: beta must be nonzero")
-    return Softplus(beta, threshold)(x)
+    return _run(Softplus(beta, threshold), x)
 
 
 def mish(x: Any) -> Tensor:
     """``x * tanh(softplus(x))``, elementwise; same shape and dtype as ``x``."""
-    return Mish()(x)
+    return _run(Mish(), x)
 
 
 def _softmax_axis(op: str, x: Any, axis: Any, dim: Any) -> tuple[Tensor, int]:
@@ -374,10 +377,10 @@ def softmax(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
     Unlike PyTorch, the axis is required (PyTorch guesses one with a warning).
     """
     x, axis = _softmax_axis("softmax", x, axis, dim)
-    return Softmax(axis)(x)
+    return _run(Softmax(axis), x)
 
 
 def log_softmax(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
     """``x - logsumexp(x)`` along ``axis`` (``dim``), computed stably; same shape as ``x``."""
     x, axis = _softmax_axis("log_softmax", x, axis, dim)
-    return LogSoftmax(axis)(x)
+    return _run(LogSoftmax(axis), x)

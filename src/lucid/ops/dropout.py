@@ -8,6 +8,7 @@ import numpy as np
 
 from lucid import random
 from lucid._graph import operation, unary_func_op
+from lucid.ops import _promotion
 from lucid.tensor import Tensor
 
 __all__ = ["dropout"]
@@ -21,9 +22,10 @@ class Dropout(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = x if x.dtype in (np.float32, np.float64) else x.astype(np.float32)
+        x = _promotion.floating(x)
         keep = 1 - self.p
-        kept = random.generator().random(x.shape, dtype=x.dtype.type) < keep
+        draw = x.dtype.type if x.dtype != np.float16 else np.float32  # NumPy draws no float16
+        kept = random.generator().random(x.shape, dtype=draw) < keep
         # The mask holds 0 or 1 / (1 - p): the forward and the gradient are one multiply each.
         self.scale = kept * x.dtype.type(1 / keep if keep else 0)
         return x * self.scale

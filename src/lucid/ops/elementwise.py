@@ -13,11 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from lucid import _device
 from lucid._graph import binary_func_op, func_op, operation, unary_func_op
 from lucid.kernels import activation as KA
 from lucid.kernels import elementwise as K
 from lucid.kernels.broadcast import reduce_to_shape
-from lucid.ops import _xp
+from lucid.ops import _promotion, _xp
 from lucid.ops._args import pick
 from lucid.tensor import Tensor, _dtype
 
@@ -48,26 +49,9 @@ def _check_broadcast(op: str, *arrays: np.ndarray) -> None:
         ) from None
 
 
-def _floating(x: np.ndarray) -> np.ndarray:
-    """Integer and bool inputs of float-valued ops become float32, as in PyTorch."""
-    return x if x.dtype.kind == "f" else x.astype(np.float32)
-
-
-def _promote(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """An integer or bool operand beside a float one takes the float's dtype (PyTorch's rule).
-
-    NumPy would widen int64 with float32 to float64; PyTorch keeps float32.
-    """
-    if a.dtype is b.dtype:  # the common case, cheaply
-        return a, b
-    a_float, b_float = a.dtype.kind == "f", b.dtype.kind == "f"
-    if a_float == b_float:
-        return a, b
-    f, other = (a, b) if a_float else (b, a)
-    if np.result_type(f.dtype, other.dtype) == f.dtype:
-        return a, b
-    other = other.astype(f.dtype)
-    return (f, other) if a_float else (other, f)
+# PyTorch's promotion rules (see lucid.ops._promotion): one definition for every family.
+_floating = _promotion.floating
+_promote = _promotion.promote
 
 
 def _binary(op: str, ufunc: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -170,12 +154,32 @@ class Div(operation):
         return to_a, (-to_a * out if self.parents[1].requires_grad else None)
 
 
-class FloorDivide(operation):
-    """floor(a / b); piecewise constant, so it records no gradient."""
+class DivRounded(operation):
+    """a / b rounded ("floor" or "trunc"); piecewise constant: d/da = d/db = 0 (PyTorch).
 
-    @binary_func_op(has_gradient=False)
+    Integers stay integers; an integer zero divisor raises RuntimeError, as PyTorch.
+    """
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+
+    @binary_func_op()
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return _binary("floor_divide", np.floor_divide, *_promote(a, b))
+        a, b = _promote(a, b)
+        name = "floor_divide" if self.mode == "floor" else "div"
+        if a.dtype.kind in "biu" and b.dtype.kind in "biu" and (b == 0).any():
+            raise RuntimeError(f"ZeroDivisionError: {name}: integer division by zero")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.mode == "floor":
+                return _binary(name, np.floor_divide, a, b)
+            if a.dtype.kind == "f":
+                return np.trunc(_binary(name, np.true_divide, a, b))
+            # integers: the floor quotient, one up where it was negative and inexact
+            q, r = _binary(name, np.divmod, a, b)
+            return q + ((r != 0) & ((a < 0) != (b < 0)))
+
+    def gradient(self, grad: np.ndarray) -> tuple:
+        return _zero_gradient(grad), _zero_gradient(grad)
 
 
 class Neg(operation):
@@ -723,14 +727,25 @@ def multiply(a: TensorLike, b: TensorLike) -> Tensor:
     return Multiply()(a, b)
 
 
-def div(a: TensorLike, b: TensorLike) -> Tensor:
-    """``a / b`` (true division) with NumPy broadcasting; integer inputs give float32."""
-    return Div()(a, b)
+def div(a: TensorLike, b: TensorLike, *, rounding_mode: str | None = None) -> Tensor:
+    """``a / b`` (true division) with NumPy broadcasting; integer inputs give float32.
+
+    ``rounding_mode="trunc"`` rounds the quotient towards zero, ``"floor"`` down (both keep
+    integer dtypes, have zero gradient, and raise RuntimeError on an integer zero divisor).
+    """
+    if rounding_mode is None:
+        return Div()(a, b)
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(
+            f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
+        )
+    return DivRounded(rounding_mode)(a, b)
 
 
 def floor_divide(a: TensorLike, b: TensorLike) -> Tensor:
-    """``a // b``, elementwise; not differentiable (its gradient is zero almost everywhere)."""
-    return FloorDivide()(a, b)
+    """``a // b``, rounded down (Python's), elementwise; zero gradient. An integer zero
+    divisor raises RuntimeError (PyTorch's ZeroDivisionError), never a silent number."""
+    return DivRounded("floor")(a, b)
 
 
 def neg(x: TensorLike) -> Tensor:
@@ -964,29 +979,43 @@ def astype(x: TensorLike, dtype: Any) -> Tensor:
 
 
 def to(x: TensorLike, *args: Any, **kwargs: Any) -> Tensor:
-    """PyTorch's ``x.to(dtype)``, ``x.to("cpu")`` or ``x.to(other)``: Lucid runs on the CPU."""
+    """PyTorch's ``x.to(dtype)``, ``x.to(device)``, ``x.to(device, dtype)``, ``x.to(other)``.
+
+    Lucid runs on the CPU: any other device raises RuntimeError naming it. ``non_blocking``,
+    ``copy`` and ``memory_format`` are accepted; ``copy=True`` always returns a new tensor.
+    """
     dtype = kwargs.pop("dtype", None)
-    device = kwargs.pop("device", None)
+    where = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to: unexpected keyword arguments {sorted(kwargs)}")
     for arg in args:
         if isinstance(arg, Tensor):
             dtype = arg.dtype
-        elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
-            device = arg
+        elif _device.is_device(arg) or isinstance(arg, int) and not isinstance(arg, bool):
+            where = arg
+        elif isinstance(arg, bool):  # the positional non_blocking, copy of PyTorch's signature
+            continue
         else:
             dtype = arg
-    if device is not None and str(device).split(":")[0] != "cpu":
-        raise ValueError(f"to: Lucid runs on the CPU only, got device {device!r}")
-    if dtype is None or _dtype(dtype) == np.asarray(x).dtype:
-        return x if isinstance(x, Tensor) else Tensor(x)
-    return astype(x, dtype)
+    _device.check_device("to", where)
+    t = x if isinstance(x, Tensor) else Tensor(x)
+    if dtype is not None and _dtype(dtype) != t.dtype:
+        return astype(t, dtype)
+    return clone(t) if copy else t
+
+
+def true_divide(a: TensorLike, b: TensorLike) -> Tensor:
+    """``a / b`` (true division): ``div`` without a rounding mode."""
+    return Div()(a, b)
 
 
 # PyTorch's and NumPy's other spellings
 subtract = sub
 mul = multiply
-divide = true_divide = div
+divide = div
 negative = neg
 pow = power  # noqa: A001 - PyTorch's name, shadowing the builtin inside this module only
 clamp = clip

@@ -10,14 +10,15 @@ The tensor keeps its shape and dtype (a float32 tensor ``+=`` a float64 array st
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from lucid._graph import is_grad_enabled
+from lucid._graph import is_grad_enabled, no_grad
 from lucid.tensor import Tensor
 
-__all__ = ["add_", "sub_", "mul_", "div_", "zero_", "fill_", "clamp_", "copy_"]
+__all__ = ["add_", "sub_", "mul_", "div_", "zero_", "fill_", "clamp_", "copy_", "masked_fill_"]
 
 _SCALARS = (bool, int, float, np.bool_, np.number)
 
@@ -141,5 +142,54 @@ def copy_(x: Tensor, src: Any) -> Tensor:
     check_writable("copy_", x, src)
     s = _operand("copy_", x, src)
     np.copyto(x._data, s, casting="unsafe")
+    x._version += 1
+    return x
+
+
+def apply_(op: str, x: Tensor, fn: Callable, *args: Any, **kwargs: Any) -> Tensor:
+    """``x`` overwritten with ``fn(x, *args, **kwargs)``: the in-place twin of an out-of-place
+    op (``exp_``, ``remainder_``, ``bitwise_and_`` ...). The result must keep x's shape, and
+    fit its dtype (a float result in an integer tensor raises TypeError, as PyTorch)."""
+    check_writable(op, x)
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, Tensor):
+            check_writable(op, x, value)
+    with no_grad():
+        result = fn(Tensor._wrap(x._data), *args, **kwargs)._data
+    if result.shape != x.shape:
+        raise ValueError(
+            f"{op}: the result has shape {result.shape}, which does not fit the shape "
+            f"{x.shape} of the tensor changed in place"
+        )
+    try:
+        np.copyto(x._data, result, casting="same_kind")
+    except TypeError:
+        raise TypeError(
+            f"{op}: the result of dtype {result.dtype} cannot be stored in place in a "
+            f"{x.dtype} tensor; cast first, e.g. x.float()"
+        ) from None
+    x._version += 1
+    return x
+
+
+def masked_fill_(x: Tensor, mask: Any, value: Any) -> Tensor:
+    """``value`` written into x where the bool ``mask`` (broadcast to x's shape) is true."""
+    check_writable("masked_fill_", x, value)
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise TypeError(f"masked_fill_: mask must be a bool tensor, got {m.dtype}")
+    v = value._data if isinstance(value, Tensor) else value
+    if np.ndim(v) != 0:
+        raise ValueError(
+            f"masked_fill_: value must be a number or a 0-d tensor, got shape {np.shape(v)}"
+        )
+    try:
+        m = np.broadcast_to(m, x.shape)
+    except ValueError:
+        raise ValueError(
+            f"masked_fill_: mask of shape {m.shape} does not broadcast to the shape {x.shape} "
+            "of the tensor changed in place"
+        ) from None
+    x._data[m] = v
     x._version += 1
     return x

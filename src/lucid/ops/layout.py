@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from lucid.ops import creation as _cr
 from lucid.ops import shape as _shp
 from lucid.ops._args import normalize_axis
 from lucid.ops.index import getitem, take
@@ -294,35 +293,6 @@ def column_stack(tensors: Sequence[TensorLike]) -> Tensor:
 
 
 # --------------------------------------------------------------------------- factories, memory
-
-
-def _factory_kwargs(x: Tensor, dtype: Any, kwargs: dict) -> dict:
-    return {"dtype": x.dtype if dtype is None else dtype, **kwargs}
-
-
-def new_zeros(x: Tensor, *size: Any, dtype: Any = None, **kwargs: Any) -> Tensor:
-    """Zeros of ``size`` with x's dtype (unless ``dtype``), as ``Tensor.new_zeros``."""
-    return _cr.zeros(*size, **_factory_kwargs(x, dtype, kwargs))
-
-
-def new_ones(x: Tensor, *size: Any, dtype: Any = None, **kwargs: Any) -> Tensor:
-    """Ones of ``size`` with x's dtype (unless ``dtype``)."""
-    return _cr.ones(*size, **_factory_kwargs(x, dtype, kwargs))
-
-
-def new_empty(x: Tensor, *size: Any, dtype: Any = None, **kwargs: Any) -> Tensor:
-    """An uninitialised tensor of ``size`` with x's dtype (unless ``dtype``)."""
-    return _cr.empty(*size, **_factory_kwargs(x, dtype, kwargs))
-
-
-def new_full(x: Tensor, size: Any, fill_value: Any, *, dtype: Any = None, **kwargs: Any) -> Tensor:
-    """``fill_value`` everywhere in ``size``, x's dtype (unless ``dtype``)."""
-    return _cr.full(size, fill_value, **_factory_kwargs(x, dtype, kwargs))
-
-
-def new_tensor(x: Tensor, data: Any, *, dtype: Any = None, **kwargs: Any) -> Tensor:
-    """A copy of ``data`` as a new leaf with x's dtype (unless ``dtype``)."""
-    return _cr.tensor(data, **_factory_kwargs(x, dtype, kwargs))
 
 
 def stride(x: Tensor, dim: int | None = None) -> Any:

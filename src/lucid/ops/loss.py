@@ -16,7 +16,7 @@ import numpy as np
 
 from lucid._graph import binary_func_op, operation, unary_func_op
 from lucid.kernels import loss as KL
-from lucid.ops import _xp
+from lucid.ops import _promotion, _xp
 from lucid.ops.activation import log_softmax, softmax
 from lucid.ops.elementwise import abs as _abs
 from lucid.ops.elementwise import exp as _exp
@@ -295,6 +295,16 @@ def cross_entropy(
     out of range raises IndexError naming it.
     """
     reduction = _legacy_reduction(reduction, size_average, reduce)
+    if _promotion.is_half(input):
+        return _promotion.through_float32(
+            cross_entropy,
+            input,
+            target,
+            weight,
+            ignore_index=ignore_index,
+            reduction=reduction,
+            label_smoothing=label_smoothing,
+        )
     _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(

@@ -13,7 +13,7 @@ import numpy as np
 
 from lucid._graph import operation, unary_func_op
 from lucid.kernels import reduce as K
-from lucid.ops import _xp
+from lucid.ops import _promotion, _xp
 from lucid.ops import elementwise as _ew
 from lucid.ops._args import normalize_axes, normalize_axis, pick
 from lucid.tensor import Tensor
@@ -26,9 +26,7 @@ __all__ = [
 ]  # fmt: skip
 
 
-def _floating(x: np.ndarray) -> np.ndarray:
-    """Integer and bool inputs of float-valued reductions become float32, as in PyTorch."""
-    return x if x.dtype.kind == "f" else x.astype(np.float32)
+_floating = _promotion.floating  # integer and bool inputs: the default float (PyTorch)
 
 
 def _expand(grad: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
@@ -897,7 +895,6 @@ class LogCumSumExp(operation):
             w = _xp.exp(xs[..., :, None] - outs[..., None, :])
         w = _xp.where(later, w, 0)
         return _xp.moveaxis((w * gs[..., None, :]).sum(axis=-1), -1, self.axis)
-
 
     def _linear_gradient(self, x: np.ndarray, out: np.ndarray, grad: np.ndarray) -> np.ndarray:
         """The same sum in linear time: exp(x_i) * sum_{j>=i} g_j exp(-out_j), split into the
