@@ -350,11 +350,12 @@ class NumpyUfuncGradient(operation):
 
     @func_op(1)
     def forward(self, x):
-        self.x = x
+        self.save_for_backward(x)
         return np.exp(x)
 
     def gradient(self, grad):
-        return grad * np.exp(self.x) * self.ufunc(self.x) ** 0
+        (x,) = self.saved_tensors
+        return grad * np.exp(x) * self.ufunc(x) ** 0
 
 
 def test_numpy_ufuncs_in_a_gradient_record_lucid_ops_or_name_the_op():

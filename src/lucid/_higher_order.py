@@ -2,13 +2,12 @@
 
 Each op's gradient runs on Tensors: the values it declared with ``save_for_backward`` come back
 as the input and result Tensors (``_saved_as_tensors``), so what the gradient computes is
-recorded and can be differentiated again. Ops that still stash attributes are served by
-``_tensor_view`` until they declare their saved values.
+recorded and can be differentiated again. An op that keeps floating-point arrays as attributes
+without declaring them refuses, by name, rather than treat them as constants.
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import numpy as np
@@ -18,24 +17,14 @@ from lucid._graph import _mode, _Pass, _result, _take_gradients, _wake, operatio
 from lucid.kernels.broadcast import reduce_to_shape
 
 
-def _tensor_view(op: operation, outputs: list) -> operation:
-    """A shallow copy of ``op`` whose saved input and output arrays are the Tensors again.
-
-    Forward stashes the very arrays its inputs hold (``self.x = x``) and the very array it
-    returns (``self.out = out``): matching them by identity gives the gradient code Tensors
-    to compute with, so the gradient is itself recorded. Other saved arrays (masks, indices)
-    stay constants.
-    """
-    view = copy.copy(op)
-    known = [(t._data, t) for t in op.parents if t is not _graph._CONSTANT]
-    known += [(t._data, t) for t in outputs if t is not None]
-    for name, value in vars(view).items():
-        if isinstance(value, np.ndarray):
-            for array, t in known:
-                if value is array:
-                    setattr(view, name, t)
-                    break
-    return view
+def _undeclared_arrays(op: operation) -> list[str]:
+    """Names of floating-point arrays an op keeps as attributes without declaring them with
+    ``save_for_backward``: their link to the inputs is unknown to the engine."""
+    return sorted(
+        name
+        for name, value in vars(op).items()
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f" and name != "_const"
+    )
 
 
 def _saved_as_tensors(op: operation, outputs: list) -> tuple:
@@ -78,9 +67,15 @@ def graph_step(op: operation, pass_: _Pass) -> None:
     try:
         if "_sources" in op.__dict__:
             _mode.saved = (op, _saved_as_tensors(op, outputs))
-            grads = op.gradient(grad_in)
         else:
-            grads = _tensor_view(op, outputs).gradient(grad_in)
+            kept = _undeclared_arrays(op)
+            if kept:
+                raise RuntimeError(
+                    f"{name} cannot be differentiated twice: it keeps arrays {kept} as "
+                    "attributes, whose dependence on its inputs the engine cannot know; "
+                    "declare what its gradient needs with save_for_backward"
+                )
+        grads = op.gradient(grad_in)
     except TypeError as exc:  # a NumPy ufunc with no Lucid op met a Tensor needing grad
         raise RuntimeError(f"{name} cannot be differentiated twice: {exc}") from exc
     finally:

@@ -236,3 +236,25 @@ def test_a_gradient_of_the_wrong_shape_names_the_op_and_the_input(create_graph):
         RuntimeError, match=r"WrongShapeGradient.gradient returned .*input 0 of shape \(3, 2\)"
     ):
         lucid.autograd.grad(y, x, create_graph=create_graph)
+
+
+class CubeKeepingAnAttribute(operation):
+    """x**3 that keeps x**2 as an attribute instead of declaring what it saves."""
+
+    @func_op(1)
+    def forward(self, x):
+        self.x2 = x * x
+        return x * self.x2
+
+    def gradient(self, grad):
+        return grad * 3 * self.x2
+
+
+def test_an_op_keeping_undeclared_arrays_refuses_create_graph_by_name(rng):
+    x = lucid.tensor(rng.standard_normal(3), requires_grad=True)
+    (g,) = lucid.autograd.grad(CubeKeepingAnAttribute()(x).sum(), x)  # first order: fine
+    np.testing.assert_allclose(g.numpy(), 3 * x.numpy() ** 2, rtol=1e-12)
+    with pytest.raises(
+        RuntimeError, match=r"CubeKeepingAnAttribute .*\['x2'\].*save_for_backward"
+    ):
+        lucid.autograd.grad(CubeKeepingAnAttribute()(x).sum(), x, create_graph=True)

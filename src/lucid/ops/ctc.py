@@ -30,6 +30,7 @@ class CtcLoss(operation):
 
     @unary_func_op()
     def forward(self, lp: np.ndarray) -> np.ndarray:
+        self.save_for_backward()  # the gradient refuses create_graph itself (NotImplementedError)
         self.lp = lp
         nll, self.alpha = K.ctc_forward(
             lp, self.targets, self.input_lengths, self.target_lengths, self.blank

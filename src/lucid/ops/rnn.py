@@ -56,6 +56,12 @@ class _Sequence(operation):
         if self.workspace is not None and len(self.workspace) < 4:
             self.workspace.append(gates)
 
+    def declare(self) -> None:
+        """Tell the engine the gradient needs nothing mapped to tensors: a recorded gradient
+        recomputes the recurrence from ``parents`` (see ``recorded_gradient``); the arrays
+        kept on the op serve the plain backward only."""
+        self.save_for_backward()
+
     def saved_values(self) -> tuple:
         """The forward's saved values, recomputed when an earlier backward consumed them."""
         if self.consumed:
@@ -133,6 +139,7 @@ class LSTMSequence(_Sequence):
 
     @func_op(7, 3)
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
+        self.declare()
         self.inputs = (x, h0, c0, w_ih, w_hh, b_ih + b_hh)
         return self.run(*self.inputs)
 
@@ -163,6 +170,7 @@ class GRUSequence(_Sequence):
 
     @func_op(6, 2)
     def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh):
+        self.declare()
         self.inputs = (x, h0, w_ih, w_hh, b_ih, b_hh)
         return self.run(*self.inputs)
 
@@ -196,6 +204,7 @@ class RNNSequence(_Sequence):
 
     @func_op(6, 2)
     def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh):
+        self.declare()
         out, h, self.saved = K.rnn_forward(
             x, h0, w_ih, w_hh, b_ih + b_hh, self.relu, self.sizes, self.reverse
         )
