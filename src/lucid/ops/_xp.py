@@ -90,3 +90,28 @@ cos = _unary("cos")
 sinh = _unary("sinh")
 cosh = _unary("cosh")
 tanh = _unary("tanh")
+
+
+def scatter_add(grad: Any, key: Any, shape: tuple[int, ...]) -> Any:
+    """Zeros of ``shape`` with ``grad`` added at ``[key]`` (copies of an element add up): the
+    adjoint of indexing, the gradient of every gather-like op. For a Tensor it is the
+    ``Scatter`` op, so that the result is recorded; for an array, the same op's kernel."""
+    from lucid.ops.index import Scatter
+
+    op = Scatter(key, tuple(shape))
+    if isinstance(grad, Tensor):
+        return op(grad)
+    op._plan()
+    return op._scatter(grad)
+
+
+def getitem(x: Any, key: Any) -> Any:
+    """``x[key]`` (NumPy's or PyTorch's indexing as the engine plans it): the ``GetItem`` op
+    for a Tensor, its picking kernel for an array."""
+    from lucid.ops.index import GetItem
+
+    op = GetItem(key)
+    if isinstance(x, Tensor):
+        return op(x)
+    op._plan()
+    return op._pick(x)

@@ -16,6 +16,7 @@ import numpy as np
 
 from lucid._graph import func_op, operation, unary_func_op
 from lucid.kernels import index as K
+from lucid.ops import _xp
 from lucid.ops._args import normalize_axis
 from lucid.ops.inplace import check_writable
 from lucid.tensor import Tensor
@@ -147,9 +148,7 @@ class GetItem(operation):
         return self._pick(x)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        if isinstance(grad, Tensor):  # the scatter as an op, so that it is recorded
-            return Scatter(self.key, self.shape)(grad)
-        return self._scatter(grad)
+        return _xp.scatter_add(grad, self.key, self.shape)
 
 
 class Scatter(GetItem):
@@ -165,9 +164,7 @@ class Scatter(GetItem):
         return self._scatter(g)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        if isinstance(grad, Tensor):
-            return GetItem(self.key)(grad)
-        return self._pick(grad)
+        return _xp.getitem(grad, self.key)
 
 
 def _rows(grad: np.ndarray, shape: tuple, axis: int) -> np.ndarray:
@@ -248,21 +245,10 @@ class Take(operation):
         return np.take(x, self.index, axis=self.axis)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        if isinstance(grad, Tensor):  # the scatter as an op, so that it is recorded
-            if self.axis is None:
-                return Scatter((self.index,), (math.prod(self.shape),))(grad).reshape(self.shape)
-            return Scatter((slice(None),) * self.axis + (self.index,), self.shape)(grad)
-        out = np.zeros(self.shape, dtype=grad.dtype)
         if self.axis is None:
-            K.index_add(out.reshape(-1), 0, self.index.reshape(-1), grad.reshape(-1))
-        else:
-            K.index_add(
-                out,
-                self.axis,
-                self.index.reshape(-1),
-                _rows(grad, self.shape, self.axis),
-            )
-        return out
+            flat = _xp.scatter_add(grad, (self.index,), (math.prod(self.shape),))
+            return flat.reshape(self.shape)
+        return _xp.scatter_add(grad, (slice(None),) * self.axis + (self.index,), self.shape)
 
 
 def take(x: TensorLike, indices: Any, axis: int | None = None) -> Tensor:
@@ -341,11 +327,7 @@ class Gather(operation):
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
         flat = _flat_positions(self.index, self.dim, self.shape)
-        if isinstance(grad, Tensor):  # the scatter as an op, so that it is recorded
-            return Scatter((flat,), (math.prod(self.shape),))(grad).reshape(self.shape)
-        out = np.zeros(self.shape, dtype=grad.dtype)
-        K.index_add(out.reshape(-1), 0, flat.reshape(-1), grad.reshape(-1))
-        return out
+        return _xp.scatter_add(grad, (flat,), (math.prod(self.shape),)).reshape(self.shape)
 
 
 class ScatterAdd(operation):
@@ -370,12 +352,8 @@ class ScatterAdd(operation):
         to_src = None
         if self.parents[1].requires_grad:
             to_src = grad.reshape(-1)[self.flat]
-            if to_src.shape != self.src_shape and isinstance(grad, Tensor):
-                to_src = Scatter(self.corner, self.src_shape)(to_src)
-            elif to_src.shape != self.src_shape:
-                padded = np.zeros(self.src_shape, dtype=grad.dtype)
-                padded[self.corner] = to_src
-                to_src = padded
+            if to_src.shape != self.src_shape:  # src is larger than index: zeros elsewhere
+                to_src = _xp.scatter_add(to_src, self.corner, self.src_shape)
         return grad, to_src
 
 

@@ -18,9 +18,8 @@ from typing import Any
 import numpy as np
 
 from lucid._graph import func_op, operation, poly_func_op, unary_func_op
-from lucid.kernels import index as K
+from lucid.ops import _xp
 from lucid.ops._args import normalize_axes, normalize_axis, pick
-from lucid.ops.index import Scatter
 from lucid.tensor import Tensor
 
 TensorLike = Any
@@ -551,11 +550,7 @@ class Repeat(operation):
             copies = self.shape[:axis] + (n, self.repeats) + self.shape[axis + 1 :]
             return grad.reshape(copies).sum(axis=axis + 1)
         source = np.repeat(np.arange(n), self.repeats)
-        if isinstance(grad, Tensor):  # the scatter-add as an op, to be recorded
-            return Scatter((slice(None),) * axis + (source,), self.shape)(grad)
-        out = np.zeros(self.shape, dtype=grad.dtype)
-        K.index_add(out, axis, source, grad)
-        return out
+        return _xp.scatter_add(grad, (slice(None),) * axis + (source,), self.shape)
 
 
 class Tile(operation):
@@ -682,12 +677,8 @@ class Pad(operation):
         # Pad the flat positions of x the same way: each output element names its source.
         size = math.prod(self.shape)
         source = np.pad(np.arange(size).reshape(self.shape), self.width, mode=self.mode)
-        if isinstance(grad, Tensor):  # the scatter-add as an op, to be recorded
-            flat = Scatter((source.reshape(-1),), (size,))(grad.reshape(-1))
-            return flat.reshape(self.shape)
-        out = np.zeros(self.shape, dtype=grad.dtype)
-        K.index_add(out.reshape(-1), 0, source.reshape(-1), grad.reshape(-1))
-        return out
+        flat = _xp.scatter_add(grad.reshape(-1), (source.reshape(-1),), (size,))
+        return flat.reshape(self.shape)
 
 
 def pad(x: TensorLike, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Tensor:
