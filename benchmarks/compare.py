@@ -60,9 +60,9 @@ class Workload:
 WORKLOADS = {
     w.key: w
     for w in (
-        Workload("W1", "MLP 8-16-16-1, batch 4: fwd, bwd, SGD", 0.8, 200),
+        Workload("W1", "MLP 8-16-16-1, batch 4: fwd, bwd, SGD", 0.4, 200),  # engine v2 target
         Workload("W2", "MLP 784-256-256-10, b128, CE, SGD m=0.9", 1.0, 5),
-        Workload("W3", "2,000 x tanh(y*1.0001+0.01), 16 el., bwd", 0.5, 1),
+        Workload("W3", "2,000 x tanh(y*1.0001+0.01), 16 el., bwd", 0.6, 1),  # engine v2 target
         Workload("W4", "sum(a*b+c) bwd, a (256,512,64) no grad", 0.6, 1),
         Workload("W5", "GELU (tanh) on 4M elements, sum, bwd", 2.0, 1),
         Workload("W6", "CNN b64 28x28: 2x(conv,relu,pool), fc, SGD", 2.0, 1),

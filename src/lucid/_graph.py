@@ -207,21 +207,29 @@ def _as_tensors(args: Sequence[Any]) -> list[Tensor]:
 
 def _declare_sources(op: operation, inputs: Sequence[np.ndarray], out: Any) -> None:
     """Resolve the op's ``save_for_backward`` values once, as it is recorded: input k (k),
-    result j (-1 - j) or neither (None). Read under ``create_graph`` by ``_saved_as_tensors``."""
-    outs = out if isinstance(out, tuple) else (out,)
+    result j (-1 - j) or neither (None). Read under ``create_graph`` by ``_saved_as_tensors``.
+    Plain loops: this runs for every recorded op that saves something."""
     sources = []
     for v in op._saved:
-        source = None
-        for k, a in enumerate(inputs):
+        k = -1
+        i = 0
+        for a in inputs:
             if v is a:
-                source = k
+                k = i
                 break
-        else:
-            for j, o in enumerate(outs):
-                if v is o:
-                    source = -1 - j
-                    break
-        sources.append(source)
+            i += 1
+        if k < 0:
+            if v is out:
+                k = -1
+            elif type(out) is tuple:
+                k = None
+                for j, o in enumerate(out):
+                    if v is o:
+                        k = -1 - j
+                        break
+            else:
+                k = None
+        sources.append(k)
     op._sources = tuple(sources)
 
 
