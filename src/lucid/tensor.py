@@ -419,11 +419,11 @@ class Tensor:
 
     # ----------------------------------------------------------------- elementwise
 
-    def add(self, other: Any) -> Tensor:
-        return _ew.add(self, other)
+    def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return _ew.add(self, other, alpha=alpha)
 
-    def sub(self, other: Any) -> Tensor:
-        return _ew.sub(self, other)
+    def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return _ew.sub(self, other, alpha=alpha)
 
     def multiply(self, other: Any) -> Tensor:
         return _ew.multiply(self, other)
@@ -664,11 +664,11 @@ class Tensor:
 
     # ----------------------------------------------------------------- in place (no graph)
 
-    def add_(self, other: Any) -> Tensor:
-        return _inp.add_(self, other)
+    def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return _inp.add_(self, other, alpha=alpha)
 
-    def sub_(self, other: Any) -> Tensor:
-        return _inp.sub_(self, other)
+    def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return _inp.sub_(self, other, alpha=alpha)
 
     def mul_(self, other: Any) -> Tensor:
         return _inp.mul_(self, other)

@@ -429,3 +429,22 @@ def test_where_and_clip_name_unbroadcastable_shapes():
         lucid.where(lucid.tensor([True, False]), lucid.tensor(np.ones((3, 4))), np.ones(5))
     with pytest.raises(ValueError, match=r"\(3, 4\) and \(5,\)"):
         lucid.clip(lucid.tensor(np.ones((3, 4))), lucid.tensor(np.zeros(5)), 1.0)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["add", "sub"])
+def test_add_and_sub_with_alpha_match_torch(name, rng):
+    torch = pytest.importorskip("torch")
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal(4)
+    up = rng.standard_normal((3, 4))
+    xa, xb = lucid.tensor(a, requires_grad=True), lucid.tensor(b, requires_grad=True)
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    y, yt = getattr(xa, name)(xb, alpha=-0.3), getattr(ta, name)(tb, alpha=-0.3)
+    y.backward(up)
+    yt.backward(torch.tensor(up))
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(xb.grad.numpy(), tb.grad.numpy(), rtol=1e-12)
+    p, pt = lucid.tensor(a), torch.tensor(a)
+    getattr(p, name + "_")(lucid.tensor(b), alpha=2.5)
+    getattr(pt, name + "_")(torch.tensor(b), alpha=2.5)
+    np.testing.assert_allclose(p.numpy(), pt.numpy(), rtol=1e-12)

@@ -709,17 +709,17 @@ class AsType(operation):
 # --------------------------------------------------------------------------- public functions
 
 
-def add(a: TensorLike, b: TensorLike) -> Tensor:
-    """``a + b`` with NumPy broadcasting; Python scalars take the tensor's dtype.
+def add(a: TensorLike, b: TensorLike, *, alpha: Any = 1) -> Tensor:
+    """``a + alpha * b`` with NumPy broadcasting; Python scalars take the tensor's dtype.
 
     An integer tensor beside a float one gives the float's dtype (PyTorch's rule).
     """
-    return Add()(a, b)
+    return Add()(a, b if alpha == 1 else Multiply()(b, alpha))
 
 
-def sub(a: TensorLike, b: TensorLike) -> Tensor:
-    """``a - b`` with NumPy broadcasting."""
-    return Sub()(a, b)
+def sub(a: TensorLike, b: TensorLike, *, alpha: Any = 1) -> Tensor:
+    """``a - alpha * b`` with NumPy broadcasting."""
+    return Sub()(a, b if alpha == 1 else Multiply()(b, alpha))
 
 
 def multiply(a: TensorLike, b: TensorLike) -> Tensor:

@@ -86,14 +86,20 @@ def _apply(op: str, ufunc: np.ufunc, x: Tensor, other: Any) -> Tensor:
     return x
 
 
-def add_(x: Tensor, other: Any) -> Tensor:
-    """``x += other`` in place (other broadcasts to x's shape); returns x."""
-    return _apply("add_", np.add, x, other)
+def add_(x: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``x += alpha * other`` in place (other broadcasts to x's shape); returns x."""
+    return _apply("add_", np.add, x, other if alpha == 1 else _scaled(other, alpha))
 
 
-def sub_(x: Tensor, other: Any) -> Tensor:
-    """``x -= other`` in place; returns x."""
-    return _apply("sub_", np.subtract, x, other)
+def sub_(x: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``x -= alpha * other`` in place; returns x."""
+    return _apply("sub_", np.subtract, x, other if alpha == 1 else _scaled(other, alpha))
+
+
+def _scaled(other: Any, alpha: Any) -> Any:
+    """``alpha * other`` as an array, for the in-place updates (no graph is recorded)."""
+    array = other._data if isinstance(other, Tensor) else np.asarray(other)
+    return array * np.asarray(alpha, dtype=array.dtype if array.dtype.kind == "f" else None)
 
 
 def mul_(x: Tensor, other: Any) -> Tensor:
