@@ -28,8 +28,8 @@ from lucid.ops.shape import *  # noqa: F403
 from lucid.dlpack import from_dlpack
 from lucid.ops.sorting import *  # noqa: F403
 from lucid.ops.special import *  # noqa: F403
-from lucid.ops._promotion import can_cast, promote_types
-from lucid.ops._promotion import result_type_of as result_type
+from lucid._promotion import can_cast, promote_types
+from lucid._promotion import result_type_of as result_type
 from lucid.serialization import load, save
 from lucid.tensor import Tensor, is_tensor
 from lucid._device import device, get_default_device, set_default_device

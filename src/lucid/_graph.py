@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from lucid import _dtypes, _promotion
 from lucid.kernels.broadcast import accumulate, reduce_to_shape
 
 if TYPE_CHECKING:
@@ -149,18 +150,6 @@ class operation:
         return f"<{type(self).__name__}>"
 
 
-def _scalar_dtype(value: Any, like: np.dtype) -> np.dtype:
-    """PyTorch's rule for a Python scalar beside a tensor of dtype ``like``."""
-    kind = like.kind
-    if isinstance(value, (bool, np.bool_)):
-        return like
-    if isinstance(value, (int, np.integer)):
-        return like if kind != "b" else np.dtype(np.int64)
-    if isinstance(value, (float, np.floating)):
-        return like if kind == "f" else np.dtype(np.float32)
-    raise TypeError(f"unsupported operand type {type(value).__name__}")
-
-
 _SCALARS = (int, float, bool, np.number, np.bool_)
 _CONSTANTS: dict[tuple[float, str], np.ndarray] = {}
 
@@ -190,16 +179,17 @@ def _as_tensors(args: Sequence[Any]) -> list[Tensor]:
         ):
             like = a._data.dtype
     if like is not None and like.kind != "f" and any(isinstance(a, float) for a in args):
-        # An integer tensor meeting a Python float computes in float32 (PyTorch), where NumPy
-        # would pick float64. Integer tensors never require grad, so converting them is safe.
-        like = np.dtype(np.float32)
+        # An integer tensor meeting a Python float computes in the default float dtype
+        # (PyTorch), where NumPy would pick float64. Integer tensors never require grad, so
+        # converting them is safe.
+        like = _dtypes.get_default_dtype()
         args = [Tensor._wrap(a._data.astype(like)) if isinstance(a, Tensor) else a for a in args]
     out = []
     for a in args:
         if isinstance(a, Tensor):
             out.append(a)
         elif like is not None and isinstance(a, _SCALARS):
-            out.append(Tensor._wrap(np.asarray(a, dtype=_scalar_dtype(a, like))))
+            out.append(Tensor._wrap(np.asarray(a, dtype=_promotion.scalar_dtype(a, like))))
         else:
             out.append(Tensor._wrap(Tensor._to_array(a, None, copy=False)))
     return out

@@ -258,3 +258,14 @@ def test_an_op_keeping_undeclared_arrays_refuses_create_graph_by_name(rng):
         RuntimeError, match=r"CubeKeepingAnAttribute .*\['x2'\].*save_for_backward"
     ):
         lucid.autograd.grad(CubeKeepingAnAttribute()(x).sum(), x, create_graph=True)
+
+
+def test_a_python_float_beside_an_integer_tensor_takes_the_default_float_dtype():
+    x = lucid.tensor([1, 2])
+    assert (x + 0.5).dtype == lucid.float32
+    previous = lucid.get_default_dtype()
+    try:
+        lucid.set_default_dtype(lucid.float64)
+        assert (x + 0.5).dtype == lucid.float64 and (0.5 * x).dtype == lucid.float64
+    finally:
+        lucid.set_default_dtype(previous)

@@ -1,4 +1,4 @@
-"""One dtype promotion rule (lucid.ops._promotion), checked against PyTorch's result dtypes."""
+"""One dtype promotion rule (lucid._promotion), checked against PyTorch's result dtypes."""
 
 import numpy as np
 import pytest

@@ -115,3 +115,23 @@ def getitem(x: Any, key: Any) -> Any:
         return op(x)
     op._plan()
     return op._pick(x)
+
+
+def through_float32(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` for an op whose kernels take float32/float64 only: float16
+    tensor arguments run as float32 (recorded casts, so gradients flow back in float16) and a
+    float result comes back as float16, PyTorch's result dtype (PyTorch also computes half
+    precision in float32 on the CPU)."""
+    from lucid.ops.elementwise import astype
+
+    def widen(v: Any) -> Any:
+        is_half = isinstance(v, Tensor) and v._data.dtype == np.float16
+        return astype(v, np.float32) if is_half else v
+
+    out = fn(*map(widen, args), **{k: widen(v) for k, v in kwargs.items()})
+    return astype(out, np.float16) if out._data.dtype.kind == "f" else out
+
+
+def is_half(x: Any) -> bool:
+    """Whether ``x`` is a float16 tensor (the cue for ``through_float32``)."""
+    return getattr(x, "dtype", None) == np.float16

@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from lucid import _promotion
 from lucid._graph import operation, unary_func_op
 from lucid.kernels import activation as K
 from lucid.kernels import loss as KL
-from lucid.ops import _promotion, _xp
+from lucid.ops import _xp
 from lucid.ops._args import normalize_axis, pick
 from lucid.tensor import Tensor
 
@@ -40,7 +41,7 @@ _floating = _promotion.kernel_float  # the kernels take float32 and float64
 
 def _run(op: operation, x: Any) -> Tensor:
     """``op(x)``; a float16 tensor runs through float32 and comes back float16 (PyTorch's)."""
-    return _promotion.through_float32(op, x) if _promotion.is_half(x) else op(x)
+    return _xp.through_float32(op, x) if _xp.is_half(x) else op(x)
 
 
 def _derivative(backward: Any, x: Any, grad: Any, *args: Any, formula: Any = None) -> Any:

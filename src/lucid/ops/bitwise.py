@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from lucid import _promotion
 from lucid._graph import binary_func_op, operation, unary_func_op
-from lucid.ops import _promotion
 from lucid.ops import elementwise as _ew
 from lucid.tensor import Tensor
 

@@ -6,9 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from lucid import random
+from lucid import _promotion, random
 from lucid._graph import operation, unary_func_op
-from lucid.ops import _promotion
 from lucid.tensor import Tensor
 
 __all__ = ["dropout"]

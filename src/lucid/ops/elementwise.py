@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from lucid import _device
+from lucid import _device, _promotion
 from lucid._graph import binary_func_op, func_op, operation, unary_func_op
 from lucid.kernels import activation as KA
 from lucid.kernels import elementwise as K
 from lucid.kernels.broadcast import reduce_to_shape
-from lucid.ops import _promotion, _xp
+from lucid.ops import _xp
 from lucid.ops._args import pick
 from lucid.tensor import Tensor, _dtype
 
@@ -49,7 +49,7 @@ def _check_broadcast(op: str, *arrays: np.ndarray) -> None:
         ) from None
 
 
-# PyTorch's promotion rules (see lucid.ops._promotion): one definition for every family.
+# PyTorch's promotion rules (see lucid._promotion): one definition for every family.
 _floating = _promotion.floating
 _promote = _promotion.promote
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from lucid._graph import binary_func_op, operation, unary_func_op
 from lucid.kernels import loss as KL
-from lucid.ops import _promotion, _xp
+from lucid.ops import _xp
 from lucid.ops.activation import log_softmax, softmax
 from lucid.ops.elementwise import abs as _abs
 from lucid.ops.elementwise import exp as _exp
@@ -295,8 +295,8 @@ def cross_entropy(
     out of range raises IndexError naming it.
     """
     reduction = _legacy_reduction(reduction, size_average, reduce)
-    if _promotion.is_half(input):
-        return _promotion.through_float32(
+    if _xp.is_half(input):
+        return _xp.through_float32(
             cross_entropy,
             input,
             target,

@@ -18,7 +18,7 @@ import numpy as np
 
 from lucid._graph import operation, poly_func_op
 from lucid.kernels import norm as K
-from lucid.ops import _promotion, _xp
+from lucid.ops import _xp
 from lucid.tensor import Tensor
 
 __all__ = ["layer_norm", "batch_norm", "group_norm"]
@@ -193,8 +193,8 @@ def layer_norm(
     """Normalise over the trailing axes ``normalized_shape`` (biased variance), then scale and
     shift: ``(x - mean) / sqrt(var + eps) * weight + bias``; ``x``'s shape and float dtype."""
     x = _tensor(input)
-    if _promotion.is_half(x):
-        return _promotion.through_float32(layer_norm, x, normalized_shape, weight, bias, eps)
+    if _xp.is_half(x):
+        return _xp.through_float32(layer_norm, x, normalized_shape, weight, bias, eps)
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or x.ndim < k or x.shape[x.ndim - k :] != shape:

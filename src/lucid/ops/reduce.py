@@ -11,9 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from lucid import _promotion
 from lucid._graph import operation, unary_func_op
 from lucid.kernels import reduce as K
-from lucid.ops import _promotion, _xp
+from lucid.ops import _xp
 from lucid.ops import elementwise as _ew
 from lucid.ops._args import normalize_axes, normalize_axis, pick
 from lucid.tensor import Tensor

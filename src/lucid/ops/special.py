@@ -3,7 +3,7 @@ functions, logaddexp, lerp, hypot, copysign, xlogy, remainder/fmod, nan_to_num, 
 tests (isnan ...), and a few composites (addcmul, addcdiv, float_power, clamp_min/max).
 
 Float-valued ops give integer and bool inputs the default float dtype; binary ops follow
-PyTorch's promotion (``lucid.ops._promotion``). Each gradient is written once with operators
+PyTorch's promotion (``lucid._promotion``). Each gradient is written once with operators
 and ``lucid.ops._xp`` helpers, so it runs on arrays and, under ``create_graph``, on Tensors.
 Piecewise-constant factors (masks, ``floor(a / b)``) are read as constants.
 """
@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from lucid import _promotion
 from lucid._graph import binary_func_op, func_op, operation, unary_func_op
 from lucid.kernels import special as KS
-from lucid.ops import _promotion, _xp
+from lucid.ops import _xp
 from lucid.ops import elementwise as _ew
 from lucid.ops import inplace as _inp
 from lucid.tensor import Tensor

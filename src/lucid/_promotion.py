@@ -64,25 +64,18 @@ def promote_floating(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return a, b
 
 
-def through_float32(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """``fn(*args, **kwargs)`` for an op whose kernels take float32/float64 only: float16
-    tensor arguments run as float32 (recorded casts, so gradients flow back in float16) and a
-    float result comes back as float16, PyTorch's result dtype (PyTorch also computes half
-    precision in float32 on the CPU)."""
-    from lucid.ops.elementwise import astype
-    from lucid.tensor import Tensor
-
-    def widen(v: Any) -> Any:
-        is_half = isinstance(v, Tensor) and v._data.dtype == np.float16
-        return astype(v, np.float32) if is_half else v
-
-    out = fn(*map(widen, args), **{k: widen(v) for k, v in kwargs.items()})
-    return astype(out, np.float16) if out._data.dtype.kind == "f" else out
-
-
-def is_half(x: Any) -> bool:
-    """Whether ``x`` is a float16 tensor (the cue for ``through_float32``)."""
-    return getattr(x, "dtype", None) == np.float16
+def scalar_dtype(value: Any, like: np.dtype) -> np.dtype:
+    """The dtype a Python scalar takes beside a tensor of dtype ``like`` (PyTorch's "wrapped
+    number" rule): the tensor's, unless the scalar is of a higher kind (a float beside an
+    integer tensor gives the default float dtype; an int beside a bool tensor, int64)."""
+    kind = like.kind
+    if isinstance(value, (bool, np.bool_)):
+        return like
+    if isinstance(value, (int, np.integer)):
+        return like if kind != "b" else np.dtype(np.int64)
+    if isinstance(value, (float, np.floating)):
+        return like if kind == "f" else _dtypes.get_default_dtype()
+    raise TypeError(f"unsupported operand type {type(value).__name__}")
 
 
 # --------------------------------------------------------------------------- public queries
