@@ -8,6 +8,8 @@ from lucid.nn.parameter import Parameter
 from lucid.nn import functional, init, utils
 from lucid.nn.activation import ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, ReLU, SiLU
 from lucid.nn.activation import Sigmoid, Softmax, Softplus, Tanh
+from lucid.nn.activation import CELU, GLU, PReLU, ReLU6, SELU, Hardshrink, Hardsigmoid, Hardswish
+from lucid.nn.activation import LogSigmoid, Softmin, Softshrink, Softsign, Tanhshrink, Threshold
 from lucid.nn.dropout import Dropout
 from lucid.nn.flatten import Flatten, Unflatten
 from lucid.nn.linear import Bilinear, Identity, Linear

@@ -8,6 +8,8 @@ from lucid.nn.linear import bilinear, linear
 from lucid.nn.sparse import embedding, one_hot
 from lucid.ops.activation import elu, gelu, hardtanh, leaky_relu, log_softmax, mish, relu
 from lucid.ops.activation import sigmoid, silu, softmax, softplus
+from lucid.ops.activation import celu, glu, hardshrink, hardsigmoid, hardswish, logsigmoid, prelu
+from lucid.ops.activation import relu6, selu, softmin, softshrink, softsign, tanhshrink, threshold
 from lucid.ops.dropout import dropout
 from lucid.ops.elementwise import tanh
 from lucid.ops.loss import binary_cross_entropy, binary_cross_entropy_with_logits

@@ -17,11 +17,15 @@ from lucid.kernels import activation as K
 from lucid.kernels import loss as KL
 from lucid.ops import _xp
 from lucid.ops._args import normalize_axis, pick
+from lucid.ops.elementwise import abs as abs_
+from lucid.ops.elementwise import tanh, where
+from lucid.ops.shape import split
 from lucid.tensor import Tensor
 
 __all__ = [
     "relu", "sigmoid", "leaky_relu", "hardtanh", "elu", "gelu", "silu", "softplus", "mish",
-    "softmax", "log_softmax",
+    "softmax", "log_softmax", "selu", "celu", "relu6", "hardsigmoid", "hardswish", "logsigmoid",
+    "softsign", "softmin", "glu", "threshold", "prelu", "tanhshrink", "softshrink", "hardshrink",
 ]  # fmt: skip
 
 
@@ -346,3 +350,126 @@ def log_softmax(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
     """``x - logsumexp(x)`` along ``axis`` (``dim``), computed stably; same shape as ``x``."""
     x, axis = _softmax_axis("log_softmax", x, axis, dim)
     return LogSoftmax(axis)(x)
+
+
+# --------------------------------------------------------------------------- more activations
+# Composed of the ops above and of elementwise ops: each gradient (and any higher one) comes
+# from its parts, which carry PyTorch's subgradients at the kinks.
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def selu(x: Any, inplace: bool = False) -> Tensor:
+    """``scale * elu(x, alpha)`` with PyTorch's constants ``alpha = 1.6733``,
+    ``scale = 1.0507``; ``inplace`` is accepted and ignored (the result is a new tensor)."""
+    return Elu(SELU_ALPHA)(x) * SELU_SCALE
+
+
+def celu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``, i.e. ``alpha * elu(x / alpha)``."""
+    if alpha == 0:
+        raise ValueError("celu: alpha must be nonzero (it divides x)")
+    return Elu(1.0)(_tensor(x) / alpha) * alpha
+
+
+def relu6(x: Any, inplace: bool = False) -> Tensor:
+    """``min(max(x, 0), 6)``; gradient 1 strictly inside (0, 6), as PyTorch's."""
+    return Hardtanh(0.0, 6.0)(x)
+
+
+def hardsigmoid(x: Any, inplace: bool = False) -> Tensor:
+    """``relu6(x + 3) / 6``; gradient 1/6 strictly inside (-3, 3), else 0."""
+    return Hardtanh(0.0, 1.0)(_tensor(x) / 6.0 + 0.5)
+
+
+def hardswish(x: Any, inplace: bool = False) -> Tensor:
+    """``x * relu6(x + 3) / 6``; gradient 0 below -3, ``x / 3 + 1/2`` in (-3, 3), 1 above."""
+    x = _tensor(x)
+    return x * hardsigmoid(x)
+
+
+def logsigmoid(x: Any) -> Tensor:
+    """``log(sigmoid(x)) = -softplus(-x)``, stable for large ``|x|``."""
+    return -Softplus(1.0, 20.0)(-_tensor(x))
+
+
+def softsign(x: Any) -> Tensor:
+    """``x / (1 + |x|)``, elementwise."""
+    x = _tensor(x)
+    return x / (abs_(x) + 1)
+
+
+def softmin(x: Any, dim: Any = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """``softmax(-x, dim)``; ``dtype`` casts ``x`` first, as PyTorch."""
+    x = _tensor(x)
+    if dtype is not None:
+        x = x.to(dtype)
+    return softmax(-x, dim=dim)
+
+
+def glu(x: Any, dim: int = -1) -> Tensor:
+    """Gated linear unit: ``a * sigmoid(b)`` where ``a, b`` are the halves of ``x`` along
+    ``dim`` (whose length must be even); the result is half as long along ``dim``."""
+    x = _tensor(x)
+    if x.ndim == 0:
+        raise ValueError("glu: does not support 0-d (scalar) tensors")
+    axis = normalize_axis(dim, x.ndim, "glu")
+    if x.shape[axis] % 2:
+        raise ValueError(
+            f"glu: halving dimension must be even, but dimension {dim} of shape {x.shape} "
+            f"has size {x.shape[axis]}"
+        )
+    a, b = split(x, 2, axis)  # np.split: two equal pieces
+    return a * sigmoid(b)
+
+
+def threshold(x: Any, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """``x`` where ``x > threshold``, else ``value``; gradient 1 where ``x > threshold``."""
+    x = _tensor(x)
+    return where(x._data > threshold, x, np.asarray(value, dtype=x.dtype))
+
+
+def prelu(x: Any, weight: Any) -> Tensor:
+    """``x if x > 0 else weight * x``, ``weight`` (1 or C values) per channel (axis 1; inputs
+    of fewer than 2 dimensions have one channel). Gradients reach ``x`` and ``weight``."""
+    x, weight = _tensor(x), _tensor(weight)
+    if weight.ndim > 1:
+        raise ValueError(f"prelu: weight must be 0-D or 1-D, got shape {weight.shape}")
+    n = weight.size
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if n != 1 and n != channels:
+        raise ValueError(
+            f"prelu: weight of {n} values does not match input of shape {x.shape}: give 1 "
+            f"value or one per channel ({channels})"
+        )
+    if n != 1 and x.ndim >= 2:
+        weight = weight.reshape((n,) + (1,) * (x.ndim - 2))
+    elif n == 1:
+        weight = weight.reshape(())
+    return where(x._data > 0, x, weight * x)
+
+
+def tanhshrink(x: Any) -> Tensor:
+    """``x - tanh(x)``, elementwise."""
+    x = _tensor(x)
+    return x - tanh(x)
+
+
+def softshrink(x: Any, lambd: float = 0.5) -> Tensor:
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0."""
+    if lambd < 0:
+        raise ValueError(f"softshrink: lambd must be non-negative, got {lambd}")
+    x = _tensor(x)
+    zero = np.zeros((), dtype=x.dtype)
+    return where(x._data > lambd, x - lambd, where(x._data < -lambd, x + lambd, zero))
+
+
+def hardshrink(x: Any, lambd: float = 0.5) -> Tensor:
+    """``x`` where ``|x| > lambd``, else 0."""
+    x = _tensor(x)
+    return where(np.abs(x._data) > lambd, x, np.zeros((), dtype=x.dtype))
