@@ -23,3 +23,7 @@ from lucid.nn.pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, Av
 from lucid.nn.pooling import MaxPool1d, MaxPool2d
 from lucid.nn.rnn import GRU, LSTM, RNN
 from lucid.nn.transformer import TransformerEncoder, TransformerEncoderLayer
+from lucid.nn.padding import ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d
+from lucid.nn.padding import ZeroPad3d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d
+from lucid.nn.padding import ReplicationPad1d, ReplicationPad2d, ReplicationPad3d
+from lucid.nn.padding import CircularPad1d, CircularPad2d, CircularPad3d
