@@ -27,3 +27,5 @@ from lucid.nn.padding import ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPa
 from lucid.nn.padding import ZeroPad3d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d
 from lucid.nn.padding import ReplicationPad1d, ReplicationPad2d, ReplicationPad3d
 from lucid.nn.padding import CircularPad1d, CircularPad2d, CircularPad3d
+from lucid.nn.upsampling import PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d
+from lucid.nn.upsampling import UpsamplingNearest2d

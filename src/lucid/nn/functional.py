@@ -20,3 +20,5 @@ from lucid.ops.attention import scaled_dot_product_attention
 from lucid.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from lucid.ops.pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d
 from lucid.ops.pool import max_pool1d, max_pool2d
+from lucid.ops.vision import affine_grid, grid_sample, interpolate, pixel_shuffle, pixel_unshuffle
+from lucid.ops.vision import upsample, upsample_bilinear, upsample_nearest
