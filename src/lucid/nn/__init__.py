@@ -29,3 +29,5 @@ from lucid.nn.padding import ReplicationPad1d, ReplicationPad2d, ReplicationPad3
 from lucid.nn.padding import CircularPad1d, CircularPad2d, CircularPad3d
 from lucid.nn.upsampling import PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d
 from lucid.nn.upsampling import UpsamplingNearest2d
+from lucid.nn.normalization import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, RMSNorm
+from lucid.nn.normalization import LocalResponseNorm

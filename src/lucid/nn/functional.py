@@ -22,3 +22,4 @@ from lucid.ops.pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d,
 from lucid.ops.pool import max_pool1d, max_pool2d
 from lucid.ops.vision import affine_grid, grid_sample, interpolate, pixel_shuffle, pixel_unshuffle
 from lucid.ops.vision import upsample, upsample_bilinear, upsample_nearest
+from lucid.ops.norm import instance_norm, local_response_norm, rms_norm
