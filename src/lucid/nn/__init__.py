@@ -31,3 +31,4 @@ from lucid.nn.upsampling import PixelShuffle, PixelUnshuffle, Upsample, Upsampli
 from lucid.nn.upsampling import UpsamplingNearest2d
 from lucid.nn.normalization import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, RMSNorm
 from lucid.nn.normalization import LocalResponseNorm
+from lucid.nn.dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout

@@ -1,8 +1,10 @@
-"""Dropout: random zeroing in training mode, identity in evaluation mode."""
+"""Dropout layers: random zeroing (of elements or channels) in training mode, identity in
+evaluation mode."""
 
 from __future__ import annotations
 
 from lucid.nn.module import Module
+from lucid.ops import dropout as D
 from lucid.ops.dropout import dropout
 from lucid.tensor import Tensor
 
@@ -25,3 +27,38 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout1d(Dropout):
+    """Zero whole channels of ``(N, C, L)`` or ``(C, L)`` while training."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return D.dropout1d(input, self.p, self.training)
+
+
+class Dropout2d(Dropout):
+    """Zero whole channels of ``(N, C, H, W)`` while training (a 3-D input is (N, C, L))."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return D.dropout2d(input, self.p, self.training)
+
+
+class Dropout3d(Dropout):
+    """Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` while training."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return D.dropout3d(input, self.p, self.training)
+
+
+class AlphaDropout(Dropout):
+    """Alpha dropout (for SELU networks) while training."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return D.alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(Dropout):
+    """Alpha dropout of whole (N, C) channels while training."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return D.feature_alpha_dropout(input, self.p, self.training)

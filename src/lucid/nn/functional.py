@@ -10,7 +10,8 @@ from lucid.ops.activation import elu, gelu, hardtanh, leaky_relu, log_softmax, m
 from lucid.ops.activation import sigmoid, silu, softmax, softplus
 from lucid.ops.activation import celu, glu, hardshrink, hardsigmoid, hardswish, logsigmoid, prelu
 from lucid.ops.activation import relu6, selu, softmin, softshrink, softsign, tanhshrink, threshold
-from lucid.ops.dropout import dropout
+from lucid.ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d
+from lucid.ops.dropout import feature_alpha_dropout
 from lucid.ops.elementwise import tanh
 from lucid.ops.loss import binary_cross_entropy, binary_cross_entropy_with_logits
 from lucid.ops.loss import cross_entropy, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss
