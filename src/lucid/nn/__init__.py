@@ -16,7 +16,7 @@ from lucid.nn.linear import Bilinear, Identity, Linear
 from lucid.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, KLDivLoss, L1Loss
 from lucid.nn.loss import MSELoss, NLLLoss, SmoothL1Loss
 from lucid.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
-from lucid.nn.sparse import Embedding
+from lucid.nn.sparse import Embedding, EmbeddingBag
 from lucid.nn.attention import MultiheadAttention
 from lucid.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from lucid.nn.pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d
@@ -32,3 +32,4 @@ from lucid.nn.upsampling import UpsamplingNearest2d
 from lucid.nn.normalization import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, RMSNorm
 from lucid.nn.normalization import LocalResponseNorm
 from lucid.nn.dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
+from lucid.nn.distance import CosineSimilarity, PairwiseDistance

@@ -5,7 +5,7 @@ Only re-exports, one import line per module: each form lives beside its op or la
 
 # ruff: noqa: F401, I001
 from lucid.nn.linear import bilinear, linear
-from lucid.nn.sparse import embedding, one_hot
+from lucid.nn.sparse import embedding, embedding_bag, one_hot
 from lucid.ops.activation import elu, gelu, hardtanh, leaky_relu, log_softmax, mish, relu
 from lucid.ops.activation import sigmoid, silu, softmax, softplus
 from lucid.ops.activation import celu, glu, hardshrink, hardsigmoid, hardswish, logsigmoid, prelu
@@ -24,3 +24,4 @@ from lucid.ops.pool import max_pool1d, max_pool2d
 from lucid.ops.vision import affine_grid, grid_sample, interpolate, pixel_shuffle, pixel_unshuffle
 from lucid.ops.vision import upsample, upsample_bilinear, upsample_nearest
 from lucid.ops.norm import instance_norm, local_response_norm, rms_norm
+from lucid.ops.distance import cosine_similarity, normalize, pairwise_distance
