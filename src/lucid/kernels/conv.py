@@ -373,7 +373,11 @@ def conv2d_forward(
     n = x.shape[0]
     cols = _im2col(x, kernel, stride, padding, dilation)
     # (groups, C_out/g, K/g) @ (groups, K/g, N*OH*OW): one BLAS product per group.
-    out = _matmul(w.reshape(groups, c_out // groups, -1), cols.reshape(groups, -1, n * oh * ow))
+    # explicit lengths (not -1): an empty batch must reshape too
+    k_group = cols.shape[0] // groups
+    out = _matmul(
+        w.reshape(groups, c_out // groups, k_group), cols.reshape(groups, k_group, n * oh * ow)
+    )
     out = out.reshape(c_out, n, oh, ow)
     if b is not None:
         out += b.reshape(c_out, 1, 1, 1)
@@ -415,15 +419,15 @@ def conv2d_backward(
             f"{(k_rows, n * oh * ow)}, got {got}"
         )
     g3 = grad.transpose(1, 0, 2, 3).reshape(groups, c_out // groups, n * oh * ow)
-    db = g3.reshape(c_out, -1).sum(axis=1)
+    db = g3.reshape(c_out, n * oh * ow).sum(axis=1)
     dw = None
     if need_dw:
-        dw = _matmul(g3, cols.reshape(groups, -1, n * oh * ow).transpose(0, 2, 1))
+        dw = _matmul(g3, cols.reshape(groups, k_rows // groups, n * oh * ow).transpose(0, 2, 1))
         dw = dw.reshape(w.shape)
     dx = None
     if need_dx:
         dcols = _matmul(w.reshape(groups, c_out // groups, -1).transpose(0, 2, 1), g3)
-        dx = _col2im(dcols.reshape(k_rows, -1), x_shape, kernel, stride, padding, dilation)
+        dx = _col2im(dcols.reshape(k_rows, n * oh * ow), x_shape, kernel, stride, padding, dilation)
     return dx, dw, db
 
 
@@ -489,7 +493,7 @@ def conv_transpose2d_forward(
     x3 = x.transpose(1, 0, 2, 3).reshape(groups, c_in // groups, n * h * wd)
     cols = _matmul(w.reshape(groups, c_in // groups, -1).transpose(0, 2, 1), x3)
     out_shape = (n, c_out, out_h, out_w)
-    out = _col2im(cols.reshape(-1, n * h * wd), out_shape, kernel, stride, padding, dilation)
+    out = _col2im(cols.reshape(cols.shape[0] * cols.shape[1], n * h * wd), out_shape, kernel, stride, padding, dilation)
     if b is not None:
         out += b.reshape(c_out, 1, 1)
     return out
@@ -525,7 +529,7 @@ def conv_transpose2d_backward(
     if not (need_dx or need_dw):
         return None, None, db
     gcols = _im2col(grad, kernel, stride, padding, dilation)
-    g3 = gcols.reshape(groups, -1, n * h * wd)
+    g3 = gcols.reshape(groups, gcols.shape[0] // groups, n * h * wd)
     w3 = w.reshape(groups, c_in // groups, -1)
     dx = dw = None
     if need_dx:

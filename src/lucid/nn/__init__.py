@@ -19,8 +19,11 @@ from lucid.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNor
 from lucid.nn.sparse import Embedding, EmbeddingBag
 from lucid.nn.attention import MultiheadAttention
 from lucid.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from lucid.nn.conv import Conv3d, ConvTranspose3d
 from lucid.nn.pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d
 from lucid.nn.pooling import MaxPool1d, MaxPool2d
+from lucid.nn.pooling import AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d
+from lucid.nn.pooling import AdaptiveMaxPool3d, AvgPool3d, MaxPool3d
 from lucid.nn.rnn import GRU, LSTM, RNN
 from lucid.nn.transformer import TransformerEncoder, TransformerEncoderLayer
 from lucid.nn.padding import ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d
@@ -33,3 +36,4 @@ from lucid.nn.normalization import InstanceNorm1d, InstanceNorm2d, InstanceNorm3
 from lucid.nn.normalization import LocalResponseNorm
 from lucid.nn.dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from lucid.nn.distance import CosineSimilarity, PairwiseDistance
+from lucid.nn.fold import Fold, Unfold

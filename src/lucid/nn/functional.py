@@ -19,8 +19,11 @@ from lucid.ops.norm import batch_norm, group_norm, layer_norm
 from lucid.ops.shape import pad_torch as pad
 from lucid.ops.attention import scaled_dot_product_attention
 from lucid.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from lucid.ops.conv import conv3d, conv_transpose3d, fold, unfold
 from lucid.ops.pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d
 from lucid.ops.pool import max_pool1d, max_pool2d
+from lucid.ops.pool import adaptive_avg_pool3d, adaptive_max_pool1d, adaptive_max_pool2d
+from lucid.ops.pool import adaptive_max_pool3d, avg_pool3d, max_pool3d
 from lucid.ops.vision import affine_grid, grid_sample, interpolate, pixel_shuffle, pixel_unshuffle
 from lucid.ops.vision import upsample, upsample_bilinear, upsample_nearest
 from lucid.ops.norm import instance_norm, local_response_norm, rms_norm

@@ -7,20 +7,24 @@ Integer inputs pool in float32.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from lucid._graph import unary_func_op
+from lucid._graph import no_grad, unary_func_op
 from lucid.kernels import pool as K
 from lucid.ops.conv import _geometry_1d, _Spatial, _spatial_input
+from lucid.ops.index import gather
+from lucid.ops.vision import interpolate
 from lucid.tensor import Tensor
 
 TensorLike = Any
 
 __all__ = [
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "max_pool3d", "avg_pool3d",
+    "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "adaptive_avg_pool3d",
 ]  # fmt: skip
 
 
@@ -198,3 +202,191 @@ def adaptive_avg_pool1d(x: TensorLike, output_size: Any) -> Tensor:
     fn = "adaptive_avg_pool1d"
     x = _spatial_input(fn, x, 1)
     return AdaptiveAvgPool(1, **_geometry_1d(fn, output_size=output_size))(x)
+
+
+# --------------------------------------------------------------------------- 3-D and adaptive max
+# Composed: the positions of the maxima come from the arrays (the 2-D and 1-D kernels, or a
+# separable search), and one differentiable gather picks them, so each gradient goes to one
+# element, the first maximum in (d, h, w) order, as PyTorch's.
+
+
+def _volume_input(fn: str, x: TensorLike, spatial: int) -> tuple[Tensor, bool]:
+    x = _spatial_input(fn, x, spatial) if spatial < 3 else (
+        x if isinstance(x, Tensor) else Tensor(x))  # fmt: skip
+    if spatial == 3 and x.ndim not in (4, 5):
+        raise ValueError(
+            f"{fn}: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got shape {x.shape}"
+        )
+    unbatched = x.ndim == spatial + 1
+    x = x[None] if unbatched else x
+    if x.dtype.kind != "f":
+        x = x.astype(np.float32)
+    return x, unbatched
+
+
+def _triple(fn: str, name: str, value: Any) -> tuple[int, int, int]:
+    if isinstance(value, (int, np.integer)):
+        return (int(value),) * 3
+    value = tuple(value)
+    if len(value) != 3 or not all(isinstance(v, (int, np.integer)) for v in value):
+        raise ValueError(f"{fn}: {name} must be an int or a tuple of 3 ints, got {value!r}")
+    return tuple(int(v) for v in value)
+
+
+def _pick(x: Tensor, flat: np.ndarray, out_spatial: tuple) -> Tensor:
+    """x (N, C, *spatial) at the flat spatial positions ``flat`` (N, C, *out_spatial)."""
+    n, c = x.shape[:2]
+    values = gather(x.reshape(n, c, -1), 2, flat.reshape(n, c, -1))
+    return values.reshape(n, c, *out_spatial)
+
+
+def _finish(
+    out: Tensor, flat: np.ndarray, unbatched: bool, return_indices: bool
+) -> Tensor | tuple[Tensor, Tensor]:
+    if unbatched:
+        out, flat = out[0], flat[0]
+    return (out, Tensor._wrap(flat)) if return_indices else out
+
+
+def max_pool3d(
+    x: TensorLike,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
+    """3-D max pooling over ``(N, C, D, H, W)`` or ``(C, D, H, W)``, as
+    ``torch.nn.functional.max_pool3d``; ``return_indices`` gives each maximum's flat index in
+    its ``D*H*W`` volume. The maximum is separable: over (h, w) windows, then over depth."""
+    fn = "max_pool3d"
+    x, unbatched = _volume_input(fn, x, 3)
+    k = _triple(fn, "kernel_size", kernel_size)
+    s = k if stride is None else _triple(fn, "stride", stride)
+    p, d = _triple(fn, "padding", padding), _triple(fn, "dilation", dilation)
+    n, c, depth, h, w = x.shape
+    with no_grad():
+        plane = Tensor._wrap(x._data.reshape(n, c * depth, h, w))
+        v1, i1 = max_pool2d(plane, k[1:], s[1:], p[1:], d[1:], ceil_mode, True)
+        oh, ow = v1.shape[2:]
+        rows = np.ascontiguousarray(
+            v1._data.reshape(n * c, depth, oh * ow).transpose(0, 2, 1))  # fmt: skip
+        _, i2 = max_pool1d(Tensor._wrap(rows), k[0], s[0], p[0], d[0], ceil_mode, True)
+    where_hw = i1._data.reshape(n * c, depth, oh * ow).transpose(0, 2, 1)
+    depth_index = i2._data  # (N*C, OH*OW, OD)
+    flat = depth_index * (h * w) + np.take_along_axis(where_hw, depth_index, axis=2)
+    od = depth_index.shape[2]
+    flat = flat.reshape(n, c, oh, ow, od).transpose(0, 1, 4, 2, 3)
+    return _finish(_pick(x, flat, (od, oh, ow)), flat, unbatched, return_indices)
+
+
+def avg_pool3d(
+    x: TensorLike,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """3-D average pooling over ``(N, C, D, H, W)`` or ``(C, D, H, W)``, as
+    ``torch.nn.functional.avg_pool3d``: PyTorch's divisor is a product over the axes, so the
+    pooling runs as a 2-D one over (h, w) and a 1-D one over depth."""
+    fn = "avg_pool3d"
+    x, unbatched = _volume_input(fn, x, 3)
+    k = _triple(fn, "kernel_size", kernel_size)
+    s = k if stride is None else _triple(fn, "stride", stride)
+    p = _triple(fn, "padding", padding)
+    if divisor_override is not None and divisor_override <= 0:
+        raise ValueError(f"{fn}: divisor_override must be positive, got {divisor_override}")
+    n, c, depth, h, w = x.shape
+    override = None if divisor_override is None else 1
+    planes = avg_pool2d(x.reshape(n, c * depth, h, w), k[1:], s[1:], p[1:], ceil_mode,
+                        count_include_pad, override)  # fmt: skip
+    oh, ow = planes.shape[2:]
+    rows = planes.reshape(n * c, depth, 1, oh * ow).permute(0, 3, 2, 1)  # (N*C, OH*OW, 1, D)
+    out = avg_pool2d(rows, (1, k[0]), (1, s[0]), (0, p[0]), ceil_mode, count_include_pad,
+                     divisor_override)  # fmt: skip
+    od = out.shape[3]
+    out = out.reshape(n, c, oh, ow, od).permute(0, 1, 4, 2, 3)
+    return out[0] if unbatched else out
+
+
+def _adaptive_sizes(fn: str, output_size: Any, spatial: tuple) -> tuple[int, ...]:
+    k = len(spatial)
+    sizes = (output_size,) * k if not isinstance(output_size, (tuple, list)) else output_size
+    if len(sizes) != k:
+        raise ValueError(f"{fn}: output_size {output_size!r} must have {k} entries")
+    out = tuple(n if o is None else int(o) for o, n in zip(sizes, spatial, strict=True))
+    if min(out) < 1:
+        raise ValueError(f"{fn}: output_size must be positive, got {output_size!r}")
+    return out
+
+
+def _adaptive_argmax(a: np.ndarray, out_sizes: tuple) -> np.ndarray:
+    """Flat spatial index of each adaptive window's first maximum; a is (N, C, *spatial).
+
+    Separable: the last axis first, so among equal maxima the earliest in (d, h, w) order
+    wins. Window i of an axis of n is ``[floor(i*n/o), ceil((i+1)*n/o))``."""
+    spatial = a.shape[2:]
+    vals = a
+    pos = np.broadcast_to(np.arange(math.prod(spatial)).reshape(spatial), a.shape)
+    for axis in range(len(spatial) - 1, -1, -1):
+        n, o = spatial[axis], out_sizes[axis]
+        start = (np.arange(o) * n) // o
+        stop = -((-(np.arange(o) + 1) * n) // o)
+        width = int((stop - start).max())
+        slots = np.arange(width)
+        idx = np.where(slots < (stop - start)[:, None], start[:, None] + slots, start[:, None])
+        vm, pm = np.moveaxis(vals, axis + 2, -1), np.moveaxis(pos, axis + 2, -1)
+        first = vm[..., idx].argmax(axis=-1)  # (..., o): the first maximum in each window
+        chosen = idx[np.arange(o), first]
+        vals = np.moveaxis(np.take_along_axis(vm, chosen, -1), -1, axis + 2)
+        pos = np.moveaxis(np.take_along_axis(pm, chosen, -1), -1, axis + 2)
+    return np.ascontiguousarray(pos)
+
+
+def _adaptive_max(
+    fn: str, x: TensorLike, output_size: Any, spatial: int, return_indices: bool
+) -> Tensor | tuple[Tensor, Tensor]:
+    x, unbatched = _volume_input(fn, x, spatial)
+    if min(x.shape[2:]) < 1:
+        raise ValueError(f"{fn}: spatial sizes must be positive, got input shape {x.shape}")
+    sizes = _adaptive_sizes(fn, output_size, x.shape[2:])
+    flat = _adaptive_argmax(x._data, sizes)
+    return _finish(_pick(x, flat, sizes), flat, unbatched, return_indices)
+
+
+def adaptive_max_pool1d(
+    x: TensorLike, output_size: Any, return_indices: bool = False
+) -> Tensor | tuple[Tensor, Tensor]:
+    """Adaptive 1-D max pooling of ``(N, C, L)`` or ``(C, L)``, as
+    ``torch.nn.functional.adaptive_max_pool1d``; windows as adaptive_avg_pool1d's."""
+    return _adaptive_max("adaptive_max_pool1d", x, output_size, 1, return_indices)
+
+
+def adaptive_max_pool2d(
+    x: TensorLike, output_size: Any, return_indices: bool = False
+) -> Tensor | tuple[Tensor, Tensor]:
+    """Adaptive 2-D max pooling to ``output_size`` (an int, or a pair whose None entries keep
+    that size), as ``torch.nn.functional.adaptive_max_pool2d``; indices are flat in H*W."""
+    return _adaptive_max("adaptive_max_pool2d", x, output_size, 2, return_indices)
+
+
+def adaptive_max_pool3d(
+    x: TensorLike, output_size: Any, return_indices: bool = False
+) -> Tensor | tuple[Tensor, Tensor]:
+    """Adaptive 3-D max pooling of ``(N, C, D, H, W)`` or ``(C, D, H, W)``, as
+    ``torch.nn.functional.adaptive_max_pool3d``."""
+    return _adaptive_max("adaptive_max_pool3d", x, output_size, 3, return_indices)
+
+
+def adaptive_avg_pool3d(x: TensorLike, output_size: Any) -> Tensor:
+    """Adaptive 3-D average pooling, as ``torch.nn.functional.adaptive_avg_pool3d``: one
+    fixed averaging matrix per axis (``interpolate``'s area mode)."""
+    fn = "adaptive_avg_pool3d"
+    x, unbatched = _volume_input(fn, x, 3)
+    sizes = _adaptive_sizes(fn, output_size, x.shape[2:])
+    out = interpolate(x, size=sizes, mode="area")
+    return out[0] if unbatched else out
