@@ -1,7 +1,7 @@
 """Activation layers: thin Modules around the activation ops, with PyTorch's arguments.
 
-``inplace=True`` is accepted for PyTorch compatibility and ignored: Lucid's results are always
-new tensors.
+``inplace=True`` writes the result into the input, as PyTorch, when the graph is not recording
+it (Lucid's graph records no in-place ops); while recording, the result is a new tensor.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        return A.relu(input)
+        return A.relu(input, self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -39,7 +39,7 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        return A.leaky_relu(input, self.negative_slope)
+        return A.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -53,7 +53,7 @@ class ELU(Module):
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        return A.elu(input, self.alpha)
+        return A.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -81,7 +81,7 @@ class SiLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        return A.silu(input)
+        return A.silu(input, self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -95,7 +95,7 @@ class Mish(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        return A.mish(input)
+        return A.mish(input, self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -139,7 +139,7 @@ class Hardtanh(Module):
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        return A.hardtanh(input, self.min_val, self.max_val)
+        return A.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}" + (
@@ -179,7 +179,7 @@ class LogSoftmax(Module):
 
 
 class _Inplace(Module):
-    """An activation whose only argument is PyTorch's ``inplace`` (accepted, ignored)."""
+    """An activation whose only argument is PyTorch's ``inplace``."""
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -193,7 +193,7 @@ class SELU(_Inplace):
     """``scale * elu(x, alpha)`` with PyTorch's self-normalising constants."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        return A.selu(input)
+        return A.selu(input, self.inplace)
 
 
 class CELU(Module):
@@ -204,7 +204,7 @@ class CELU(Module):
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        return A.celu(input, self.alpha)
+        return A.celu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -224,7 +224,7 @@ class Hardsigmoid(_Inplace):
     """``relu6(x + 3) / 6``, elementwise."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        return A.hardsigmoid(input)
+        return A.hardsigmoid(input, self.inplace)
 
     def extra_repr(self) -> str:
         return ""
@@ -234,7 +234,7 @@ class Hardswish(_Inplace):
     """``x * relu6(x + 3) / 6``, elementwise."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        return A.hardswish(input)
+        return A.hardswish(input, self.inplace)
 
     def extra_repr(self) -> str:
         return ""
@@ -318,7 +318,7 @@ class Threshold(Module):
         self.threshold, self.value, self.inplace = threshold, value, inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        return A.threshold(input, self.threshold, self.value)
+        return A.threshold(input, self.threshold, self.value, self.inplace)
 
     def extra_repr(self) -> str:
         return f"threshold={self.threshold}, value={self.value}" + (
@@ -346,3 +346,34 @@ class PReLU(Module):
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
+
+
+class RReLU(Module):
+    """Randomised leaky relu: slopes ``U(lower, upper)`` per element while training, their mean
+    ``(lower + upper) / 2`` in evaluation."""
+
+    def __init__(
+        self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False
+    ) -> None:
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return A.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (
+            ", inplace=True" if self.inplace else ""
+        )
+
+
+class Softmax2d(Module):
+    """Softmax over the channels of ``(N, C, H, W)`` or ``(C, H, W)`` (axis -3)."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        if input.ndim not in (3, 4):
+            raise ValueError(
+                f"Softmax2d: expected a 3-D or 4-D input (C, H, W) or (N, C, H, W), got shape "
+                f"{input.shape}"
+            )
+        return A.softmax(input, dim=-3)

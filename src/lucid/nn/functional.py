@@ -28,3 +28,11 @@ from lucid.ops.vision import affine_grid, grid_sample, interpolate, pixel_shuffl
 from lucid.ops.vision import upsample, upsample_bilinear, upsample_nearest
 from lucid.ops.norm import instance_norm, local_response_norm, rms_norm
 from lucid.ops.distance import cosine_similarity, normalize, pairwise_distance
+from lucid.ops.activation import celu_, elu_, hardtanh_, leaky_relu_, relu_, rrelu, rrelu_
+from lucid.ops.activation import selu_, threshold_
+from lucid.ops.distance import pdist
+from lucid.ops.pool import adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices
+from lucid.ops.pool import adaptive_max_pool3d_with_indices, lp_pool1d, lp_pool2d, lp_pool3d
+from lucid.ops.pool import max_pool1d_with_indices, max_pool2d_with_indices
+from lucid.ops.pool import max_pool3d_with_indices, max_unpool1d, max_unpool2d, max_unpool3d
+from lucid.ops.vision import channel_shuffle

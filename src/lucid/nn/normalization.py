@@ -137,6 +137,13 @@ class BatchNorm2d(_BatchNorm):
     _layout = "(N, {c}, H, W)"
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch norm of (N, C, D, H, W) inputs, per channel C."""
+
+    _ranks = (5,)
+    _layout = "(N, {c}, D, H, W)"
+
+
 class LayerNorm(Module):
     """Normalise over the trailing ``normalized_shape`` axes, then scale by ``weight`` and
     shift by ``bias`` (both of that shape; ones and zeros at first)."""

@@ -1,4 +1,5 @@
-"""Pooling layers: max, average and adaptive (max and average) pooling, as PyTorch's."""
+"""Pooling layers: max, average, adaptive (max and average), power-average pooling and max
+unpooling, as PyTorch's."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from lucid.tensor import Tensor
 __all__ = [
     "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
-    "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
+    "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "LPPool1d", "LPPool2d", "LPPool3d", "MaxUnpool1d",
+    "MaxUnpool2d", "MaxUnpool3d",
 ]  # fmt: skip
 
 
@@ -221,5 +223,84 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
 
 class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     """Adaptive 3-D max pooling, as ``torch.nn.AdaptiveMaxPool3d``."""
+
+    spatial = 3
+
+
+class _LPPoolNd(_Pool):
+    """Power-average pooling: ``(sum of x**p over each window) ** (1/p)``."""
+
+    def __init__(
+        self, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False
+    ) -> None:
+        super().__init__()
+        self.norm_type, self.kernel_size = norm_type, kernel_size
+        self.stride, self.ceil_mode = stride, ceil_mode
+
+    def forward(self, x: Any) -> Tensor:
+        pool = {1: P.lp_pool1d, 2: P.lp_pool2d, 3: P.lp_pool3d}[self.spatial]
+        return pool(self._check_input(x), self.norm_type, self.kernel_size, self.stride,
+                    self.ceil_mode)  # fmt: skip
+
+    def extra_repr(self) -> str:
+        return (
+            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class LPPool1d(_LPPoolNd):
+    """Power-average pooling over ``(N, C, L)``, as ``torch.nn.LPPool1d``."""
+
+    spatial = 1
+
+
+class LPPool2d(_LPPoolNd):
+    """Power-average pooling over ``(N, C, H, W)``, as ``torch.nn.LPPool2d``."""
+
+    spatial = 2
+
+
+class LPPool3d(_LPPoolNd):
+    """Power-average pooling over ``(N, C, D, H, W)``, as ``torch.nn.LPPool3d``."""
+
+    spatial = 3
+
+
+class _MaxUnpoolNd(Module):
+    """Max pooling's partial inverse: ``forward(x, indices, output_size=None)``."""
+
+    spatial: int
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        n = self.spatial
+        as_tuple = lambda v: (v,) * n if isinstance(v, int) else tuple(v)  # noqa: E731
+        self.kernel_size = as_tuple(kernel_size)
+        self.stride = as_tuple(stride if stride is not None else kernel_size)
+        self.padding = as_tuple(padding)
+
+    def forward(self, input: Any, indices: Any, output_size: Any = None) -> Tensor:  # noqa: A002
+        unpool = {1: P.max_unpool1d, 2: P.max_unpool2d, 3: P.max_unpool3d}[self.spatial]
+        return unpool(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool1d, as ``torch.nn.MaxUnpool1d``."""
+
+    spatial = 1
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool2d, as ``torch.nn.MaxUnpool2d``."""
+
+    spatial = 2
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool3d, as ``torch.nn.MaxUnpool3d``."""
 
     spatial = 3

@@ -1,4 +1,5 @@
-"""Resampling layers: Upsample (and its two fixed-mode forms), PixelShuffle, PixelUnshuffle."""
+"""Resampling layers: Upsample (and its two fixed-mode forms), PixelShuffle, PixelUnshuffle,
+ChannelShuffle."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from lucid.tensor import Tensor
 
 __all__ = [
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
+    "ChannelShuffle",
 ]  # fmt: skip
 
 
@@ -92,3 +94,17 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    """Interleave ``groups`` groups of channels: ``(N, g*k, *) -> (N, k*g, *)``."""
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return V.channel_shuffle(input, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"

@@ -12,7 +12,7 @@ from lucid.ops.elementwise import clip
 from lucid.ops.reduce import norm
 from lucid.tensor import Tensor
 
-__all__ = ["normalize", "cosine_similarity", "pairwise_distance"]
+__all__ = ["normalize", "cosine_similarity", "pairwise_distance", "pdist"]
 
 
 def _tensor(x: Any) -> Tensor:
@@ -83,3 +83,13 @@ def pairwise_distance(
     if d.ndim == 0:
         return norm(d.reshape(1), p=p, dim=0, keepdim=False)
     return norm(d, p=p, dim=-1, keepdim=keepdim)
+
+
+def pdist(input: Any, p: float = 2.0) -> Tensor:  # noqa: A002 - PyTorch's name
+    """The p-norm distances between the rows of ``input`` (N, M), pairs ``i < j`` in row-major
+    order: shape ``(N*(N-1)/2,)``, as ``torch.nn.functional.pdist``."""
+    x = _floating("pdist", _tensor(input))
+    if x.ndim != 2:
+        raise ValueError(f"pdist: expected a 2-D input (N, M), got shape {x.shape}")
+    i, j = np.triu_indices(x.shape[0], k=1)
+    return norm(x[i] - x[j], p=p, dim=1)

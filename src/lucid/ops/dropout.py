@@ -10,6 +10,7 @@ import numpy as np
 
 from lucid import random
 from lucid._graph import operation, unary_func_op
+from lucid.ops.activation import _inplace
 from lucid.tensor import Tensor
 
 __all__ = [
@@ -40,18 +41,20 @@ def dropout(
     input: Any,  # noqa: A002 - PyTorch's name
     p: float = 0.5,
     training: bool = True,
+    inplace: bool = False,
 ) -> Tensor:
     """Zero each element with probability ``p`` and scale the others by ``1 / (1 - p)`` (so the
     expectation is unchanged); ``input`` itself when not ``training`` or ``p == 0``.
 
     The mask comes from ``lucid.random.generator()``: ``lucid.random.seed`` reproduces it.
+    ``inplace`` as in ``lucid.ops.activation`` (written into ``input`` unless recorded).
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}")
     x = input if isinstance(input, Tensor) else Tensor(input)
     if not training or p == 0:
         return x
-    return Dropout(p)(x)
+    return _inplace(x, Dropout(p)(x), inplace)
 
 
 # --------------------------------------------------------------------------- channel and alpha
@@ -110,8 +113,10 @@ def dropout1d(input: Any, p: float = 0.5, training: bool = True, inplace: bool =
     if x.ndim not in (2, 3):
         raise ValueError(f"dropout1d: expected a 2-D or 3-D input, got shape {x.shape}")
     if x.ndim == 2:
-        return _noise_dropout("dropout1d", x[None], p, training, True, False)[0]
-    return _noise_dropout("dropout1d", x, p, training, True, False)
+        out = _noise_dropout("dropout1d", x[None], p, training, True, False)[0]
+    else:
+        out = _noise_dropout("dropout1d", x, p, training, True, False)
+    return _inplace(x, out, inplace)
 
 
 def dropout2d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -125,7 +130,7 @@ def dropout2d(input: Any, p: float = 0.5, training: bool = True, inplace: bool =
             "PyTorch does; use dropout1d for that",
             stacklevel=2,
         )
-    return _noise_dropout("dropout2d", x, p, training, True, False)
+    return _inplace(x, _noise_dropout("dropout2d", x, p, training, True, False), inplace)
 
 
 def dropout3d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -133,8 +138,10 @@ def dropout3d(input: Any, p: float = 0.5, training: bool = True, inplace: bool =
     as ``torch.nn.functional.dropout3d``."""
     x = input if isinstance(input, Tensor) else Tensor(input)
     if x.ndim == 4:
-        return _noise_dropout("dropout3d", x[None], p, training, True, False)[0]
-    return _noise_dropout("dropout3d", x, p, training, True, False)
+        out = _noise_dropout("dropout3d", x[None], p, training, True, False)[0]
+    else:
+        out = _noise_dropout("dropout3d", x, p, training, True, False)
+    return _inplace(x, out, inplace)
 
 
 def alpha_dropout(
@@ -146,7 +153,7 @@ def alpha_dropout(
     """Alpha dropout for SELU networks, as ``torch.nn.functional.alpha_dropout`` (note its
     default ``training=False``): dropped elements become ``-alpha' * a * (1 - p)`` and kept
     ones ``a * x + alpha' * a * p``, ``a = ((alpha'**2 p + 1)(1 - p))**-0.5``, alpha' = 1.7581."""
-    return _noise_dropout("alpha_dropout", input, p, training, False, True)
+    return _inplace(input, _noise_dropout("alpha_dropout", input, p, training, False, True), inplace)
 
 
 def feature_alpha_dropout(
@@ -156,4 +163,5 @@ def feature_alpha_dropout(
     inplace: bool = False,
 ) -> Tensor:
     """``alpha_dropout`` with one mask value per (N, C) channel."""
-    return _noise_dropout("feature_alpha_dropout", input, p, training, True, True)
+    out = _noise_dropout("feature_alpha_dropout", input, p, training, True, True)
+    return _inplace(input, out, inplace)

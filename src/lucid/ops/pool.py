@@ -15,7 +15,11 @@ import numpy as np
 from lucid._graph import no_grad, unary_func_op
 from lucid.kernels import pool as K
 from lucid.ops.conv import _geometry_1d, _Spatial, _spatial_input
-from lucid.ops.index import gather
+from lucid.ops.activation import relu
+from lucid.ops.creation import zeros
+from lucid.ops.elementwise import abs as abs_
+from lucid.ops.elementwise import sign
+from lucid.ops.index import gather, scatter_add
 from lucid.ops.vision import interpolate
 from lucid.tensor import Tensor
 
@@ -25,6 +29,7 @@ __all__ = [
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "max_pool3d", "avg_pool3d",
     "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "adaptive_avg_pool3d",
+    "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d",
 ]  # fmt: skip
 
 
@@ -390,3 +395,137 @@ def adaptive_avg_pool3d(x: TensorLike, output_size: Any) -> Tensor:
     sizes = _adaptive_sizes(fn, output_size, x.shape[2:])
     out = interpolate(x, size=sizes, mode="area")
     return out[0] if unbatched else out
+
+
+# --------------------------------------------------------------------------- power-average, unpool
+
+
+def _lp_pool(fn: str, pool: Any, x: TensorLike, norm_type: float, kernel_size: Any,
+             stride: Any, ceil_mode: bool, spatial: int) -> Tensor:  # fmt: skip
+    """PyTorch's lp_pool: ``(sum over the window of x**p) ** (1/p)``, via the average pool
+    (no padding) times the window size."""
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if norm_type == 0:
+        raise ValueError(f"{fn}: norm_type must be nonzero")
+    k = (kernel_size,) * spatial if isinstance(kernel_size, (int, np.integer)) else kernel_size
+    out = pool(x**norm_type, kernel_size, stride, 0, ceil_mode)
+    return (sign(out) * relu(abs_(out)) * math.prod(k)) ** (1.0 / norm_type)
+
+
+def lp_pool1d(x: TensorLike, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:  # fmt: skip
+    """Power-average pooling over ``(N, C, L)``, as ``torch.nn.functional.lp_pool1d``."""
+    return _lp_pool("lp_pool1d", avg_pool1d, x, norm_type, kernel_size, stride, ceil_mode, 1)
+
+
+def lp_pool2d(x: TensorLike, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:  # fmt: skip
+    """Power-average pooling over ``(N, C, H, W)``, as ``torch.nn.functional.lp_pool2d``."""
+    return _lp_pool("lp_pool2d", avg_pool2d, x, norm_type, kernel_size, stride, ceil_mode, 2)
+
+
+def lp_pool3d(x: TensorLike, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:  # fmt: skip
+    """Power-average pooling over ``(N, C, D, H, W)``, as ``torch.nn.functional.lp_pool3d``."""
+    return _lp_pool("lp_pool3d", avg_pool3d, x, norm_type, kernel_size, stride, ceil_mode, 3)
+
+
+def _max_unpool(fn: str, x: TensorLike, indices: Any, kernel_size: Any, stride: Any,
+                padding: Any, output_size: Any, spatial: int) -> Tensor:  # fmt: skip
+    """Scatter each value of ``x`` to its flat index in a zero output (max pooling's inverse)."""
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    index = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
+    if x.ndim not in (spatial + 1, spatial + 2) or index.shape != x.shape:
+        raise ValueError(
+            f"{fn}: expected an input of {spatial + 1} or {spatial + 2} dimensions and indices "
+            f"of its shape, got {x.shape} and {index.shape}"
+        )
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"{fn}: indices must be integers, got {index.dtype}")
+
+    def per_axis(value: Any, name: str) -> tuple[int, ...]:
+        if isinstance(value, (int, np.integer)):
+            return (int(value),) * spatial
+        value = tuple(int(v) for v in value)
+        if len(value) != spatial:
+            raise ValueError(f"{fn}: {name} must be an int or {spatial} ints, got {value}")
+        return value
+
+    k = per_axis(kernel_size, "kernel_size")
+    s = k if stride is None else per_axis(stride, "stride")
+    p = per_axis(padding, "padding")
+    size = x.shape[-spatial:]
+    if output_size is None:
+        out = tuple((n - 1) * s_ - 2 * p_ + k_ for n, k_, s_, p_ in zip(size, k, s, p, strict=True))
+    else:
+        out = tuple(int(v) for v in output_size)[-spatial:]
+        if len(out) != spatial:
+            raise ValueError(f"{fn}: output_size {tuple(output_size)} needs {spatial} sizes")
+    volume = math.prod(out)
+    if index.size and (index.min() < 0 or index.max() >= volume):
+        raise ValueError(
+            f"{fn}: found an index out of range for the output size {out} (flat size {volume})"
+        )
+    lead = x.shape[: x.ndim - spatial]
+    flat = x.reshape(*lead, -1)
+    target = zeros(*lead, volume, dtype=x.dtype)
+    result = scatter_add(target, -1, index.reshape(*lead, -1), flat)
+    return result.reshape(*lead, *out)
+
+
+def max_unpool1d(x: TensorLike, indices: Any, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:  # fmt: skip
+    """The partial inverse of max_pool1d, as ``torch.nn.functional.max_unpool1d``."""
+    return _max_unpool("max_unpool1d", x, indices, kernel_size, stride, padding, output_size, 1)
+
+
+def max_unpool2d(x: TensorLike, indices: Any, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:  # fmt: skip
+    """The partial inverse of max_pool2d: values at their flat indices in a zero
+    ``(N, C, H_out, W_out)``, as ``torch.nn.functional.max_unpool2d``."""
+    return _max_unpool("max_unpool2d", x, indices, kernel_size, stride, padding, output_size, 2)
+
+
+def max_unpool3d(x: TensorLike, indices: Any, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:  # fmt: skip
+    """The partial inverse of max_pool3d, as ``torch.nn.functional.max_unpool3d``."""
+    return _max_unpool("max_unpool3d", x, indices, kernel_size, stride, padding, output_size, 3)
+
+
+def max_pool1d_with_indices(x: TensorLike, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                            dilation: Any = 1, ceil_mode: bool = False,
+                            return_indices: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
+    """``max_pool1d`` with its indices, always (PyTorch's name)."""
+    return max_pool1d(x, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(x: TensorLike, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                            dilation: Any = 1, ceil_mode: bool = False,
+                            return_indices: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
+    """``max_pool2d`` with its indices, always (PyTorch's name)."""
+    return max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d_with_indices(x: TensorLike, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                            dilation: Any = 1, ceil_mode: bool = False,
+                            return_indices: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
+    """``max_pool3d`` with its indices, always (PyTorch's name)."""
+    return max_pool3d(x, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(x: TensorLike, output_size: Any,
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
+    """``adaptive_max_pool1d`` with its indices, always."""
+    return adaptive_max_pool1d(x, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(x: TensorLike, output_size: Any,
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
+    """``adaptive_max_pool2d`` with its indices, always."""
+    return adaptive_max_pool2d(x, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(x: TensorLike, output_size: Any,
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
+    """``adaptive_max_pool3d`` with its indices, always."""
+    return adaptive_max_pool3d(x, output_size, True)

@@ -23,7 +23,7 @@ from lucid.tensor import Tensor
 
 __all__ = [
     "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
-    "pixel_unshuffle", "affine_grid", "grid_sample",
+    "pixel_unshuffle", "affine_grid", "grid_sample", "channel_shuffle",
 ]  # fmt: skip
 
 _MODES = {
@@ -386,3 +386,19 @@ def grid_sample(
             term = values * weight[..., None]
             out = term if out is None else out + term
     return out.permute(0, 3, 1, 2)
+
+
+def channel_shuffle(input: Any, groups: int) -> Tensor:  # noqa: A002 - PyTorch's name
+    """``(N, g*k, *) -> (N, k*g, *)``: channel ``i*k + j`` moves to ``j*g + i``, as
+    ``torch.nn.functional.channel_shuffle``."""
+    fn = "channel_shuffle"
+    x = _tensor(input)
+    g = _factor(fn, "groups", groups)
+    if x.ndim < 3 or x.shape[1] % g:
+        raise ValueError(
+            f"{fn}: expected an input (N, C, *) of at least 3 dimensions whose C divides by "
+            f"groups={g}, got shape {x.shape}"
+        )
+    n, c, *rest = x.shape
+    y = x.reshape(n, g, c // g, *rest)
+    return y.swapaxes(1, 2).reshape(x.shape)
