@@ -69,20 +69,23 @@ def test_glu_and_softmin_match_torch(shape, dim, rng):
     torch = pytest.importorskip("torch")
     data = rng.standard_normal(shape)
     for name in ("glu", "softmin"):
-        upstream = rng.standard_normal(getattr(torch.nn.functional, name)(
-            torch.tensor(data), dim=dim).shape)  # fmt: skip
+        upstream = rng.standard_normal(
+            getattr(torch.nn.functional, name)(torch.tensor(data), dim=dim).shape
+        )
         x, xt = lucid.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
         y, yt = getattr(F, name)(x, dim=dim), getattr(torch.nn.functional, name)(xt, dim=dim)
         y.backward(upstream)
         yt.backward(torch.tensor(upstream))
         np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
-        assert gradcheck(lambda t, f=getattr(F, name): f(t, dim=dim), (x.detach().requires_grad_(),))
+        f = getattr(F, name)
+        assert gradcheck(lambda t: f(t, dim=dim), (x.detach().requires_grad_(),))  # noqa: B023
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize(("shape", "n"), [((4, 3), 3), ((2, 3, 5), 3), ((2, 3, 2, 2), 1), ((5,), 1),
-                                          ((), 1)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("shape", "n"), [((4, 3), 3), ((2, 3, 5), 3), ((2, 3, 2, 2), 1), ((5,), 1), ((), 1)]
+)
 def test_prelu_matches_torch_in_input_and_weight(shape, n, rng):
     torch = pytest.importorskip("torch")
     data = _away_from_kinks([0.0], rng, shape)
@@ -131,7 +134,9 @@ def test_activation_modules_match_torch(name, kwargs, rng):
     yt.backward(torch.tensor(upstream))
     np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-6, atol=1e-7)
-    for (key, p), (_, pt) in zip(module.named_parameters(), module_t.named_parameters()):
+    for (key, p), (_, pt) in zip(
+        module.named_parameters(), module_t.named_parameters(), strict=True
+    ):
         np.testing.assert_allclose(p.grad.numpy(), pt.grad.numpy(), rtol=1e-6, err_msg=key)
 
 

@@ -21,15 +21,19 @@ def _compare(fn, fn_t, arrays, rng, tol=1e-10):
     yt.backward(torch.tensor(upstream))
     assert y.shape == tuple(yt.shape) and y.dtype == arrays[0].dtype
     np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=tol, atol=tol)
-    for i, (x, xt) in enumerate(zip(xs, xts)):
-        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=tol, atol=tol,
-                                   err_msg=f"gradient of input {i}")  # fmt: skip
+    for i, (x, xt) in enumerate(zip(xs, xts, strict=True)):
+        np.testing.assert_allclose(
+            x.grad.numpy(), xt.grad.numpy(), rtol=tol, atol=tol, err_msg=f"gradient of input {i}"
+        )
 
 
 # (x shape, weight shape, keyword arguments)
 CONV3D = [
-    ((2, 4, 5, 6, 7), (6, 2, 3, 2, 3),
-     {"stride": (2, 1, 2), "padding": (1, 0, 2), "dilation": (1, 2, 1), "groups": 2}),
+    (
+        (2, 4, 5, 6, 7),
+        (6, 2, 3, 2, 3),
+        {"stride": (2, 1, 2), "padding": (1, 0, 2), "dilation": (1, 2, 1), "groups": 2},
+    ),
     ((3, 5, 6, 4), (2, 3, 1, 3, 2), {"padding": "same"}),
     ((1, 2, 4, 4, 4), (3, 2, 2, 2, 2), {"padding": "valid"}),
     ((0, 2, 3, 3, 3), (3, 2, 2, 2, 2), {}),
@@ -47,10 +51,17 @@ CONV_T3D = [
 @pytest.mark.parametrize(("x_shape", "w_shape", "kwargs"), CONV3D)
 def test_conv3d_matches_torch(x_shape, w_shape, kwargs, rng):
     torch = pytest.importorskip("torch")
-    arrays = [rng.standard_normal(x_shape), rng.standard_normal(w_shape),
-              rng.standard_normal(w_shape[0])]  # fmt: skip
-    _compare(lambda x, w, b: F.conv3d(x, w, b, **kwargs),
-             lambda x, w, b: torch.nn.functional.conv3d(x, w, b, **kwargs), arrays, rng)
+    arrays = [
+        rng.standard_normal(x_shape),
+        rng.standard_normal(w_shape),
+        rng.standard_normal(w_shape[0]),
+    ]
+    _compare(
+        lambda x, w, b: F.conv3d(x, w, b, **kwargs),
+        lambda x, w, b: torch.nn.functional.conv3d(x, w, b, **kwargs),
+        arrays,
+        rng,
+    )
 
 
 @pytest.mark.torch
@@ -58,10 +69,17 @@ def test_conv3d_matches_torch(x_shape, w_shape, kwargs, rng):
 def test_conv_transpose3d_matches_torch(x_shape, w_shape, kwargs, rng):
     torch = pytest.importorskip("torch")
     c_out = w_shape[1] * kwargs.get("groups", 1)
-    arrays = [rng.standard_normal(x_shape), rng.standard_normal(w_shape),
-              rng.standard_normal(c_out)]  # fmt: skip
-    _compare(lambda x, w, b: F.conv_transpose3d(x, w, b, **kwargs),
-             lambda x, w, b: torch.nn.functional.conv_transpose3d(x, w, b, **kwargs), arrays, rng)
+    arrays = [
+        rng.standard_normal(x_shape),
+        rng.standard_normal(w_shape),
+        rng.standard_normal(c_out),
+    ]
+    _compare(
+        lambda x, w, b: F.conv_transpose3d(x, w, b, **kwargs),
+        lambda x, w, b: torch.nn.functional.conv_transpose3d(x, w, b, **kwargs),
+        arrays,
+        rng,
+    )
 
 
 def test_conv3d_gradients_match_finite_differences(rng):
@@ -76,17 +94,20 @@ def test_conv3d_gradients_match_finite_differences(rng):
 @pytest.mark.torch
 @pytest.mark.parametrize(
     ("name", "args", "kwargs", "x_shape"),
-    [("Conv3d", (4, 6, 3), {"stride": 2, "padding": 1, "groups": 2}, (2, 4, 5, 5, 6)),
-     ("Conv3d", (2, 3, (1, 2, 3)), {"bias": False, "padding": "same"}, (2, 3, 4, 5)),
-     ("ConvTranspose3d", (4, 6, 2), {"stride": 2, "groups": 2}, (1, 4, 2, 3, 2)),
-     ("ConvTranspose3d", (2, 3, (2, 1, 3)), {"padding": 1, "dilation": 2}, (2, 3, 3, 4))],
-)  # fmt: skip
+    [
+        ("Conv3d", (4, 6, 3), {"stride": 2, "padding": 1, "groups": 2}, (2, 4, 5, 5, 6)),
+        ("Conv3d", (2, 3, (1, 2, 3)), {"bias": False, "padding": "same"}, (2, 3, 4, 5)),
+        ("ConvTranspose3d", (4, 6, 2), {"stride": 2, "groups": 2}, (1, 4, 2, 3, 2)),
+        ("ConvTranspose3d", (2, 3, (2, 1, 3)), {"padding": 1, "dilation": 2}, (2, 3, 3, 4)),
+    ],
+)
 def test_conv3d_layers_match_torch(name, args, kwargs, x_shape, rng):
     torch = pytest.importorskip("torch")
     module, module_t = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
     assert repr(module) == repr(module_t)
     assert {k: v.shape for k, v in module.state_dict().items()} == {
-        k: tuple(v.shape) for k, v in module_t.state_dict().items()}  # fmt: skip
+        k: tuple(v.shape) for k, v in module_t.state_dict().items()
+    }
     # PyTorch's default init: uniform in +-1/sqrt(fan_in), fan_in = weight.shape[1] * kernel
     bound = 1 / math.sqrt(module.weight.shape[1] * math.prod(module.weight.shape[2:]))
     assert np.abs(module.weight.numpy()).max() <= bound
@@ -115,21 +136,33 @@ def test_conv3d_rejects_bad_inputs():
 
 
 # (x shape, keyword arguments)
-UNFOLD = [((2, 3, 6, 7), {"kernel_size": 2}),
-          ((2, 3, 6, 7), {"kernel_size": (2, 3), "dilation": (1, 2), "padding": 1, "stride": (2, 1)}),
-          ((3, 4, 4), {"kernel_size": 3, "padding": 1})]  # fmt: skip
+UNFOLD = [
+    ((2, 3, 6, 7), {"kernel_size": 2}),
+    ((2, 3, 6, 7), {"kernel_size": (2, 3), "dilation": (1, 2), "padding": 1, "stride": (2, 1)}),
+    ((3, 4, 4), {"kernel_size": 3, "padding": 1}),
+]
 
 
 @pytest.mark.torch
 @pytest.mark.parametrize(("shape", "kwargs"), UNFOLD)
 def test_unfold_and_fold_match_torch(shape, kwargs, rng):
     torch = pytest.importorskip("torch")
-    _compare(lambda x: F.unfold(x, **kwargs), lambda x: torch.nn.functional.unfold(x, **kwargs),
-             [rng.standard_normal(shape)], rng, 0)  # fmt: skip
+    _compare(
+        lambda x: F.unfold(x, **kwargs),
+        lambda x: torch.nn.functional.unfold(x, **kwargs),
+        [rng.standard_normal(shape)],
+        rng,
+        0,
+    )
     cols = torch.nn.functional.unfold(torch.zeros(shape), **kwargs).shape
     size = shape[-2:]
-    _compare(lambda c: F.fold(c, size, **kwargs), lambda c: torch.nn.functional.fold(c, size, **kwargs),
-             [rng.standard_normal(tuple(cols))], rng, 1e-12)  # fmt: skip
+    _compare(
+        lambda c: F.fold(c, size, **kwargs),
+        lambda c: torch.nn.functional.fold(c, size, **kwargs),
+        [rng.standard_normal(tuple(cols))],
+        rng,
+        1e-12,
+    )
     module, module_t = nn.Fold(size, **kwargs), torch.nn.Fold(size, **kwargs)
     assert repr(module) == repr(module_t)
     assert repr(nn.Unfold(**kwargs)) == repr(torch.nn.Unfold(**kwargs))

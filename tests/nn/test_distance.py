@@ -19,16 +19,22 @@ def _compare(fn, fn_t, arrays, rng, tol=1e-12):
     yt.backward(torch.tensor(upstream))
     assert y.shape == tuple(yt.shape) and y.dtype == arrays[0].dtype
     np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=tol, atol=tol)
-    for x, xt in zip(xs, xts):
+    for x, xt in zip(xs, xts, strict=True):
         np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=tol, atol=tol)
 
 
 @pytest.mark.torch
 @pytest.mark.parametrize(
     ("shape", "kwargs"),
-    [((3, 4), {}), ((2, 3, 4), {"p": 1.0, "dim": -1}), ((5,), {"dim": 0}),
-     ((2, 3), {"p": float("inf"), "dim": 0}), ((3, 4), {"p": 3.0, "eps": 0.5}), ((0, 3), {})],
-)  # fmt: skip
+    [
+        ((3, 4), {}),
+        ((2, 3, 4), {"p": 1.0, "dim": -1}),
+        ((5,), {"dim": 0}),
+        ((2, 3), {"p": float("inf"), "dim": 0}),
+        ((3, 4), {"p": 3.0, "eps": 0.5}),
+        ((0, 3), {}),
+    ],
+)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_normalize_matches_torch(shape, kwargs, dtype, rng):
     torch = pytest.importorskip("torch")
@@ -36,22 +42,35 @@ def test_normalize_matches_torch(shape, kwargs, dtype, rng):
     if data.size:
         data.reshape(-1)[:3] = 0  # a zero vector where the shapes allow one
     tol = 1e-6 if dtype == np.float32 else 1e-12
-    _compare(lambda x: F.normalize(x, **kwargs),
-             lambda x: torch.nn.functional.normalize(x, **kwargs), [data], rng, tol)  # fmt: skip
+    _compare(
+        lambda x: F.normalize(x, **kwargs),
+        lambda x: torch.nn.functional.normalize(x, **kwargs),
+        [data],
+        rng,
+        tol,
+    )
 
 
 @pytest.mark.torch
 @pytest.mark.parametrize(
     ("shapes", "kwargs"),
-    [(((4, 5), (4, 5)), {}), (((2, 3, 4), (1, 3, 4)), {"dim": -1}),
-     (((3, 4), (4,)), {"dim": 1, "eps": 1e-2}), (((6,), (6,)), {"dim": 0})],
-)  # fmt: skip
+    [
+        (((4, 5), (4, 5)), {}),
+        (((2, 3, 4), (1, 3, 4)), {"dim": -1}),
+        (((3, 4), (4,)), {"dim": 1, "eps": 1e-2}),
+        (((6,), (6,)), {"dim": 0}),
+    ],
+)
 def test_cosine_similarity_matches_torch(shapes, kwargs, rng):
     torch = pytest.importorskip("torch")
     arrays = [rng.standard_normal(s) for s in shapes]
     arrays[0].reshape(-1)[:2] = 1e-4  # small norms: the clamp's side
-    _compare(lambda a, b: F.cosine_similarity(a, b, **kwargs),
-             lambda a, b: torch.nn.functional.cosine_similarity(a, b, **kwargs), arrays, rng)
+    _compare(
+        lambda a, b: F.cosine_similarity(a, b, **kwargs),
+        lambda a, b: torch.nn.functional.cosine_similarity(a, b, **kwargs),
+        arrays,
+        rng,
+    )
     xs = [lucid.tensor(a, requires_grad=True) for a in arrays]
     assert gradcheck(lambda a, b: F.cosine_similarity(a, b, **kwargs), xs)
 
@@ -59,21 +78,31 @@ def test_cosine_similarity_matches_torch(shapes, kwargs, rng):
 @pytest.mark.torch
 @pytest.mark.parametrize(
     ("shapes", "kwargs"),
-    [(((4, 5), (4, 5)), {}), (((2, 3, 4), (3, 4)), {"p": 1.0, "keepdim": True}),
-     (((3, 4), (1, 4)), {"p": 3.0}), (((5,), (5,)), {"eps": 0.1})],
-)  # fmt: skip
+    [
+        (((4, 5), (4, 5)), {}),
+        (((2, 3, 4), (3, 4)), {"p": 1.0, "keepdim": True}),
+        (((3, 4), (1, 4)), {"p": 3.0}),
+        (((5,), (5,)), {"eps": 0.1}),
+    ],
+)
 def test_pairwise_distance_matches_torch(shapes, kwargs, rng):
     torch = pytest.importorskip("torch")
     arrays = [rng.standard_normal(s) for s in shapes]
-    _compare(lambda a, b: F.pairwise_distance(a, b, **kwargs),
-             lambda a, b: torch.nn.functional.pairwise_distance(a, b, **kwargs), arrays, rng)
+    _compare(
+        lambda a, b: F.pairwise_distance(a, b, **kwargs),
+        lambda a, b: torch.nn.functional.pairwise_distance(a, b, **kwargs),
+        arrays,
+        rng,
+    )
     xs = [lucid.tensor(a, requires_grad=True) for a in arrays]
     assert gradcheck(lambda a, b: F.pairwise_distance(a, b, **kwargs), xs)
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize(("name", "kwargs"), [("CosineSimilarity", {"dim": 0}),
-                         ("PairwiseDistance", {"p": 1.0, "keepdim": True})])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [("CosineSimilarity", {"dim": 0}), ("PairwiseDistance", {"p": 1.0, "keepdim": True})],
+)
 def test_distance_modules_match_torch(name, kwargs, rng):
     torch = pytest.importorskip("torch")
     module, module_t = getattr(nn, name)(**kwargs), getattr(torch.nn, name)(**kwargs)

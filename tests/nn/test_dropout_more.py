@@ -16,9 +16,14 @@ ALPHA = 1.7580993408473766
 
 @pytest.mark.parametrize(
     ("fn", "shape", "channel_axes"),
-    [(F.dropout1d, (4, 5, 7), 2), (F.dropout1d, (6, 7), 1), (F.dropout2d, (3, 4, 5, 6), 2),
-     (F.dropout3d, (2, 3, 2, 3, 4), 2), (F.dropout3d, (5, 2, 3, 4), 1)],
-)  # fmt: skip
+    [
+        (F.dropout1d, (4, 5, 7), 2),
+        (F.dropout1d, (6, 7), 1),
+        (F.dropout2d, (3, 4, 5, 6), 2),
+        (F.dropout3d, (2, 3, 2, 3, 4), 2),
+        (F.dropout3d, (5, 2, 3, 4), 1),
+    ],
+)
 def test_channel_dropout_zeroes_whole_channels_and_scales_the_rest(fn, shape, channel_axes, rng):
     lucid.random.seed(3)
     data = rng.uniform(1, 2, shape)

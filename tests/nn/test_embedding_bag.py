@@ -38,8 +38,7 @@ def test_embedding_bag_matches_torch(index, offsets, kwargs, rng):
     y.backward(upstream)
     yt.backward(torch.tensor(upstream))
     np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(weight.grad.numpy(), weight_t.grad.numpy(), rtol=1e-12,
-                               atol=1e-15)  # fmt: skip
+    np.testing.assert_allclose(weight.grad.numpy(), weight_t.grad.numpy(), rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.torch
@@ -58,10 +57,16 @@ def test_embedding_bag_per_sample_weights_get_gradients(rng):
     yt.backward(torch.tensor(upstream))
     np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(p.grad.numpy(), pt.grad.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(module.weight.grad.numpy(), module_t.weight.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        module.weight.grad.numpy(), module_t.weight.grad.numpy(), rtol=1e-12
+    )
     weights = lucid.tensor(w, requires_grad=True)
-    assert gradcheck(lambda a, b: F.embedding_bag(lucid.tensor(index), a, lucid.tensor(offsets),
-                     mode="sum", per_sample_weights=b), (weights, lucid.tensor(ps, requires_grad=True)))  # fmt: skip
+    assert gradcheck(
+        lambda a, b: F.embedding_bag(
+            lucid.tensor(index), a, lucid.tensor(offsets), mode="sum", per_sample_weights=b
+        ),
+        (weights, lucid.tensor(ps, requires_grad=True)),
+    )
 
 
 @pytest.mark.torch

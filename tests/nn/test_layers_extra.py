@@ -19,12 +19,26 @@ def _compare(fn, fn_t, arrays, rng, tol=1e-12):
     y.backward(upstream)
     yt.backward(torch.tensor(upstream))
     np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=tol, atol=tol)
-    for x, xt in zip(xs, xts):
+    for x, xt in zip(xs, xts, strict=True):
         np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=tol, atol=tol)
 
 
-INPLACE = ["relu", "leaky_relu", "elu", "selu", "celu", "hardtanh", "relu6", "silu", "mish",
-           "hardsigmoid", "hardswish", "dropout", "dropout2d", "alpha_dropout"]  # fmt: skip
+INPLACE = [
+    "relu",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "celu",
+    "hardtanh",
+    "relu6",
+    "silu",
+    "mish",
+    "hardsigmoid",
+    "hardswish",
+    "dropout",
+    "dropout2d",
+    "alpha_dropout",
+]
 
 
 @pytest.mark.torch
@@ -55,9 +69,17 @@ def test_inplace_on_a_recorded_input_returns_the_value_and_keeps_gradients(rng):
 @pytest.mark.torch
 @pytest.mark.parametrize(
     ("name", "args"),
-    [("relu_", ()), ("leaky_relu_", (0.2,)), ("elu_", (0.5,)), ("celu_", (0.5,)), ("selu_", ()),
-     ("hardtanh_", (-0.5, 0.5)), ("threshold_", (0.1, 2.0)), ("rrelu_", (0.1, 0.3))],
-)  # fmt: skip
+    [
+        ("relu_", ()),
+        ("leaky_relu_", (0.2,)),
+        ("elu_", (0.5,)),
+        ("celu_", (0.5,)),
+        ("selu_", ()),
+        ("hardtanh_", (-0.5, 0.5)),
+        ("threshold_", (0.1, 2.0)),
+        ("rrelu_", (0.1, 0.3)),
+    ],
+)
 def test_underscore_functions_change_their_input_as_torch(name, args, rng):
     torch = pytest.importorskip("torch")
     data = rng.standard_normal((3, 4))
@@ -111,12 +133,18 @@ def test_batch_norm3d_matches_torch_with_buffers(rng):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize(("shape", "groups"), [((2, 6, 3, 2), 3), ((1, 4, 5), 2), ((2, 6, 1, 1, 2), 6)])
+@pytest.mark.parametrize(
+    ("shape", "groups"), [((2, 6, 3, 2), 3), ((1, 4, 5), 2), ((2, 6, 1, 1, 2), 6)]
+)
 def test_channel_shuffle_matches_torch(shape, groups, rng):
     torch = pytest.importorskip("torch")
-    _compare(lambda x: F.channel_shuffle(x, groups),
-             lambda x: torch.nn.functional.channel_shuffle(x, groups),
-             [rng.standard_normal(shape)], rng, 0)  # fmt: skip
+    _compare(
+        lambda x: F.channel_shuffle(x, groups),
+        lambda x: torch.nn.functional.channel_shuffle(x, groups),
+        [rng.standard_normal(shape)],
+        rng,
+        0,
+    )
     assert repr(nn.ChannelShuffle(groups)) == repr(torch.nn.ChannelShuffle(groups))
     with pytest.raises(ValueError, match="groups=4"):
         F.channel_shuffle(lucid.ones(1, 6, 2), 4)
@@ -125,10 +153,13 @@ def test_channel_shuffle_matches_torch(shape, groups, rng):
 @pytest.mark.torch
 @pytest.mark.parametrize(
     ("name", "shape", "args", "kwargs"),
-    [("LPPool1d", (2, 3, 7), (1.5, 3), {}), ("LPPool2d", (2, 3, 6, 7), (2.0, 3), {"stride": 2}),
-     ("LPPool2d", (1, 2, 5, 5), (3, (2, 3)), {"ceil_mode": True}),
-     ("LPPool3d", (1, 2, 4, 4, 4), (2.0, 2), {})],
-)  # fmt: skip
+    [
+        ("LPPool1d", (2, 3, 7), (1.5, 3), {}),
+        ("LPPool2d", (2, 3, 6, 7), (2.0, 3), {"stride": 2}),
+        ("LPPool2d", (1, 2, 5, 5), (3, (2, 3)), {"ceil_mode": True}),
+        ("LPPool3d", (1, 2, 4, 4, 4), (2.0, 2), {}),
+    ],
+)
 def test_lp_pool_matches_torch(name, shape, args, kwargs, rng):
     torch = pytest.importorskip("torch")
     module, module_t = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
@@ -141,9 +172,13 @@ def test_lp_pool_matches_torch(name, shape, args, kwargs, rng):
 @pytest.mark.torch
 @pytest.mark.parametrize(
     ("spatial", "shape", "kwargs"),
-    [(1, (3, 8), {}), (2, (2, 3, 6, 6), {}), (2, (2, 3, 6, 7), {"output_size": (6, 7)}),
-     (3, (1, 2, 4, 6, 4), {})],
-)  # fmt: skip
+    [
+        (1, (3, 8), {}),
+        (2, (2, 3, 6, 6), {}),
+        (2, (2, 3, 6, 7), {"output_size": (6, 7)}),
+        (3, (1, 2, 4, 6, 4), {}),
+    ],
+)
 def test_max_unpool_inverts_max_pool_as_torch(spatial, shape, kwargs, rng):
     torch = pytest.importorskip("torch")
     pool_t = getattr(torch.nn.functional, f"max_pool{spatial}d")
@@ -151,11 +186,17 @@ def test_max_unpool_inverts_max_pool_as_torch(spatial, shape, kwargs, rng):
     name = f"MaxUnpool{spatial}d"
     module, module_t = getattr(nn, name)(2), getattr(torch.nn, name)(2)
     assert repr(module) == repr(module_t)
-    _compare(lambda v: module(v, lucid.tensor(index.numpy()), **kwargs),
-             lambda v: module_t(v, index, **kwargs), [values.numpy()], rng, 0)  # fmt: skip
+    _compare(
+        lambda v: module(v, lucid.tensor(index.numpy()), **kwargs),
+        lambda v: module_t(v, index, **kwargs),
+        [values.numpy()],
+        rng,
+        0,
+    )
     # Lucid's own pool: the same indices
-    _, own = getattr(F, f"max_pool{spatial}d")(lucid.tensor(rng.standard_normal(shape)), 2,
-                                               return_indices=True)  # fmt: skip
+    _, own = getattr(F, f"max_pool{spatial}d")(
+        lucid.tensor(rng.standard_normal(shape)), 2, return_indices=True
+    )
     assert own.shape == tuple(index.shape) and own.dtype == np.int64
     with pytest.raises(ValueError, match="out of range"):
         F.max_unpool2d(lucid.ones(1, 1, 1, 1), lucid.tensor([[[[9]]]]), 2)
@@ -175,12 +216,15 @@ def test_pdist_matches_torch(p, rng):
 @pytest.mark.torch
 @pytest.mark.parametrize(
     ("name", "shape", "args"),
-    [("max_pool1d_with_indices", (2, 3, 8), (2,)), ("max_pool2d_with_indices", (2, 3, 6, 6), (3, 2)),
-     ("max_pool3d_with_indices", (1, 2, 4, 4, 4), (2,)),
-     ("adaptive_max_pool1d_with_indices", (2, 3, 7), (3,)),
-     ("adaptive_max_pool2d_with_indices", (2, 3, 7, 5), ((3, 2),)),
-     ("adaptive_max_pool3d_with_indices", (1, 2, 4, 5, 3), (2,))],
-)  # fmt: skip
+    [
+        ("max_pool1d_with_indices", (2, 3, 8), (2,)),
+        ("max_pool2d_with_indices", (2, 3, 6, 6), (3, 2)),
+        ("max_pool3d_with_indices", (1, 2, 4, 4, 4), (2,)),
+        ("adaptive_max_pool1d_with_indices", (2, 3, 7), (3,)),
+        ("adaptive_max_pool2d_with_indices", (2, 3, 7, 5), ((3, 2),)),
+        ("adaptive_max_pool3d_with_indices", (1, 2, 4, 5, 3), (2,)),
+    ],
+)
 def test_with_indices_names_return_pytorchs_pair(name, shape, args, rng):
     torch = pytest.importorskip("torch")
     data = rng.standard_normal(shape)

@@ -27,10 +27,13 @@ def _run_both(module, module_t, data, rng, rtol=1e-10, atol=1e-10):
     yt.backward(torch.tensor(upstream))
     np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=rtol, atol=atol)
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=rtol, atol=atol)
-    for (key, p), (_, pt) in zip(module.named_parameters(), module_t.named_parameters()):
-        np.testing.assert_allclose(p.grad.numpy(), pt.grad.numpy(), rtol=rtol, atol=atol,
-                                   err_msg=key)  # fmt: skip
-    for (key, b), (_, bt) in zip(module.named_buffers(), module_t.named_buffers()):
+    for (key, p), (_, pt) in zip(
+        module.named_parameters(), module_t.named_parameters(), strict=True
+    ):
+        np.testing.assert_allclose(
+            p.grad.numpy(), pt.grad.numpy(), rtol=rtol, atol=atol, err_msg=key
+        )
+    for (key, b), (_, bt) in zip(module.named_buffers(), module_t.named_buffers(), strict=True):
         np.testing.assert_allclose(b.numpy(), bt.numpy(), rtol=1e-12, err_msg=key)
 
 
@@ -65,7 +68,12 @@ def test_instance_norm_matches_torch_in_train_and_eval(name, shape, kwargs, rng)
 def test_instance_norm_defaults_and_gradcheck(rng):
     module = nn.InstanceNorm2d(3, affine=True, track_running_stats=True)
     assert list(module.state_dict()) == [
-        "weight", "bias", "running_mean", "running_var", "num_batches_tracked"]  # fmt: skip
+        "weight",
+        "bias",
+        "running_mean",
+        "running_var",
+        "num_batches_tracked",
+    ]
     assert list(nn.InstanceNorm1d(4).state_dict()) == []
     x = lucid.tensor(rng.standard_normal((2, 3, 3, 2)), requires_grad=True)
     w = lucid.tensor(rng.uniform(0.5, 1.5, 3), requires_grad=True)
@@ -84,8 +92,12 @@ def test_instance_norm_rejects_bad_inputs():
         F.instance_norm(lucid.ones(2, 3, 4), weight=lucid.ones(2))
 
 
-RMS = [((5,), (2, 5), {}), ((3, 4), (2, 3, 4), {"eps": 1e-3}), (4, (4,), {}),
-       ((4,), (3, 4), {"elementwise_affine": False})]  # fmt: skip
+RMS = [
+    ((5,), (2, 5), {}),
+    ((3, 4), (2, 3, 4), {"eps": 1e-3}),
+    (4, (4,), {}),
+    ((4,), (3, 4), {"elementwise_affine": False}),
+]
 
 
 @pytest.mark.torch
@@ -118,12 +130,16 @@ def test_rms_norm_gradient_and_errors(rng):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize(("size", "shape"), [(3, (2, 5, 4)), (2, (2, 4, 3, 3)), (5, (1, 3, 2, 2, 2)),
-                                             (1, (2, 3, 4))])  # fmt: skip
+@pytest.mark.parametrize(
+    ("size", "shape"), [(3, (2, 5, 4)), (2, (2, 4, 3, 3)), (5, (1, 3, 2, 2, 2)), (1, (2, 3, 4))]
+)
 def test_local_response_norm_matches_torch(size, shape, rng):
     torch = pytest.importorskip("torch")
     kwargs = {"alpha": 0.3, "beta": 0.6, "k": 1.5}
-    module, module_t = nn.LocalResponseNorm(size, **kwargs), torch.nn.LocalResponseNorm(size, **kwargs)
+    module, module_t = (
+        nn.LocalResponseNorm(size, **kwargs),
+        torch.nn.LocalResponseNorm(size, **kwargs),
+    )
     assert repr(module) == repr(module_t)
     _run_both(module, module_t, rng.standard_normal(shape), rng, 1e-12, 1e-12)
     x = lucid.tensor(rng.standard_normal(shape), requires_grad=True)

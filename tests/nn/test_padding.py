@@ -48,9 +48,15 @@ def test_padding_layer_matches_torch(name, padding, shape, rng):
 @pytest.mark.torch
 @pytest.mark.parametrize(
     ("pad", "mode"),
-    [((-1, 2), "constant"), ((1, -2, -1, 0), "constant"), ((-2, -1), "constant"),
-     ((2, -1), "replicate"), ((-1, 1, 1, -1), "reflect"), ((0, 0), "reflect")],
-)  # fmt: skip
+    [
+        ((-1, 2), "constant"),
+        ((1, -2, -1, 0), "constant"),
+        ((-2, -1), "constant"),
+        ((2, -1), "replicate"),
+        ((-1, 1, 1, -1), "reflect"),
+        ((0, 0), "reflect"),
+    ],
+)
 def test_pad_crops_with_negative_pads_as_torch(pad, mode, rng):
     torch = pytest.importorskip("torch")
     data = rng.standard_normal((2, 3, 4))

@@ -33,11 +33,13 @@ CASES = {
     "avg_pool3d": [((2, 3, 5, 6, 7), (2,), {}),
                    ((2, 3, 5, 6, 7), ((3, 2, 3), (2, 1, 2), (1, 1, 0), True, False), {}),
                    ((2, 3, 5, 6, 7), (3, 2, 1, True, True, 5), {}), ((3, 5, 6, 7), (3, 2, 1), {})],
-    "adaptive_max_pool1d": [((2, 3, 10), (4, True), {}), ((3, 7), (7,), {}), ((2, 3, 5), (8,), {})],
+    "adaptive_max_pool1d": [((2, 3, 10), (4, True), {}), ((3, 7), (7,), {}),
+                            ((2, 3, 5), (8,), {})],
     "adaptive_max_pool2d": [((2, 3, 7, 9), ((4, 3), True), {}), ((3, 6, 7), ((None, 4), True), {}),
                             ((1, 2, 5, 5), (1,), {})],
     "adaptive_max_pool3d": [((2, 3, 5, 6, 7), ((2, 4, 3), True), {}), ((2, 4, 4, 4), (2,), {})],
-    "adaptive_avg_pool3d": [((2, 3, 5, 6, 7), ((2, 4, 3),), {}), ((2, 4, 4, 4), ((None, 3, 1),), {})],
+    "adaptive_avg_pool3d": [((2, 3, 5, 6, 7), ((2, 4, 3),), {}),
+                            ((2, 4, 4, 4), ((None, 3, 1),), {})],
 }  # fmt: skip
 PARAMS = [(name, *case) for name, cases in CASES.items() for case in cases]
 
@@ -50,8 +52,12 @@ def test_pooling_matches_torch(name, shape, args, kwargs, ties, rng):
     data = rng.standard_normal(shape)
     if ties:  # equal values: the gradient must go to PyTorch's choice of maximum
         data = np.round(data)
-    _compare(lambda x: getattr(F, name)(x, *args, **kwargs),
-             lambda x: getattr(torch.nn.functional, name)(x, *args, **kwargs), data, rng)
+    _compare(
+        lambda x: getattr(F, name)(x, *args, **kwargs),
+        lambda x: getattr(torch.nn.functional, name)(x, *args, **kwargs),
+        data,
+        rng,
+    )
 
 
 @pytest.mark.parametrize(("name", "shape", "args", "kwargs"), PARAMS[::2])
@@ -65,10 +71,15 @@ def test_pooling_gradient_matches_finite_differences(name, shape, args, kwargs, 
     assert gradcheck(f, (x,))
 
 
-LAYERS = [("MaxPool3d", (2,), {}), ("MaxPool3d", (3, 2, 1), {"ceil_mode": True}),
-          ("AvgPool3d", (3, 2, 1), {"count_include_pad": False}),
-          ("AdaptiveMaxPool1d", (3,), {}), ("AdaptiveMaxPool2d", ((3, None),), {}),
-          ("AdaptiveMaxPool3d", (2,), {"return_indices": True}), ("AdaptiveAvgPool3d", (2,), {})]  # fmt: skip
+LAYERS = [
+    ("MaxPool3d", (2,), {}),
+    ("MaxPool3d", (3, 2, 1), {"ceil_mode": True}),
+    ("AvgPool3d", (3, 2, 1), {"count_include_pad": False}),
+    ("AdaptiveMaxPool1d", (3,), {}),
+    ("AdaptiveMaxPool2d", ((3, None),), {}),
+    ("AdaptiveMaxPool3d", (2,), {"return_indices": True}),
+    ("AdaptiveAvgPool3d", (2,), {}),
+]
 
 
 @pytest.mark.torch

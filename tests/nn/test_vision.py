@@ -41,7 +41,7 @@ def _compare(fn, fn_t, arrays, rng, rtol, atol):
     yt.backward(torch.tensor(upstream))
     assert y.shape == tuple(yt.shape) and y.dtype == arrays[0].dtype
     np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=rtol, atol=atol)
-    for x, xt in zip(xs, xts):
+    for x, xt in zip(xs, xts, strict=True):
         got = np.zeros(x.shape, x.dtype) if x.grad is None else x.grad.numpy()
         np.testing.assert_allclose(got, xt.grad.numpy(), rtol=rtol, atol=atol)
 
@@ -56,8 +56,11 @@ def test_interpolate_matches_torch(shape, kwargs, dtype, rng):
     _compare(
         lambda x: F.interpolate(x, **kwargs),
         lambda x: torch.nn.functional.interpolate(x, **kwargs),
-        [data], rng, tol, tol,
-    )  # fmt: skip
+        [data],
+        rng,
+        tol,
+        tol,
+    )
 
 
 @pytest.mark.parametrize(("shape", "kwargs"), RESIZES[1:15:2])
@@ -116,12 +119,20 @@ def test_resampling_modules_match_torch(name, kwargs, rng):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize(("shape", "r"), [((2, 8, 3, 4), 2), ((9, 2, 3), 3), ((1, 2, 3, 4, 1, 1), 1)])
+@pytest.mark.parametrize(
+    ("shape", "r"), [((2, 8, 3, 4), 2), ((9, 2, 3), 3), ((1, 2, 3, 4, 1, 1), 1)]
+)
 def test_pixel_shuffle_and_unshuffle_match_torch_and_invert(shape, r, rng):
     torch = pytest.importorskip("torch")
     data = rng.standard_normal(shape)
-    _compare(lambda t: F.pixel_shuffle(t, r), lambda t: torch.nn.functional.pixel_shuffle(t, r),
-             [data], rng, 0, 0)  # fmt: skip
+    _compare(
+        lambda t: F.pixel_shuffle(t, r),
+        lambda t: torch.nn.functional.pixel_shuffle(t, r),
+        [data],
+        rng,
+        0,
+        0,
+    )
     x = lucid.tensor(data)
     np.testing.assert_array_equal(F.pixel_unshuffle(F.pixel_shuffle(x, r), r).numpy(), data)
 
@@ -145,17 +156,23 @@ def test_affine_grid_matches_torch(size, align_corners, rng):
     _compare(
         lambda t: F.affine_grid(t, size, align_corners=align_corners),
         lambda t: torch.nn.functional.affine_grid(t, size, align_corners=align_corners),
-        [theta], rng, 1e-12, 1e-12,
-    )  # fmt: skip
-    assert gradcheck(lambda t: F.affine_grid(t, size, align_corners), (lucid.tensor(theta,
-                     requires_grad=True),))  # fmt: skip
+        [theta],
+        rng,
+        1e-12,
+        1e-12,
+    )
+    assert gradcheck(
+        lambda t: F.affine_grid(t, size, align_corners), (lucid.tensor(theta, requires_grad=True),)
+    )
 
 
 def _grid_away_from_pixel_edges(rng, shape, h, w, align_corners, spread=1.3):
     """Grid points whose pixel coordinates keep 0.05 from integers (kinks of bilinear)."""
     g = spread * rng.uniform(-1, 1, shape)
     for axis, n in ((0, w), (1, h)):
-        pix = (g[..., axis] + 1) * (n - 1) / 2 if align_corners else ((g[..., axis] + 1) * n - 1) / 2
+        pix = (
+            (g[..., axis] + 1) * (n - 1) / 2 if align_corners else ((g[..., axis] + 1) * n - 1) / 2
+        )
         frac = pix - np.round(pix)
         pix = np.where(np.abs(frac) < 0.05, np.round(pix) + 0.1, pix)
         g[..., axis] = 2 * pix / (n - 1) - 1 if align_corners else (2 * pix + 1) / n - 1
@@ -171,16 +188,22 @@ def test_grid_sample_matches_torch(mode, padding_mode, align_corners, rng):
     inp = rng.standard_normal((2, 3, 5, 6))
     grid = _grid_away_from_pixel_edges(rng, (2, 4, 7, 2), 5, 6, align_corners)
     args = (mode, padding_mode, align_corners)
-    _compare(lambda x, g: F.grid_sample(x, g, *args),
-             lambda x, g: torch.nn.functional.grid_sample(x, g, *args),
-             [inp, grid], rng, 1e-10, 1e-10)  # fmt: skip
+    _compare(
+        lambda x, g: F.grid_sample(x, g, *args),
+        lambda x, g: torch.nn.functional.grid_sample(x, g, *args),
+        [inp, grid],
+        rng,
+        1e-10,
+        1e-10,
+    )
 
 
 @pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
 def test_grid_sample_gradient_matches_finite_differences(padding_mode, rng):
     x = lucid.tensor(rng.standard_normal((1, 2, 4, 5)), requires_grad=True)
-    g = lucid.tensor(_grid_away_from_pixel_edges(rng, (1, 3, 3, 2), 4, 5, False),
-                     requires_grad=True)  # fmt: skip
+    g = lucid.tensor(
+        _grid_away_from_pixel_edges(rng, (1, 3, 3, 2), 4, 5, False), requires_grad=True
+    )
     assert gradcheck(lambda a, b: F.grid_sample(a, b, padding_mode=padding_mode), (x, g))
 
 

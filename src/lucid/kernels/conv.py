@@ -427,7 +427,9 @@ def conv2d_backward(
     dx = None
     if need_dx:
         dcols = _matmul(w.reshape(groups, c_out // groups, -1).transpose(0, 2, 1), g3)
-        dx = _col2im(dcols.reshape(k_rows, n * oh * ow), x_shape, kernel, stride, padding, dilation)
+        dx = _col2im(
+            dcols.reshape(k_rows, n * oh * ow), x_shape, kernel, stride, padding, dilation
+        )
     return dx, dw, db
 
 
@@ -493,7 +495,14 @@ def conv_transpose2d_forward(
     x3 = x.transpose(1, 0, 2, 3).reshape(groups, c_in // groups, n * h * wd)
     cols = _matmul(w.reshape(groups, c_in // groups, -1).transpose(0, 2, 1), x3)
     out_shape = (n, c_out, out_h, out_w)
-    out = _col2im(cols.reshape(cols.shape[0] * cols.shape[1], n * h * wd), out_shape, kernel, stride, padding, dilation)
+    out = _col2im(
+        cols.reshape(cols.shape[0] * cols.shape[1], n * h * wd),
+        out_shape,
+        kernel,
+        stride,
+        padding,
+        dilation,
+    )
     if b is not None:
         out += b.reshape(c_out, 1, 1)
     return out

@@ -13,16 +13,21 @@ class Fold(Module):
     """Sum sliding blocks ``(N, C*kh*kw, L)`` into ``(N, C, *output_size)``."""
 
     def __init__(
-        self, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+        self,
+        output_size: Any,
+        kernel_size: Any,
+        dilation: Any = 1,
+        padding: Any = 0,
         stride: Any = 1,
-    ) -> None:  # fmt: skip
+    ) -> None:
         super().__init__()
         self.output_size, self.kernel_size = output_size, kernel_size
         self.dilation, self.padding, self.stride = dilation, padding, stride
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        return fold(input, self.output_size, self.kernel_size, self.dilation, self.padding,
-                    self.stride)  # fmt: skip
+        return fold(
+            input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride
+        )
 
     def extra_repr(self) -> str:
         return (

@@ -10,8 +10,14 @@ import numpy as np
 from lucid.nn import init
 from lucid.nn.module import Module
 from lucid.nn.parameter import Parameter
-from lucid.ops.norm import batch_norm, group_norm, instance_norm, layer_norm
-from lucid.ops.norm import local_response_norm, rms_norm
+from lucid.ops.norm import (
+    batch_norm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    local_response_norm,
+    rms_norm,
+)
 from lucid.tensor import Tensor, _dtype
 
 

@@ -153,8 +153,9 @@ class _AdaptiveAvgPoolNd(_Pool):
         self.output_size = output_size
 
     def forward(self, x: Any) -> Tensor:
-        pool = {1: P.adaptive_avg_pool1d, 2: P.adaptive_avg_pool2d,
-                3: P.adaptive_avg_pool3d}[self.spatial]  # fmt: skip
+        pool = {1: P.adaptive_avg_pool1d, 2: P.adaptive_avg_pool2d, 3: P.adaptive_avg_pool3d}[
+            self.spatial
+        ]
         return pool(self._check_input(x), self.output_size)
 
     def extra_repr(self) -> str:
@@ -201,8 +202,9 @@ class _AdaptiveMaxPoolNd(_Pool):
         self.output_size, self.return_indices = output_size, return_indices
 
     def forward(self, x: Any) -> Tensor | tuple[Tensor, Tensor]:
-        pool = {1: P.adaptive_max_pool1d, 2: P.adaptive_max_pool2d,
-                3: P.adaptive_max_pool3d}[self.spatial]  # fmt: skip
+        pool = {1: P.adaptive_max_pool1d, 2: P.adaptive_max_pool2d, 3: P.adaptive_max_pool3d}[
+            self.spatial
+        ]
         return pool(self._check_input(x), self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:
@@ -239,8 +241,9 @@ class _LPPoolNd(_Pool):
 
     def forward(self, x: Any) -> Tensor:
         pool = {1: P.lp_pool1d, 2: P.lp_pool2d, 3: P.lp_pool3d}[self.spatial]
-        return pool(self._check_input(x), self.norm_type, self.kernel_size, self.stride,
-                    self.ceil_mode)  # fmt: skip
+        return pool(
+            self._check_input(x), self.norm_type, self.kernel_size, self.stride, self.ceil_mode
+        )
 
     def extra_repr(self) -> str:
         return (

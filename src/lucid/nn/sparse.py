@@ -25,7 +25,9 @@ def _indices(op: str, input: Any, n: int) -> np.ndarray:  # noqa: A002 - PyTorch
     return index
 
 
-def _renorm_(op: str, weight: Tensor, index: np.ndarray, max_norm: float, norm_type: float) -> None:
+def _renorm_(
+    op: str, weight: Tensor, index: np.ndarray, max_norm: float, norm_type: float
+) -> None:
     """PyTorch's ``max_norm``: rows of ``weight`` picked by ``index`` whose ``norm_type`` norm
     exceeds ``max_norm`` are scaled in place (outside the graph) to ``max_norm``."""
     rows = np.unique(index)
@@ -242,8 +244,9 @@ def embedding_bag(
     picked = flat[positions] if flat.size else np.zeros(positions.shape, np.int64)
     if padding_idx is not None:
         if not -weight.shape[0] <= padding_idx < weight.shape[0]:
-            raise IndexError(f"{fn}: padding_idx {padding_idx} is out of range for "
-                             f"{weight.shape[0]} rows")  # fmt: skip
+            raise IndexError(
+                f"{fn}: padding_idx {padding_idx} is out of range for {weight.shape[0]} rows"
+            )
         valid = valid & (picked != padding_idx % weight.shape[0])
     rows = take(weight, picked, axis=0)  # (bags, longest, dim)
     mask = valid[..., None]
@@ -252,15 +255,22 @@ def embedding_bag(
             raise ValueError(
                 f"{fn}: per_sample_weights is only supported for mode='sum' (got mode={mode!r})"
             )
-        psw = per_sample_weights if isinstance(per_sample_weights, Tensor) else Tensor(
-            per_sample_weights)  # fmt: skip
+        psw = (
+            per_sample_weights
+            if isinstance(per_sample_weights, Tensor)
+            else Tensor(per_sample_weights)
+        )
         if psw.shape != index.shape:
             raise ValueError(
                 f"{fn}: per_sample_weights of shape {psw.shape} must have input's shape "
                 f"{index.shape}"
             )
-        rows = rows * take(psw.reshape(-1), positions.reshape(-1), axis=0).reshape(
-            *positions.shape, 1) if flat.size else rows  # fmt: skip
+        rows = (
+            rows
+            * take(psw.reshape(-1), positions.reshape(-1), axis=0).reshape(*positions.shape, 1)
+            if flat.size
+            else rows
+        )
     zero = np.zeros((), dtype=weight.dtype)
     if mode == "max":
         # the first maximum of each (bag, feature) takes the gradient, as PyTorch's
@@ -341,9 +351,20 @@ class EmbeddingBag(Module):
         """An EmbeddingBag holding a copy of the 2-D ``embeddings``; frozen unless ``freeze``."""
         data = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
         if data.ndim != 2:
-            raise ValueError(f"EmbeddingBag.from_pretrained: expected a 2-D table, got {data.shape}")
-        bag = cls(*data.shape, max_norm, norm_type, scale_grad_by_freq, mode, sparse,
-                  data.copy(), include_last_offset, padding_idx)  # fmt: skip
+            raise ValueError(
+                f"EmbeddingBag.from_pretrained: expected a 2-D table, got {data.shape}"
+            )
+        bag = cls(
+            *data.shape,
+            max_norm,
+            norm_type,
+            scale_grad_by_freq,
+            mode,
+            sparse,
+            data.copy(),
+            include_last_offset,
+            padding_idx,
+        )
         bag.weight.requires_grad = not freeze
         return bag
 

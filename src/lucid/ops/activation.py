@@ -307,9 +307,7 @@ def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> T
     return _inplace(x, LeakyRelu(negative_slope)(x), inplace)
 
 
-def hardtanh(
-    x: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
-) -> Tensor:
+def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     """``clip(x, min_val, max_val)`` with PyTorch's gradient: 1 strictly inside, 0 elsewhere."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val {min_val} must not exceed max_val {max_val}")
@@ -356,20 +354,25 @@ def _softmax_axis(op: str, x: Any, axis: Any, dim: Any) -> tuple[Tensor, int]:
     return x, normalize_axis(axis, x.ndim, op)
 
 
-def softmax(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
+def softmax(
+    x: Any, axis: Any = None, _stacklevel: int = 3, dtype: Any = None, *, dim: Any = None
+) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``axis`` (``dim``), shifted by the maximum so that no exp
     overflows; same shape as ``x``, float dtype (integers give float32).
 
-    Unlike PyTorch, the axis is required (PyTorch guesses one with a warning).
+    Unlike PyTorch, the axis is required (PyTorch guesses one with a warning). ``dtype``
+    casts x first, as PyTorch; ``_stacklevel`` is accepted for PyTorch's signature.
     """
     x, axis = _softmax_axis("softmax", x, axis, dim)
-    return Softmax(axis)(x)
+    return Softmax(axis)(x if dtype is None else x.to(dtype))
 
 
-def log_softmax(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
+def log_softmax(
+    x: Any, axis: Any = None, _stacklevel: int = 3, dtype: Any = None, *, dim: Any = None
+) -> Tensor:
     """``x - logsumexp(x)`` along ``axis`` (``dim``), computed stably; same shape as ``x``."""
     x, axis = _softmax_axis("log_softmax", x, axis, dim)
-    return LogSoftmax(axis)(x)
+    return LogSoftmax(axis)(x if dtype is None else x.to(dtype))
 
 
 # --------------------------------------------------------------------------- more activations
@@ -426,10 +429,7 @@ def softsign(x: Any) -> Tensor:
 
 def softmin(x: Any, dim: Any = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
     """``softmax(-x, dim)``; ``dtype`` casts ``x`` first, as PyTorch."""
-    x = _tensor(x)
-    if dtype is not None:
-        x = x.to(dtype)
-    return softmax(-x, dim=dim)
+    return softmax(-_tensor(x), dim=dim, dtype=dtype)
 
 
 def glu(x: Any, dim: int = -1) -> Tensor:

@@ -305,10 +305,11 @@ def _fold_geometry(fn: str, kernel_size: Any, dilation: Any, padding: Any, strid
 
 def _blocks(x_hw: tuple[int, int], g: dict) -> tuple[int, int]:
     return tuple(
-        K.conv_output_size(x_hw[a], g["kernel_size"][a], g["stride"][a], g["padding"][a],
-                           g["dilation"][a])
+        K.conv_output_size(
+            x_hw[a], g["kernel_size"][a], g["stride"][a], g["padding"][a], g["dilation"][a]
+        )
         for a in range(2)
-    )  # fmt: skip
+    )
 
 
 class Unfold(operation):
@@ -389,8 +390,9 @@ def fold(
     fn = "fold"
     x = input if isinstance(input, Tensor) else Tensor(input)
     if x.ndim not in (2, 3):
-        raise ValueError(f"{fn}: expected a 2-D (C*kh*kw, L) or 3-D (N, C*kh*kw, L) input, got "
-                         f"shape {x.shape}")  # fmt: skip
+        raise ValueError(
+            f"{fn}: expected a 2-D (C*kh*kw, L) or 3-D (N, C*kh*kw, L) input, got shape {x.shape}"
+        )
     if x.dtype.kind != "f":
         raise TypeError(f"{fn}: expected a floating-point input, got {x.dtype}")
     g = _fold_geometry(fn, kernel_size, dilation, padding, stride)
@@ -456,8 +458,10 @@ def conv3d(
             raise ValueError(f"{fn}: padding must be 'same', 'valid' or ints, got {padding!r}")
         if padding == "same" and (sd, sh, sw) != (1, 1, 1):
             raise ValueError(f"{fn}: padding='same' is not supported for strided convolutions")
-        totals = [d * (k - 1) if padding == "same" else 0
-                  for d, k in zip((dd, dh, dw), (kd, kh, kw), strict=True)]  # fmt: skip
+        totals = [
+            d * (k - 1) if padding == "same" else 0
+            for d, k in zip((dd, dh, dw), (kd, kh, kw), strict=True)
+        ]
         pads = [(t // 2, t - t // 2) for t in totals]  # PyTorch pads the end more
     else:
         pads = [(p, p) for p in _triple(fn, "padding", padding)]
@@ -540,7 +544,9 @@ def conv_transpose3d(
     z = (d_idx * sd + i_idx * dd - pd).reshape(-1)
     inside = (z >= 0) & (z < od)
     m[z[inside], np.arange(depth * kd)[inside]] = 1
-    out = matmul(m, y).reshape(n, od, g * cg, oh, ow).permute(0, 2, 1, 3, 4)
+    # one 2-D product (BLAS): (OD, D*kd) @ (D*kd, N*rest)
+    flat = matmul(m, y.permute(1, 0, 2).reshape(depth * kd, -1)).reshape(od, n, g * cg, oh, ow)
+    out = flat.permute(1, 2, 0, 3, 4)
     if bias is not None:
         b = bias if isinstance(bias, Tensor) else Tensor(bias)
         if b.shape != (g * cg,):

@@ -79,7 +79,12 @@ class Noise(operation):
 
 
 def _noise_dropout(
-    fn: str, input: Any, p: float, training: bool, feature: bool, alpha: bool  # noqa: A002
+    fn: str,
+    input: Any,
+    p: float,
+    training: bool,
+    feature: bool,
+    alpha: bool,  # noqa: A002
 ) -> Tensor:
     """PyTorch's dropout family: a Bernoulli(1 - p) mask per element (per (N, C) channel
     when ``feature``), kept values scaled by 1 / (1 - p), or, for ``alpha``, the affine map
@@ -153,7 +158,9 @@ def alpha_dropout(
     """Alpha dropout for SELU networks, as ``torch.nn.functional.alpha_dropout`` (note its
     default ``training=False``): dropped elements become ``-alpha' * a * (1 - p)`` and kept
     ones ``a * x + alpha' * a * p``, ``a = ((alpha'**2 p + 1)(1 - p))**-0.5``, alpha' = 1.7581."""
-    return _inplace(input, _noise_dropout("alpha_dropout", input, p, training, False, True), inplace)
+    return _inplace(
+        input, _noise_dropout("alpha_dropout", input, p, training, False, True), inplace
+    )
 
 
 def feature_alpha_dropout(

@@ -14,8 +14,8 @@ import numpy as np
 
 from lucid._graph import no_grad, unary_func_op
 from lucid.kernels import pool as K
-from lucid.ops.conv import _geometry_1d, _Spatial, _spatial_input
 from lucid.ops.activation import relu
+from lucid.ops.conv import _geometry_1d, _Spatial, _spatial_input
 from lucid.ops.creation import zeros
 from lucid.ops.elementwise import abs as abs_
 from lucid.ops.elementwise import sign
@@ -216,8 +216,11 @@ def adaptive_avg_pool1d(x: TensorLike, output_size: Any) -> Tensor:
 
 
 def _volume_input(fn: str, x: TensorLike, spatial: int) -> tuple[Tensor, bool]:
-    x = _spatial_input(fn, x, spatial) if spatial < 3 else (
-        x if isinstance(x, Tensor) else Tensor(x))  # fmt: skip
+    x = (
+        _spatial_input(fn, x, spatial)
+        if spatial < 3
+        else (x if isinstance(x, Tensor) else Tensor(x))
+    )
     if spatial == 3 and x.ndim not in (4, 5):
         raise ValueError(
             f"{fn}: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got shape {x.shape}"
@@ -275,8 +278,7 @@ def max_pool3d(
         plane = Tensor._wrap(x._data.reshape(n, c * depth, h, w))
         v1, i1 = max_pool2d(plane, k[1:], s[1:], p[1:], d[1:], ceil_mode, True)
         oh, ow = v1.shape[2:]
-        rows = np.ascontiguousarray(
-            v1._data.reshape(n * c, depth, oh * ow).transpose(0, 2, 1))  # fmt: skip
+        rows = np.ascontiguousarray(v1._data.reshape(n * c, depth, oh * ow).transpose(0, 2, 1))
         _, i2 = max_pool1d(Tensor._wrap(rows), k[0], s[0], p[0], d[0], ceil_mode, True)
     where_hw = i1._data.reshape(n * c, depth, oh * ow).transpose(0, 2, 1)
     depth_index = i2._data  # (N*C, OH*OW, OD)
@@ -307,12 +309,14 @@ def avg_pool3d(
         raise ValueError(f"{fn}: divisor_override must be positive, got {divisor_override}")
     n, c, depth, h, w = x.shape
     override = None if divisor_override is None else 1
-    planes = avg_pool2d(x.reshape(n, c * depth, h, w), k[1:], s[1:], p[1:], ceil_mode,
-                        count_include_pad, override)  # fmt: skip
+    planes = avg_pool2d(
+        x.reshape(n, c * depth, h, w), k[1:], s[1:], p[1:], ceil_mode, count_include_pad, override
+    )
     oh, ow = planes.shape[2:]
     rows = planes.reshape(n * c, depth, 1, oh * ow).permute(0, 3, 2, 1)  # (N*C, OH*OW, 1, D)
-    out = avg_pool2d(rows, (1, k[0]), (1, s[0]), (0, p[0]), ceil_mode, count_include_pad,
-                     divisor_override)  # fmt: skip
+    out = avg_pool2d(
+        rows, (1, k[0]), (1, s[0]), (0, p[0]), ceil_mode, count_include_pad, divisor_override
+    )
     od = out.shape[3]
     out = out.reshape(n, c, oh, ow, od).permute(0, 1, 4, 2, 3)
     return out[0] if unbatched else out
@@ -400,8 +404,16 @@ def adaptive_avg_pool3d(x: TensorLike, output_size: Any) -> Tensor:
 # --------------------------------------------------------------------------- power-average, unpool
 
 
-def _lp_pool(fn: str, pool: Any, x: TensorLike, norm_type: float, kernel_size: Any,
-             stride: Any, ceil_mode: bool, spatial: int) -> Tensor:  # fmt: skip
+def _lp_pool(
+    fn: str,
+    pool: Any,
+    x: TensorLike,
+    norm_type: float,
+    kernel_size: Any,
+    stride: Any,
+    ceil_mode: bool,
+    spatial: int,
+) -> Tensor:
     """PyTorch's lp_pool: ``(sum over the window of x**p) ** (1/p)``, via the average pool
     (no padding) times the window size."""
     x = x if isinstance(x, Tensor) else Tensor(x)
@@ -412,26 +424,37 @@ def _lp_pool(fn: str, pool: Any, x: TensorLike, norm_type: float, kernel_size: A
     return (sign(out) * relu(abs_(out)) * math.prod(k)) ** (1.0 / norm_type)
 
 
-def lp_pool1d(x: TensorLike, norm_type: float, kernel_size: Any, stride: Any = None,
-              ceil_mode: bool = False) -> Tensor:  # fmt: skip
+def lp_pool1d(
+    x: TensorLike, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False
+) -> Tensor:
     """Power-average pooling over ``(N, C, L)``, as ``torch.nn.functional.lp_pool1d``."""
     return _lp_pool("lp_pool1d", avg_pool1d, x, norm_type, kernel_size, stride, ceil_mode, 1)
 
 
-def lp_pool2d(x: TensorLike, norm_type: float, kernel_size: Any, stride: Any = None,
-              ceil_mode: bool = False) -> Tensor:  # fmt: skip
+def lp_pool2d(
+    x: TensorLike, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False
+) -> Tensor:
     """Power-average pooling over ``(N, C, H, W)``, as ``torch.nn.functional.lp_pool2d``."""
     return _lp_pool("lp_pool2d", avg_pool2d, x, norm_type, kernel_size, stride, ceil_mode, 2)
 
 
-def lp_pool3d(x: TensorLike, norm_type: float, kernel_size: Any, stride: Any = None,
-              ceil_mode: bool = False) -> Tensor:  # fmt: skip
+def lp_pool3d(
+    x: TensorLike, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False
+) -> Tensor:
     """Power-average pooling over ``(N, C, D, H, W)``, as ``torch.nn.functional.lp_pool3d``."""
     return _lp_pool("lp_pool3d", avg_pool3d, x, norm_type, kernel_size, stride, ceil_mode, 3)
 
 
-def _max_unpool(fn: str, x: TensorLike, indices: Any, kernel_size: Any, stride: Any,
-                padding: Any, output_size: Any, spatial: int) -> Tensor:  # fmt: skip
+def _max_unpool(
+    fn: str,
+    x: TensorLike,
+    indices: Any,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    output_size: Any,
+    spatial: int,
+) -> Tensor:
     """Scatter each value of ``x`` to its flat index in a zero output (max pooling's inverse)."""
     x = x if isinstance(x, Tensor) else Tensor(x)
     index = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
@@ -456,7 +479,9 @@ def _max_unpool(fn: str, x: TensorLike, indices: Any, kernel_size: Any, stride: 
     p = per_axis(padding, "padding")
     size = x.shape[-spatial:]
     if output_size is None:
-        out = tuple((n - 1) * s_ - 2 * p_ + k_ for n, k_, s_, p_ in zip(size, k, s, p, strict=True))
+        out = tuple(
+            (n - 1) * s_ - 2 * p_ + k_ for n, k_, s_, p_ in zip(size, k, s, p, strict=True)
+        )
     else:
         out = tuple(int(v) for v in output_size)[-spatial:]
         if len(out) != spatial:
@@ -473,59 +498,98 @@ def _max_unpool(fn: str, x: TensorLike, indices: Any, kernel_size: Any, stride: 
     return result.reshape(*lead, *out)
 
 
-def max_unpool1d(x: TensorLike, indices: Any, kernel_size: Any, stride: Any = None,
-                 padding: Any = 0, output_size: Any = None) -> Tensor:  # fmt: skip
+def max_unpool1d(
+    x: TensorLike,
+    indices: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    output_size: Any = None,
+) -> Tensor:
     """The partial inverse of max_pool1d, as ``torch.nn.functional.max_unpool1d``."""
     return _max_unpool("max_unpool1d", x, indices, kernel_size, stride, padding, output_size, 1)
 
 
-def max_unpool2d(x: TensorLike, indices: Any, kernel_size: Any, stride: Any = None,
-                 padding: Any = 0, output_size: Any = None) -> Tensor:  # fmt: skip
+def max_unpool2d(
+    x: TensorLike,
+    indices: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    output_size: Any = None,
+) -> Tensor:
     """The partial inverse of max_pool2d: values at their flat indices in a zero
     ``(N, C, H_out, W_out)``, as ``torch.nn.functional.max_unpool2d``."""
     return _max_unpool("max_unpool2d", x, indices, kernel_size, stride, padding, output_size, 2)
 
 
-def max_unpool3d(x: TensorLike, indices: Any, kernel_size: Any, stride: Any = None,
-                 padding: Any = 0, output_size: Any = None) -> Tensor:  # fmt: skip
+def max_unpool3d(
+    x: TensorLike,
+    indices: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    output_size: Any = None,
+) -> Tensor:
     """The partial inverse of max_pool3d, as ``torch.nn.functional.max_unpool3d``."""
     return _max_unpool("max_unpool3d", x, indices, kernel_size, stride, padding, output_size, 3)
 
 
-def max_pool1d_with_indices(x: TensorLike, kernel_size: Any, stride: Any = None, padding: Any = 0,
-                            dilation: Any = 1, ceil_mode: bool = False,
-                            return_indices: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
+def max_pool1d_with_indices(
+    x: TensorLike,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> tuple[Tensor, Tensor]:
     """``max_pool1d`` with its indices, always (PyTorch's name)."""
     return max_pool1d(x, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
-def max_pool2d_with_indices(x: TensorLike, kernel_size: Any, stride: Any = None, padding: Any = 0,
-                            dilation: Any = 1, ceil_mode: bool = False,
-                            return_indices: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
+def max_pool2d_with_indices(
+    x: TensorLike,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> tuple[Tensor, Tensor]:
     """``max_pool2d`` with its indices, always (PyTorch's name)."""
     return max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
-def max_pool3d_with_indices(x: TensorLike, kernel_size: Any, stride: Any = None, padding: Any = 0,
-                            dilation: Any = 1, ceil_mode: bool = False,
-                            return_indices: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
+def max_pool3d_with_indices(
+    x: TensorLike,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> tuple[Tensor, Tensor]:
     """``max_pool3d`` with its indices, always (PyTorch's name)."""
     return max_pool3d(x, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
-def adaptive_max_pool1d_with_indices(x: TensorLike, output_size: Any,
-                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
+def adaptive_max_pool1d_with_indices(
+    x: TensorLike, output_size: Any, return_indices: bool = False
+) -> tuple[Tensor, Tensor]:
     """``adaptive_max_pool1d`` with its indices, always."""
     return adaptive_max_pool1d(x, output_size, True)
 
 
-def adaptive_max_pool2d_with_indices(x: TensorLike, output_size: Any,
-                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
+def adaptive_max_pool2d_with_indices(
+    x: TensorLike, output_size: Any, return_indices: bool = False
+) -> tuple[Tensor, Tensor]:
     """``adaptive_max_pool2d`` with its indices, always."""
     return adaptive_max_pool2d(x, output_size, True)
 
 
-def adaptive_max_pool3d_with_indices(x: TensorLike, output_size: Any,
-                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
+def adaptive_max_pool3d_with_indices(
+    x: TensorLike, output_size: Any, return_indices: bool = False
+) -> tuple[Tensor, Tensor]:
     """``adaptive_max_pool3d`` with its indices, always."""
     return adaptive_max_pool3d(x, output_size, True)
