@@ -103,3 +103,20 @@ def test_pooling_rejects_bad_inputs():
         F.avg_pool3d(lucid.ones(1, 1, 2, 2, 2), 2, divisor_override=0)
     with pytest.raises(ValueError, match=r"expected input of shape \(N, C, D, H, W\)"):
         nn.MaxPool3d(2)(lucid.ones(2, 2, 2))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [("max_pool3d", (2,)), ("avg_pool3d", (2,)), ("adaptive_max_pool3d", (2,)),
+     ("adaptive_avg_pool3d", (2,)), ("adaptive_max_pool2d", (3,)), ("adaptive_max_pool1d", (3,))],
+)  # fmt: skip
+def test_pooling_of_an_empty_batch_matches_torch(name, args, rng):
+    torch = pytest.importorskip("torch")
+    spatial = int(name[-2])
+    shape = (0, 2) + (4, 5, 6)[3 - spatial :]
+    x = lucid.zeros(*shape, requires_grad=True)
+    y = getattr(F, name)(x, *args)
+    assert y.shape == tuple(getattr(torch.nn.functional, name)(torch.zeros(shape), *args).shape)
+    y.backward(np.zeros(y.shape, np.float32))
+    assert x.grad.shape == shape

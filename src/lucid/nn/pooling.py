@@ -277,11 +277,13 @@ class _MaxUnpoolNd(Module):
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
         super().__init__()
-        n = self.spatial
-        as_tuple = lambda v: (v,) * n if isinstance(v, int) else tuple(v)  # noqa: E731
-        self.kernel_size = as_tuple(kernel_size)
-        self.stride = as_tuple(stride if stride is not None else kernel_size)
-        self.padding = as_tuple(padding)
+        self.kernel_size = self._per_axis(kernel_size)
+        self.stride = self._per_axis(stride if stride is not None else kernel_size)
+        self.padding = self._per_axis(padding)
+
+    def _per_axis(self, value: Any) -> tuple[int, ...]:
+        """PyTorch stores the unpooling geometry as tuples: an int repeated per axis."""
+        return (value,) * self.spatial if isinstance(value, int) else tuple(value)
 
     def forward(self, input: Any, indices: Any, output_size: Any = None) -> Tensor:  # noqa: A002
         unpool = {1: P.max_unpool1d, 2: P.max_unpool2d, 3: P.max_unpool3d}[self.spatial]

@@ -244,7 +244,8 @@ def _triple(fn: str, name: str, value: Any) -> tuple[int, int, int]:
 def _pick(x: Tensor, flat: np.ndarray, out_spatial: tuple) -> Tensor:
     """x (N, C, *spatial) at the flat spatial positions ``flat`` (N, C, *out_spatial)."""
     n, c = x.shape[:2]
-    values = gather(x.reshape(n, c, -1), 2, flat.reshape(n, c, -1))
+    volume, picked = math.prod(x.shape[2:]), math.prod(out_spatial)  # explicit: N may be 0
+    values = gather(x.reshape(n, c, volume), 2, flat.reshape(n, c, picked))
     return values.reshape(n, c, *out_spatial)
 
 

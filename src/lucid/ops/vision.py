@@ -340,8 +340,9 @@ def grid_sample(
 
     ``mode`` bilinear or nearest (ties to even, as PyTorch); ``padding_mode`` zeros, border
     or reflection; (-1, -1) is the centre (or, with ``align_corners``, the corner) of the
-    top-left pixel. Differentiable in ``input`` and (bilinear) ``grid``. 5-D inputs and
-    bicubic are not supported.
+    top-left pixel. Differentiable in ``input`` and (bilinear) ``grid``; in nearest mode no
+    gradient reaches ``grid`` (``grid.grad`` stays None where PyTorch's is zeros). 5-D inputs
+    and bicubic are not supported.
     """
     fn = "grid_sample"
     x, grid = _tensor(input), _tensor(grid)
