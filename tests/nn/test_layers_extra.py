@@ -232,3 +232,34 @@ def test_with_indices_names_return_pytorchs_pair(name, shape, args, rng):
     out_t, index_t = getattr(torch.nn.functional, name)(torch.tensor(data), *args)
     np.testing.assert_array_equal(out.numpy(), out_t.numpy())
     np.testing.assert_array_equal(index.numpy(), index_t.numpy())
+
+
+# second derivatives: the composed layers record their gradients (create_graph=True)
+SECOND_ORDER = {
+    "selu": (lambda F_, x: F_.selu(x), (3, 4)),
+    "hardswish": (lambda F_, x: F_.hardswish(x), (3, 4)),
+    "glu": (lambda F_, x: F_.glu(x, dim=1), (3, 4)),
+    "logsigmoid": (lambda F_, x: F_.logsigmoid(x), (3, 4)),
+    "bicubic": (lambda F_, x: F_.interpolate(x, size=(5, 3), mode="bicubic"), (1, 2, 3, 4)),
+    "instance_norm": (lambda F_, x: F_.instance_norm(x), (2, 3, 5)),
+    "rms_norm": (lambda F_, x: F_.rms_norm(x, (4,), eps=1e-5), (3, 4)),
+    "normalize": (lambda F_, x: F_.normalize(x, dim=1), (3, 4)),
+    "local_response_norm": (lambda F_, x: F_.local_response_norm(x, 3), (2, 4, 3)),
+    "adaptive_max_pool2d": (lambda F_, x: F_.adaptive_max_pool2d(x, 2), (1, 2, 5, 5)),
+}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", SECOND_ORDER)
+def test_second_derivatives_match_torch(name, rng):
+    torch = pytest.importorskip("torch")
+    f, shape = SECOND_ORDER[name]
+    data, v = rng.standard_normal(shape), rng.standard_normal(shape)
+    x, xt = lucid.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    y, yt = f(F, x), f(torch.nn.functional, xt)
+    u = rng.standard_normal(tuple(yt.shape))
+    (g,) = lucid.autograd.grad((y * y * lucid.tensor(u)).sum(), x, create_graph=True)
+    (gt,) = torch.autograd.grad((yt * yt * torch.tensor(u)).sum(), xt, create_graph=True)
+    (h,) = lucid.autograd.grad((g * lucid.tensor(v)).sum(), x)
+    (ht,) = torch.autograd.grad((gt * torch.tensor(v)).sum(), xt)
+    np.testing.assert_allclose(h.numpy(), ht.numpy(), rtol=1e-7, atol=1e-9)
