@@ -1,4 +1,5 @@
-"""Lucid beside PyTorch on the same machine, in one run: workloads W1-W8, import time and RSS.
+"""Lucid beside PyTorch on the same machine, in one run: workloads W1-W8, LSTM and GRU training
+steps, import time and RSS.
 
     python benchmarks/compare.py                 # the full table (several minutes)
     python benchmarks/compare.py --quick         # a smoke run: one round, two samples each
@@ -67,6 +68,8 @@ WORKLOADS = {
         Workload("W6", "CNN b64 28x28: 2x(conv,relu,pool), fc, SGD", 2.0, 1),
         Workload("W7", "Adam step, 10M parameters in 10 tensors", 1.0, 1),
         Workload("W8", "(1024x1024) @ (1024x1024), fwd + bwd", 1.05, 1),
+        Workload("LSTM", "LSTM train step: L32 b32 64->128, SGD", 1.5, 5),
+        Workload("GRU", "GRU train step: L32 b32 64->128, SGD", 1.5, 5),
     )
 }
 IMPORT_TARGET_S = 0.3
@@ -119,6 +122,13 @@ def make_data(key: str) -> dict[str, Any]:
             d[f"p{i}"], d[f"g{i}"] = normal(10**6), normal(10**6)
     elif key == "W8":
         d["a"], d["b"], d["g"] = normal(1024, 1024), normal(1024, 1024), normal(1024, 1024)
+    elif key in ("LSTM", "GRU"):  # seq 32, batch 32, input 64, hidden 128, one layer
+        rows, bound = (4 if key == "LSTM" else 3) * 128, 1 / np.sqrt(128)
+        shapes = {"weight_ih_l0": (rows, 64), "weight_hh_l0": (rows, 128),
+                  "bias_ih_l0": (rows,), "bias_hh_l0": (rows,)}  # fmt: skip
+        for name, shape in shapes.items():  # PyTorch's init, drawn here as for the layers above
+            d[name] = rng.uniform(-bound, bound, shape).astype(np.float32)
+        d["x"], d["y"] = normal(32, 32, 64), normal(32, 32, 128)
     return d
 
 
@@ -239,7 +249,28 @@ def build_w8(fw: SimpleNamespace, d: dict) -> tuple:
     return step, {"a": a, "b": b}, {}
 
 
+def build_rnn(fw: SimpleNamespace, d: dict, kind: str) -> tuple:
+    """One training step of a recurrent layer: forward over the sequence, MSE on every
+    step's output, backward through time, SGD."""
+    model = getattr(fw.nn, kind)(64, 128)
+    model.load_state_dict({k: fw.tensor(v) for k, v in d.items() if k.startswith(("w", "b"))})
+    x, y = fw.tensor(d["x"]), fw.tensor(d["y"])
+    optimizer = fw.optim.SGD(model.parameters(), lr=0.01)
+
+    def step() -> Any:
+        optimizer.zero_grad()
+        loss = fw.F.mse_loss(model(x)[0], y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    params = dict(model.named_parameters())
+    return step, params, params
+
+
 BUILDERS = {f"W{i}": globals()[f"build_w{i}"] for i in range(1, 9)}
+BUILDERS["LSTM"] = lambda fw, d: build_rnn(fw, d, "LSTM")
+BUILDERS["GRU"] = lambda fw, d: build_rnn(fw, d, "GRU")
 
 
 def numpy_floor(d: dict) -> Any:
@@ -642,7 +673,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--workloads",
         default=",".join([*WORKLOADS, "import"]),
-        help="comma-separated subset of W1..W8,import",
+        help="comma-separated subset of W1..W8,LSTM,GRU,import",
     )
     p.add_argument("--json", metavar="PATH", help="also write the rows and samples as JSON")
     p.add_argument("--check", action="store_true", help="only the Lucid-vs-PyTorch self check")

@@ -13,19 +13,16 @@ dropped graph is freed by reference counting alone.
 
 from __future__ import annotations
 
-import copy
 import functools
 import heapq
 import itertools
-import os
 import threading
-import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lucid.kernels.broadcast import accumulate, broadcast_axes, reduce_to_shape
+from lucid.kernels.broadcast import accumulate, reduce_to_shape
 
 if TYPE_CHECKING:
     from lucid.tensor import Tensor
@@ -48,6 +45,7 @@ class _GradMode(threading.local):
     enabled = True
     anomaly = False  # detect_anomaly: check every result for NaN and inf
     graph_op = None  # the op whose gradient runs on Tensors now (create_graph), else None
+    saved = None  # (op, its saved values as Tensors) while that op's gradient is recorded
 
 
 _mode = _GradMode()
@@ -113,6 +111,32 @@ class operation:
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} defines no forward")
 
+    def save_for_backward(self, *values: Any) -> None:
+        """Declare, inside ``forward``, the values ``gradient`` needs (``ctx.save_for_backward``).
+
+        Each may be one of the forward's input arrays, its result array, or anything else
+        (masks, indices, shapes, intermediate arrays). ``saved_tensors`` hands them back: as
+        arrays in an ordinary backward, and under ``create_graph=True`` with the inputs and
+        results as their Tensors, so the gradient is itself recorded. A saved floating-point
+        array that is neither an input nor a result cannot be differentiated through: an op
+        that saves one refuses ``create_graph`` by name instead of treating it as a constant.
+        """
+        self._saved = values
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The values given to ``save_for_backward``, as arrays or (create_graph) Tensors."""
+        recorded = _mode.saved
+        if recorded is not None and recorded[0] is self:
+            return recorded[1]
+        saved = self.__dict__.get("_saved")
+        if saved is None:
+            raise RuntimeError(
+                f"{type(self).__name__}: saved_tensors read before save_for_backward, or after "
+                "the graph was released (pass retain_graph=True to keep it)"
+            )
+        return saved
+
     def gradient(self, grad: Any) -> Any:
         """Gradients of the inputs, given the upstream ``grad`` (a tuple of them for ops with
         several results). Returns one array per input (a tuple when there are several), each of
@@ -138,13 +162,13 @@ def _scalar_dtype(value: Any, like: np.dtype) -> np.dtype:
 
 
 _SCALARS = (int, float, bool, np.number, np.bool_)
-_CONSTANTS: dict[tuple[float, np.dtype], np.ndarray] = {}
+_CONSTANTS: dict[tuple[float, str], np.ndarray] = {}
 
 
 def _constant(value: float, dtype: np.dtype) -> np.ndarray:
     """A read-only 0-d array for a Python float, cached: loops reuse the same few constants,
     and NumPy multiplies by a 0-d array faster than by a NumPy or Python scalar."""
-    key = (value, dtype)
+    key = (value, dtype.char)  # the dtype's one-letter code hashes far faster than the dtype
     array = _CONSTANTS.get(key)
     if array is None:
         if len(_CONSTANTS) >= 1024:
@@ -181,13 +205,32 @@ def _as_tensors(args: Sequence[Any]) -> list[Tensor]:
     return out
 
 
+def _declare_sources(op: operation, inputs: Sequence[np.ndarray], out: Any) -> None:
+    """Resolve the op's ``save_for_backward`` values once, as it is recorded: input k (k),
+    result j (-1 - j) or neither (None). Read under ``create_graph`` by ``_saved_as_tensors``."""
+    outs = out if isinstance(out, tuple) else (out,)
+    sources = []
+    for v in op._saved:
+        source = None
+        for k, a in enumerate(inputs):
+            if v is a:
+                source = k
+                break
+        else:
+            for j, o in enumerate(outs):
+                if v is o:
+                    source = -1 - j
+                    break
+        sources.append(source)
+    op._sources = tuple(sources)
+
+
 def _result(data: Any, op: operation | None = None, index: int = 0) -> Tensor:
     """A tensor around an op's result, without copying or checking (``Tensor._wrap``)."""
     t = _new_tensor(Tensor)
     t._data = data if type(data) is np.ndarray else np.asarray(data)
     t._grad = None
     t._requires_grad = op is not None
-    t._grad_tensor = None
     t._op = op
     t._index = index
     t._retain = False
@@ -221,11 +264,13 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                     (x,) = _as_tensors((x,))
                 out = forward(self, x._data, *args, **kwargs)
                 if _mode.anomaly:
-                    _anomaly_forward(self, out)
+                    _anomaly.check_forward(self, out)
                 if has_gradient and x._requires_grad and _mode.enabled:
                     self.parents = (x,)
                     self._versions = (x._version,)
                     self._seq = _next_seq()
+                    if "_saved" in self.__dict__:
+                        _declare_sources(self, (x._data,), out)
                     return _result(out, self)
                 return _result(out, None)
 
@@ -234,24 +279,29 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
             def run(self: operation, a: Any, b: Any, *args: Any, **kwargs: Any) -> Any:
                 if type(b) is float and isinstance(a, Tensor) and a._data.dtype.kind == "f":
                     # the common `x * 0.5`: no tensor for the constant, a shared stand-in
-                    out = forward(self, a._data, _constant(b, a._data.dtype), *args, **kwargs)
+                    c = _constant(b, a._data.dtype)
+                    out = forward(self, a._data, c, *args, **kwargs)
                     if _mode.anomaly:
-                        _anomaly_forward(self, out)
+                        _anomaly.check_forward(self, out)
                     if has_gradient and a._requires_grad and _mode.enabled:
                         self.parents = (a, _CONSTANT)
                         self._versions = (a._version, 0)
                         self._seq = _next_seq()
+                        if "_saved" in self.__dict__:
+                            _declare_sources(self, (a._data, c), out)
                         return _result(out, self)
                     return _result(out, None)
                 if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
                     a, b = _as_tensors((a, b))
                 out = forward(self, a._data, b._data, *args, **kwargs)
                 if _mode.anomaly:
-                    _anomaly_forward(self, out)
+                    _anomaly.check_forward(self, out)
                 if has_gradient and (a._requires_grad or b._requires_grad) and _mode.enabled:
                     self.parents = (a, b)
                     self._versions = (a._version, b._version)
                     self._seq = _next_seq()
+                    if "_saved" in self.__dict__:
+                        _declare_sources(self, (a._data, b._data), out)
                     return _result(out, self)
                 return _result(out, None)
 
@@ -264,9 +314,10 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                     if not isinstance(a, Tensor):
                         inputs = _as_tensors(inputs)
                         break
-                out = forward(self, *[t._data for t in inputs], *args[n:], **kwargs)
+                arrays = [t._data for t in inputs]
+                out = forward(self, *arrays, *args[n:], **kwargs)
                 if _mode.anomaly:
-                    _anomaly_forward(self, out)
+                    _anomaly.check_forward(self, out)
                 record = False
                 if has_gradient and _mode.enabled:
                     for t in inputs:
@@ -277,6 +328,8 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                     self.parents = tuple(inputs)
                     self._versions = tuple([t._version for t in inputs])
                     self._seq = _next_seq()
+                    if "_saved" in self.__dict__:
+                        _declare_sources(self, arrays, out)
                 if n_ret == 1:
                     return _result(out, self if record else None)
                 self.n_ret = n_ret
@@ -347,14 +400,31 @@ def _seed(root: Tensor, grad: Any, graph: bool) -> Any:
         g = grad._data if isinstance(grad, Tensor) else np.asarray(grad)
     if g.shape != root._data.shape:
         raise ValueError(
-            f"backward: gradient of shape {g.shape} given for an output of shape {root._data.shape}"
+            f"backward: gradient of shape {g.shape} given for an output of shape "
+            f"{root._data.shape}"
         )
     if graph:
         return g if isinstance(g, Tensor) else _result(g.astype(root._data.dtype), None)
     return g.astype(root._data.dtype, copy=False)
 
 
+def _plus(a: Any, b: Any) -> Any:
+    """``a + b`` for two gradients, an ndarray even for 0-d arrays (whose sum NumPy returns as
+    a scalar, which a later in-place add could not update)."""
+    total = a + b
+    return np.asarray(total) if isinstance(total, np.generic) else total
+
+
+# Passes in several threads may add into one leaf's gradient: one at a time.
+_LEAF_LOCK = threading.RLock()
+
+
 def _add_to_leaf(t: Tensor, g: np.ndarray, owned: bool) -> None:
+    with _LEAF_LOCK:
+        _add_to_leaf_unlocked(t, g, owned)
+
+
+def _add_to_leaf_unlocked(t: Tensor, g: np.ndarray, owned: bool) -> None:
     if t._grad is None:
         if g.shape != t._data.shape:
             g, owned = reduce_to_shape(g, t._data.shape), True
@@ -368,16 +438,21 @@ def _add_to_leaf(t: Tensor, g: np.ndarray, owned: bool) -> None:
 class _Pass:
     """The state of one backward pass.
 
-    ``heap`` holds the ops waiting for their turn, by decreasing record number; each waiting
-    op keeps its output gradients on itself as ``_slots``: [gradient, owned] per output (None
-    where nothing flowed), "owned" marking a fresh array only that slot holds, safe to add
-    into in place. ``watched`` maps id(op) to the non-leaf results of that op whose gradient
+    ``heap`` holds the ops waiting for their turn, by decreasing record number; ``slots`` maps
+    each waiting op to its output gradients: [gradient, owned] per output (None where nothing
+    flowed), "owned" marking a fresh array only that slot holds, safe to add into in place.
+    ``outs`` (graph mode) maps each waiting op to its result tensors that gradients reached.
+    All of it lives here, never on the ops, so passes over one retained graph may nest (a hook
+    that calls ``autograd.grad``) or run in several threads at once.
+    ``watched`` maps id(op) to the non-leaf results of that op whose gradient
     is wanted (``retain_grad``, hooks, ``autograd.grad`` inputs). In graph mode
     (``create_graph``) gradients are Tensors and every gradient op is recorded.
     """
 
     def __init__(self, graph: bool, capture: dict[int, Any] | None) -> None:
         self.heap: list = []
+        self.slots: dict[operation, list] = {}
+        self.outs: dict[operation, list] = {}
         self.watched: dict[int, list[Tensor]] = {}
         self.graph = graph
         self.capture = capture  # id(input) -> gradient, for autograd.grad; None for backward
@@ -399,31 +474,37 @@ class _Pass:
         if entry is None:
             self.leaves[id(t)] = [t, g]
         else:
-            entry[1] = entry[1] + g
+            entry[1] = _plus(entry[1], g)
 
     def deliver(self, t: Tensor, g: Any, owned: bool) -> Any:
         """A finished gradient of tensor ``t``: run its hooks, keep or capture it."""
         if t._hooks is not None:
             for hook in list(t._hooks.values()):
-                result = hook(g)
+                # Hooks see a Tensor, as in PyTorch; in an ordinary pass it wraps the array.
+                result = hook(g if isinstance(g, Tensor) else _result(g))
                 if result is not None:
+                    if not self.graph:
+                        result = result._data if isinstance(result, Tensor) else result
                     g, owned = result, False
         if self.capture is not None:
             if id(t) in self.capture:
                 self.capture[id(t)] = g
             return g
-        if self.graph and isinstance(g, Tensor):
-            value = g._data
-            if value.shape != t._data.shape:
-                value = reduce_to_shape(value, t._data.shape)
-            if t._op is None:
-                t._grad = value.astype(t._data.dtype) if t._grad is None else t._grad + value
+        with _LEAF_LOCK:
+            if self.graph and isinstance(g, Tensor):
+                value = g._data
+                if value.shape != t._data.shape:
+                    value = reduce_to_shape(value, t._data.shape)
+                if t._op is None:
+                    t._grad = (
+                        value.astype(t._data.dtype) if t._grad is None else _plus(t._grad, value)
+                    )
+                elif t._retain:
+                    t._grad = value.copy() if t._grad is None else _plus(t._grad, value)
+            elif t._op is None:
+                _add_to_leaf(t, g, owned)
             elif t._retain:
-                t._grad = value.copy() if t._grad is None else t._grad + value
-        elif t._op is None:
-            _add_to_leaf(t, g, owned)
-        elif t._retain:
-            t._grad = g.copy() if t._grad is None else t._grad + g
+                t._grad = g.copy() if t._grad is None else _plus(t._grad, g)
         return g
 
 
@@ -458,15 +539,14 @@ def run_backward(
             pass_.add_leaf(root, seed)
             continue
         op = root._op
-        if "_slots" not in op.__dict__:
-            _wake(op, pass_)
+        slots = pass_.slots.get(op) or _wake(op, pass_)
         if create_graph:
-            op._outs[root._index] = root
-        slot = op._slots[root._index]
-        op._slots[root._index] = [seed if slot is None else slot[0] + seed, slot is not None]
+            pass_.outs[op][root._index] = root
+        slot = slots[root._index]
+        slots[root._index] = [seed if slot is None else _plus(slot[0], seed), slot is not None]
         if pass_.wants(root):
             pass_.watch(root)
-    step = _graph_step if create_graph else _array_step
+    step = _higher_order.graph_step if create_graph else _array_step
     heap = pass_.heap
     try:
         if create_graph:
@@ -477,15 +557,15 @@ def run_backward(
                     if not retain_graph:
                         op.__dict__.clear()
         else:
+            pop = heapq.heappop
             while heap:
-                op = heapq.heappop(heap)[1]
+                op = pop(heap)[1]
                 step(op, pass_)
                 if not retain_graph:
                     op.__dict__.clear()  # parents and stashed arrays; parents reads None again
     finally:
-        for _, op in heap:  # only after an error: leave no half-summed gradients behind
-            op.__dict__.pop("_slots", None)
-            op.__dict__.pop("_outs", None)
+        pass_.slots.clear()  # only after an error: nothing half-summed outlives the pass
+        pass_.outs.clear()
     for t, g in pass_.leaves.values():
         pass_.deliver(t, g, False)
     if inputs is None:
@@ -511,18 +591,21 @@ def _wake(op: operation, pass_: _Pass) -> list:
     its empty gradient slots (and, in graph mode, slots for its result tensors)."""
     if op.parents is None:
         raise _released(op)
-    op._slots = [None] * op.n_ret
+    slots = pass_.slots[op] = [None] * op.n_ret
     if pass_.graph:
-        op._outs = [None] * op.n_ret
-    heapq.heappush(pass_.heap, (-op._seq, op))
-    return op._slots
+        pass_.outs[op] = [None] * op.n_ret
+    _heappush(pass_.heap, (-op._seq, op))
+    return slots
+
+
+_heappush = heapq.heappush
 
 
 def _take_gradients(op: operation, pass_: _Pass, zeros: Callable) -> Any:
     """The op's summed output gradients, once it is its turn: watched results get theirs
     delivered, the saved inputs' versions are checked, and outputs nothing flowed to get
     ``zeros(shape, dtype)``. One gradient, or a tuple for an op with several results."""
-    slots = op.__dict__.pop("_slots")
+    slots = pass_.slots.pop(op)
     if pass_.watched:
         for t in pass_.watched.pop(id(op), ()):
             g = slots[t._index]
@@ -539,16 +622,39 @@ def _take_gradients(op: operation, pass_: _Pass, zeros: Callable) -> Any:
     )
 
 
+def _check_gradient_shape(op: operation, k: int, shape: tuple, target: tuple) -> None:
+    """RuntimeError naming the op and the input when its gradient cannot be summed down to the
+    input's shape (a bug in that op's gradient, not in the user's program)."""
+    if len(target) > len(shape) or any(
+        t != 1 and t != s for t, s in zip(target[::-1], shape[::-1], strict=False)
+    ):
+        raise RuntimeError(
+            f"{type(op).__name__}.gradient returned a gradient of shape {shape} for its input "
+            f"{k} of shape {target}: it must have the input's shape or the output's"
+        )
+
+
 def _array_step(op: operation, pass_: _Pass) -> None:
     """Call ``op.gradient`` on its summed output gradients (arrays) and pass the results on.
 
     This runs once per op in every backward pass, so it is written for speed: locals
-    instead of repeated attribute look-ups.
+    instead of repeated attribute look-ups, and the one-result, nothing-watched case (almost
+    every op) without ``_take_gradients``' general path.
     """
-    grad_in = _take_gradients(op, pass_, np.zeros)
+    if op.n_ret == 1 and not pass_.watched:
+        grad_in = pass_.slots.pop(op)[0][0]
+        for t, version in zip(op.parents, op._versions):
+            if t._version != version:
+                raise _modified(op, t, version)
+    else:
+        grad_in = _take_gradients(op, pass_, np.zeros)
     parents = op.parents
     grads = op.gradient(grad_in)
-    if len(parents) == 1 and not isinstance(grads, tuple):
+    if type(grads) is not tuple:
+        if len(parents) != 1:
+            raise RuntimeError(
+                f"{type(op).__name__}.gradient returned one gradient for {len(parents)} inputs"
+            )
         grads = (grads,)
     elif len(grads) != len(parents):
         raise RuntimeError(
@@ -556,28 +662,39 @@ def _array_step(op: operation, pass_: _Pass) -> None:
             f"{len(parents)} inputs"
         )
     if _mode.anomaly:
-        _check_finite(op, grads, "backward")
+        _anomaly.check_finite(op, grads, "backward")
     plain = pass_.capture is None
-    for t, g in zip(parents, grads, strict=True):
+    all_slots = pass_.slots
+    for k, (t, g) in enumerate(zip(parents, grads)):
         if g is None or not t._requires_grad:
             continue
         if type(g) is not np.ndarray:  # a NumPy scalar (``grad[i]`` of a 1-D grad) is immutable
             g = np.asarray(g)
         data = t._data
+        if g.shape != data.shape:
+            _check_gradient_shape(op, k, g.shape, data.shape)
         child = t._op
         if child is None:
             if plain and t._hooks is None:
-                owned = g is not grad_in and g.flags.owndata and _unique(g, grads)
+                owned = (
+                    g is not grad_in and g.flags.owndata and (len(grads) == 1 or _unique(g, grads))
+                )
                 _add_to_leaf(t, g, owned)
             else:  # summed first, so reduced to the leaf's shape first
                 if g.shape != data.shape:
                     g = reduce_to_shape(g, data.shape)
                 pass_.add_leaf(t, g.astype(data.dtype, copy=False))
             continue
-        child_slots = child.__dict__.get("_slots") or _wake(child, pass_)
+        child_slots = all_slots.get(child)
+        if child_slots is None:
+            child_slots = _wake(child, pass_)
         if t._retain or t._hooks is not None:
             pass_.watch(t)
-        slot = child_slots[t._index]
+        index = t._index
+        slot = child_slots[index]
+        if slot is None and g.shape == data.shape and g.dtype == data.dtype:
+            child_slots[index] = [g, False]  # the common case: first and only contribution
+            continue
         # A gradient kept for a non-leaf counts as shared (not owned) unless it was made here:
         # a second contribution then allocates once, and later ones add in place.
         owned = False
@@ -589,126 +706,34 @@ def _array_step(op: operation, pass_: _Pass) -> None:
         if g.dtype != data.dtype:
             g, owned = g.astype(data.dtype), True
         if slot is None:
-            child_slots[t._index] = [g, owned]
+            child_slots[index] = [g, owned]
         elif slot[1]:
             slot[0] += g
         else:
-            child_slots[t._index] = [slot[0] + g, True]
+            child_slots[index] = [_plus(slot[0], g), True]
 
 
-# --------------------------------------------------------------------------- graph mode
+# --------------------------------------------------------------------------- hooks
 
 
-class _GraphView:
-    """Marks gradient code running on Tensors (create_graph): arrays may not be taken."""
+class RemovableHandle:
+    """What registering a hook returns; ``handle.remove()`` unregisters it (idempotent)."""
 
+    _ids = itertools.count()
 
-def _tensor_view(op: operation, outputs: list) -> operation:
-    """A shallow copy of ``op`` whose saved input and output arrays are the Tensors again.
+    def __init__(self, hooks: dict[int, Any]) -> None:
+        self.id = next(RemovableHandle._ids)
+        self._hooks = hooks
 
-    Forward stashes the very arrays its inputs hold (``self.x = x``) and the very array it
-    returns (``self.out = out``): matching them by identity gives the gradient code Tensors
-    to compute with, so the gradient is itself recorded. Other saved arrays (masks, indices)
-    stay constants.
-    """
-    view = copy.copy(op)
-    known = [(t._data, t) for t in op.parents if t is not _CONSTANT]
-    known += [(t._data, t) for t in outputs if t is not None]
-    for name, value in vars(view).items():
-        if isinstance(value, np.ndarray):
-            for array, t in known:
-                if value is array:
-                    setattr(view, name, t)
-                    break
-    return view
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
 
-
-def _graph_step(op: operation, pass_: _Pass) -> None:
-    """``_array_step`` for create_graph: gradients are Tensors and their ops are recorded."""
-    name = type(op).__name__
-    if not getattr(op, "double_backward", True):
-        raise RuntimeError(f"{name} cannot be differentiated twice (create_graph=True)")
-    outputs = op.__dict__.pop("_outs")
-    grad_in = _take_gradients(op, pass_, lambda shape, dtype: _result(np.zeros(shape, dtype)))
-    previous = _mode.graph_op
-    _mode.graph_op = name
-    try:
-        grads = _tensor_view(op, outputs).gradient(grad_in)
-    except TypeError as exc:  # a NumPy ufunc met a Tensor: Tensor.__array_ufunc__ is None
-        raise RuntimeError(f"{name} cannot be differentiated twice: {exc}") from exc
-    finally:
-        _mode.graph_op = previous
-    parents = op.parents
-    if len(parents) == 1 and not isinstance(grads, tuple):
-        grads = (grads,)
-    if _mode.anomaly:
-        _check_finite(op, [g._data if isinstance(g, Tensor) else g for g in grads], "backward")
-    for t, g in zip(parents, grads, strict=True):
-        if g is None or not t._requires_grad:
-            continue
-        if not isinstance(g, Tensor):
-            # Computed from constants only (Tensor.__array__ refuses to hand out an array of a
-            # tensor that requires grad here), so a constant it is.
-            g = _result(np.asarray(g), None)
-        if g.shape != t._data.shape:
-            g = _reduce_tensor(g, t._data.shape)
-        child = t._op
-        if child is None:
-            pass_.add_leaf(t, g)
-            continue
-        child_slots = child.__dict__.get("_slots") or _wake(child, pass_)
-        child._outs[t._index] = t
-        if pass_.wants(t):
-            pass_.watch(t)
-        slot = child_slots[t._index]
-        child_slots[t._index] = [g if slot is None else slot[0] + g, False]
-
-
-def _reduce_tensor(g: Tensor, shape: tuple) -> Tensor:
-    """``reduce_to_shape`` as recorded ops: sum the broadcast axes, then reshape."""
-    from lucid.ops.reduce import sum as reduce_sum
-
-    axes = broadcast_axes(g.shape, shape)
-    summed = reduce_sum(g, axis=axes) if axes else g
-    return summed.reshape(shape) if summed.shape != tuple(shape) else summed
-
-
-# --------------------------------------------------------------------------- anomaly mode
-
-
-def _user_site() -> str:
-    """``file:line`` of the innermost frame outside Lucid: the user code that made an op."""
-    package = os.path.dirname(os.path.abspath(__file__))
-    for frame in reversed(traceback.extract_stack()):
-        if not os.path.abspath(frame.filename).startswith(package):
-            return f"{frame.filename}:{frame.lineno} ({frame.line})"
-    return "<unknown>"
-
-
-def _anomaly_forward(op: operation, out: Any) -> None:
-    op._site = _user_site()
-    _check_finite(op, out if isinstance(out, tuple) else (out,), "forward")
-
-
-def _check_finite(op: operation, arrays: Any, phase: str) -> None:
-    for a in arrays:
-        if isinstance(a, np.ndarray) and a.dtype.kind == "f" and not np.isfinite(a).all():
-            bad = "nan" if np.isnan(a).any() else "inf"
-            site = op.__dict__.get("_site") or _user_site()
-            raise RuntimeError(
-                f"detect_anomaly: {type(op).__name__} produced {bad} in its {phase}; "
-                f"the op was created at {site}"
-            )
-
-
-class detect_anomaly(_SetGradMode):
-    """Inside, the first op whose forward or backward makes NaN or inf raises RuntimeError,
-    naming the op and the line of user code that created it (slower: every result is checked).
-    """
-
-    def __enter__(self) -> None:
-        self._previous = _mode.anomaly
-        _mode.anomaly = True
+    def __enter__(self) -> RemovableHandle:
+        return self
 
     def __exit__(self, *exc_info: object) -> None:
-        _mode.anomaly = self._previous
+        self.remove()
+
+
+# create_graph and detect_anomaly live in modules of their own; they import this one.
+from lucid import _anomaly, _higher_order  # noqa: E402

@@ -34,7 +34,8 @@ import math
 import os
 import secrets
 import zipfile
-from typing import Any
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -100,9 +101,10 @@ class _Encoder:
                 return {"type": kind, "items": items}
             finally:
                 self._active.discard(id(obj))
+        hint = " (save its state_dict() instead)" if hasattr(obj, "state_dict") else ""
         raise TypeError(
-            f"lucid.save: {where} is a {type(obj).__name__}; Lucid saves tensors, arrays, "
-            "numbers, strings, bools, None, and lists, tuples and dicts of them"
+            f"lucid.save: {where} is a {type(obj).__name__}{hint}; Lucid saves tensors, "
+            "arrays, numbers, strings, bools, None, and lists, tuples and dicts of them"
         )
 
     def key(self, k: Any, where: str) -> dict:
@@ -116,36 +118,73 @@ class _Encoder:
         )
 
 
-def save(obj: Any, path: str | os.PathLike) -> None:
+def _refuse_objects_with_state(obj: Any) -> None:
+    """TypeError for a Module, optimizer or scheduler object: Lucid saves their state dicts."""
+    state_dict = getattr(obj, "state_dict", None)
+    if callable(state_dict) and not isinstance(obj, (dict, list, tuple, Tensor, np.ndarray)):
+        raise TypeError(
+            f"lucid.save: cannot save a {type(obj).__name__} object: that would need pickle, "
+            "which Lucid never uses; save its state_dict() instead "
+            "(lucid.save(model.state_dict(), f)) and load it with load_state_dict"
+        )
+
+
+def _is_file_object(f: Any, method: str) -> bool:
+    return not isinstance(f, (str, bytes, os.PathLike)) and callable(getattr(f, method, None))
+
+
+def save(
+    obj: Any,
+    f: str | os.PathLike | BinaryIO,
+    pickle_module: Any = None,
+    pickle_protocol: int = 2,
+    _use_new_zipfile_serialization: bool = True,
+) -> None:
     """Write ``obj`` (tensors, arrays, numbers, strings, bools, None, and nested lists, tuples
-    and dicts of them, e.g. a model's or an optimizer's ``state_dict()``) to exactly ``path``.
+    and dicts of them, e.g. ``{"model": model.state_dict(), "optimizer": opt.state_dict(),
+    "epoch": 3}``) to exactly the path ``f``, or to the binary file object ``f``.
 
     The format is described in this module's docstring: an uncompressed ``.npz`` whose JSON
-    entry describes the structure; no pickle. The write is atomic: the data goes to a temporary
-    file in the same directory, is flushed to disk, and then replaces ``path`` in one step, so
-    a crash mid-write leaves any previous file at ``path`` intact. PyTorch's ``torch.save``
-    also takes file objects and pickles arbitrary objects; Lucid does neither.
+    entry describes the structure; no pickle. Writing to a path is atomic: the data goes to a
+    temporary file in the same directory, is flushed to disk, and then replaces ``f`` in one
+    step, so a crash mid-write leaves any previous file intact. A file object (``BytesIO``,
+    ``open(..., "wb")``) gets the bytes written at its position in one ``write`` call.
+
+    Unlike ``torch.save``, arbitrary objects are not pickled: a Module, optimizer or scheduler
+    object raises TypeError saying to save its ``state_dict()``. ``pickle_module``,
+    ``pickle_protocol`` and ``_use_new_zipfile_serialization`` are accepted for PyTorch's
+    signature and have no effect.
     """
-    if not isinstance(path, (str, os.PathLike)):
+    _refuse_objects_with_state(obj)
+    to_file = _is_file_object(f, "write")
+    if not to_file and not isinstance(f, (str, os.PathLike)):
         raise TypeError(
-            f"lucid.save: path must be a str or os.PathLike, got {type(path).__name__}"
+            "lucid.save: f must be a path (str or os.PathLike) or a binary file object, "
+            f"got {type(f).__name__}"
         )
-    path = os.fspath(path)
     encoder = _Encoder()
     root = encoder.node(obj, "obj")
     meta = json.dumps({"format": FORMAT, "version": VERSION, "root": root}, allow_nan=False)
     members = {_META: np.frombuffer(meta.encode("utf-8"), dtype=np.uint8), **encoder.arrays}
+    if to_file:
+        buffer = io.BytesIO()
+        np.savez(buffer, **members)
+        f.write(buffer.getvalue())
+        return
+    _save_atomic(os.fspath(f), members)
 
+
+def _save_atomic(path: str, members: dict[str, np.ndarray]) -> None:
     directory, name = os.path.split(os.path.abspath(path))
     tmp = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
     # O_EXCL: never clobber another writer's temporary file; mode 0o666 lets the umask decide
     # the permissions, as for any new file.
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **members)  # a file object: savez adds no ".npz" to the name
-            f.flush()
-            os.fsync(f.fileno())
+        with os.fdopen(fd, "wb") as out:
+            np.savez(out, **members)  # a file object: savez adds no ".npz" to the name
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -177,10 +216,30 @@ class _Invalid(Exception):
     """Any fault found by ``load``; it becomes a ValueError naming the path."""
 
 
-def _read_members(path: str) -> dict[str, np.ndarray]:
+def _check_declared_size(member: str, raw: bytes) -> None:
+    """Refuse a member whose header declares more data than it holds, before NumPy would
+    allocate the declared shape (a forged header could ask for terabytes)."""
+    stream = io.BytesIO(raw)
+    version = np.lib.format.read_magic(stream)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+    else:
+        shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+    if dtype.hasobject:
+        raise _Invalid(f"member {member!r} holds Python objects")
+    declared = math.prod(shape) * dtype.itemsize
+    held = len(raw) - stream.tell()
+    if declared != held:
+        raise _Invalid(
+            f"member {member!r} declares shape {shape} of {dtype} ({declared} bytes) but holds "
+            f"{held} bytes"
+        )
+
+
+def _read_members(source: str | BinaryIO) -> dict[str, np.ndarray]:
     """Every ``.npy`` member of the archive, read in full (zipfile checks each CRC)."""
     try:
-        archive = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
         raise _Invalid(f"not a zip archive ({exc}); it may be truncated") from None
     members: dict[str, np.ndarray] = {}
@@ -191,6 +250,7 @@ def _read_members(path: str) -> dict[str, np.ndarray]:
                 raise _Invalid(f"unexpected member {info.filename!r}")
             try:
                 raw = archive.read(info)
+                _check_declared_size(info.filename, raw)
                 array = np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False)
             except (zipfile.BadZipFile, ValueError, EOFError, OSError, NotImplementedError) as exc:
                 raise _Invalid(f"member {info.filename!r} is corrupt ({exc})") from None
@@ -296,26 +356,114 @@ def _decode(members: dict[str, np.ndarray]) -> Any:
     return obj
 
 
-def load(path: str | os.PathLike) -> Any:
-    """Read an object written by ``lucid.save``: tensors come back as Tensors (with their
+def _check_device(where: str, device: Any) -> None:
+    """RuntimeError unless ``device`` (a string, or an object with ``.type``) is the CPU."""
+    kind = getattr(device, "type", device)
+    if not isinstance(kind, str):
+        raise TypeError(f"lucid.load: {where} must name a device, got {type(device).__name__}")
+    if kind.split(":")[0] != "cpu":
+        raise RuntimeError(
+            f"lucid.load: {where} asks for device {str(device)!r}, which Lucid does not have; "
+            "every tensor loads on the CPU (use map_location='cpu')"
+        )
+
+
+def _map_location(map_location: Any) -> Callable[[Tensor], Tensor] | None:
+    """The function applied to each loaded tensor, after checking ``map_location``."""
+    if map_location is None:
+        return None
+    if isinstance(map_location, dict):
+        for key, value in map_location.items():
+            _check_device(f"map_location[{key!r}]", value)
+        return None
+    if callable(map_location) and not hasattr(map_location, "type"):
+
+        def apply(t: Tensor) -> Tensor:
+            # PyTorch calls it with (storage, location) and keeps the storage when it
+            # returns None; a Lucid tensor stands in for the storage.
+            out = map_location(t, "cpu")
+            if out is None:
+                return t
+            if not isinstance(out, Tensor):
+                raise TypeError(
+                    f"lucid.load: map_location returned a {type(out).__name__}, not a Tensor"
+                )
+            return out
+
+        return apply
+    _check_device("map_location", map_location)
+    return None
+
+
+def _mapped(obj: Any, fn: Callable[[Tensor], Tensor]) -> Any:
+    if isinstance(obj, Tensor):
+        return fn(obj)
+    if isinstance(obj, dict):
+        return {k: _mapped(v, fn) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_mapped(v, fn) for v in obj]
+    if isinstance(obj, tuple):
+        return tuple(_mapped(v, fn) for v in obj)
+    return obj
+
+
+def load(
+    f: str | os.PathLike | BinaryIO,
+    map_location: Any = None,
+    pickle_module: Any = None,
+    *,
+    weights_only: bool | None = True,
+    mmap: bool | None = None,
+) -> Any:
+    """Read an object written by ``lucid.save`` from the path ``f`` or the binary file object
+    ``f`` (read from its position to the end): tensors come back as Tensors (with their
     ``requires_grad``), arrays as arrays, containers as lists, tuples and dicts.
 
-    The file is checked whole before anything is returned; a truncated or corrupt file, or
-    one ``lucid.save`` did not write, raises ValueError naming ``path``. Nothing in the file
-    is executed (no pickle). A missing file raises FileNotFoundError.
+    The data is checked whole before anything is returned; a truncated or corrupt file, or
+    one ``lucid.save`` did not write, raises ValueError naming ``f``. Nothing in the file is
+    executed (no pickle). A missing file raises FileNotFoundError.
+
+    ``map_location`` may be None, ``"cpu"``, a device object whose ``.type`` is ``"cpu"``, a
+    dict of locations to such devices, or a callable ``fn(tensor, "cpu")`` applied to each
+    loaded tensor (None keeps it); everything loads on the CPU, and any other device raises
+    RuntimeError. ``weights_only=True`` (or None) is what Lucid always does: ``False``, or a
+    ``pickle_module``, asks for pickle and raises TypeError. ``mmap=True`` is not supported.
     """
-    if not isinstance(path, (str, os.PathLike)):
+    if weights_only is False or pickle_module is not None:
+        what = "weights_only=False" if weights_only is False else "a pickle_module"
         raise TypeError(
-            f"lucid.load: path must be a str or os.PathLike, got {type(path).__name__}"
+            f"lucid.load: {what} asks to unpickle arbitrary objects, which Lucid never does; "
+            "save the model's state_dict() (lucid.save(model.state_dict(), f)) and load that"
         )
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"lucid.load: no file {path!r}")
+    if mmap:
+        raise NotImplementedError("lucid.load: mmap=True is not supported; files are read whole")
+    mapping = _map_location(map_location)
+    from_file = _is_file_object(f, "read")
+    if from_file:
+        name = repr(getattr(f, "name", type(f).__name__))
+        raw = f.read()
+        if not isinstance(raw, (bytes, bytearray, memoryview)):
+            raise TypeError(
+                f"lucid.load: the file object {name} gave {type(raw).__name__}, not bytes; "
+                "open the file in binary mode ('rb')"
+            )
+        source: str | BinaryIO = io.BytesIO(raw)
+    elif isinstance(f, (str, os.PathLike)):
+        source = os.fspath(f)
+        name = repr(source)
+        if not os.path.isfile(source):
+            raise FileNotFoundError(f"lucid.load: no file {source!r}")
+    else:
+        raise TypeError(
+            "lucid.load: f must be a path (str or os.PathLike) or a binary file object, "
+            f"got {type(f).__name__}"
+        )
     try:
-        return _decode(_read_members(path))
+        obj = _decode(_read_members(source))
     except _Invalid as exc:
-        raise ValueError(f"lucid.load: {path!r} is not a valid Lucid file: {exc}") from None
+        raise ValueError(f"lucid.load: {name} is not a valid Lucid file: {exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ValueError(
-            f"lucid.load: {path!r} is not a valid Lucid file: unreadable metadata ({exc})"
+            f"lucid.load: {name} is not a valid Lucid file: unreadable metadata ({exc})"
         ) from None
+    return obj if mapping is None else _mapped(obj, mapping)

@@ -170,7 +170,7 @@ class Tensor:
         g = self._grad
         if g is None:
             return None
-        t = self._grad_tensor
+        t = getattr(self, "_grad_tensor", None)  # unset on op results, for speed
         if t is None or t._data is not g:
             t = self._grad_tensor = Tensor._wrap(g)
         return t
@@ -257,6 +257,15 @@ class Tensor:
         that need no grad, as PyTorch allows; a tensor that needs grad is refused."""
         return _ew.numpy_ufunc(ufunc, method, inputs, kwargs)
 
+    # ----------------------------------------------------------------- interop: DLPack
+    # (zero-copy exchange with NumPy, PyTorch, ...; see lucid/dlpack.py)
+
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        return _dlp.export(self, **kwargs)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return _dlp.device(self)
+
     def __len__(self) -> int:
         return len(self._data)
 
@@ -304,14 +313,12 @@ class Tensor:
     def register_hook(self, hook: Any) -> Any:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a non-None result
         replaces the gradient. Returns a handle whose ``remove()`` unregisters the hook.
-        ``grad`` is an ndarray (a Tensor under ``create_graph=True``)."""
+        ``grad`` is a Tensor (recorded under ``create_graph=True``)."""
         if not self.requires_grad:
             raise RuntimeError("register_hook on a tensor that does not require grad")
-        from lucid.nn.hooks import RemovableHandle
-
         if self._hooks is None:
             self._hooks = {}
-        handle = RemovableHandle(self._hooks)
+        handle = _graph.RemovableHandle(self._hooks)
         self._hooks[handle.id] = hook
         return handle
 
@@ -697,6 +704,7 @@ _graph.bind_tensor(Tensor)
 
 # The op modules import Tensor from here, so they are bound after the class exists; methods
 # look them up at call time.
+from lucid import dlpack as _dlp  # noqa: E402
 from lucid.ops import activation as _act  # noqa: E402
 from lucid.ops import elementwise as _ew  # noqa: E402
 from lucid.ops import index as _idx  # noqa: E402

@@ -12,13 +12,13 @@ def test_tensor_hook_sees_the_gradient_and_can_replace_it(rng):
     x = lucid.tensor(rng.standard_normal(4), requires_grad=True)
     h = x * 3.0
     seen = []
-    h.register_hook(lambda g: seen.append(g.copy()))
+    h.register_hook(lambda g: seen.append(g.clone()))
     h.register_hook(lambda g: g * 10)
     upstream = rng.standard_normal(4)
     (h * h).backward(upstream)
     expected = 2 * h.numpy() * upstream
-    assert isinstance(seen[0], np.ndarray)
-    np.testing.assert_allclose(seen[0], expected)
+    assert isinstance(seen[0], lucid.Tensor)  # a Tensor, as PyTorch's hooks get
+    np.testing.assert_allclose(seen[0].numpy(), expected)
     np.testing.assert_allclose(x.grad, 3 * 10 * expected)
 
 
@@ -36,7 +36,7 @@ def test_removed_tensor_hook_is_not_called(rng):
 def test_tensor_hook_on_a_leaf_sees_the_summed_gradient_once(rng):
     x = lucid.tensor(rng.standard_normal(3), requires_grad=True)
     seen = []
-    x.register_hook(lambda g: seen.append(g.copy()))
+    x.register_hook(lambda g: seen.append(g.clone()))
     (x * 2.0 + x * 5.0).sum().backward()
     assert len(seen) == 1
     np.testing.assert_allclose(seen[0], np.full(3, 7.0))

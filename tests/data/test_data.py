@@ -104,7 +104,7 @@ def test_tensor_dataset_fast_path_gives_the_per_sample_batches(shuffle, subset, 
     fast = DataLoader(dataset, batch_size=4, shuffle=shuffle, generator=1)
     slow = DataLoader(dataset, 4, shuffle, collate_fn=lambda b: default_collate(b), generator=1)
     for a, b in zip(fast, slow, strict=True):
-        assert isinstance(a, tuple) and isinstance(b, tuple)
+        assert isinstance(a, list) and isinstance(b, list)
         for ta, tb in zip(a, b, strict=True):
             assert ta.dtype == tb.dtype and not ta.requires_grad
             np.testing.assert_array_equal(ta.numpy(), tb.numpy())

@@ -68,6 +68,18 @@ def test_readme_training_loop_runs_as_printed():
     assert namespace["losses"][-1] < namespace["losses"][0]
 
 
+def test_readme_custom_op_guide_runs_as_printed():
+    text = README.read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    guides = [b for b in blocks if "save_for_backward" in b]
+    assert guides, "README has no custom-op example to run"
+    namespace: dict = {}
+    exec(compile(guides[0], str(README), "exec"), namespace)  # noqa: S102 - our own README
+    x = namespace["x"]
+    y = namespace["Softplus"]()(x)
+    np.testing.assert_allclose(y.numpy(), np.logaddexp(0, x.numpy()), rtol=1e-12)
+
+
 @pytest.mark.slow
 def test_plot_writes_a_png(tmp_path):
     pytest.importorskip("matplotlib")

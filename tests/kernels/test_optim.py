@@ -350,3 +350,37 @@ def test_optim_reference_matches_torch(name, opts, dtype, rng):
     assert torch_state.keys() <= state.keys()
     for key, value in torch_state.items():
         _assert_same(state[key], value.numpy(), tol, f"{name} {key}")
+
+
+# --- Adadelta, Adamax, ASGD (NumPy only) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_numpy_only_updates_stay_in_dtype_and_write_in_place(dtype, rng):
+    base = rng.standard_normal((5, 4)).astype(dtype)
+    runs = {
+        "adadelta": lambda p, g, a, b: K.adadelta(p, g, a, b, 1.0, 0.9, 1e-6, 0.1, False),
+        "adamax": lambda p, g, a, b: K.adamax(p, g, a, b, 3, 2e-3, 0.9, 0.999, 1e-8, 0.1, True),
+        "asgd": lambda p, g, a, b: K.asgd(p, g, a, 0.01, 0.5, 1e-4, 0.1, False),
+    }
+    for name, run in runs.items():
+        p = base.copy().T  # a transposed (non-contiguous) param is updated through its view
+        g = rng.standard_normal(p.shape).astype(dtype)
+        a, b = np.zeros_like(p), np.full_like(p, 0.5)
+        before = p.copy()
+        run(p, g, a, b)
+        assert p.dtype == a.dtype == dtype, name
+        assert not np.array_equal(p, before) and np.all(np.isfinite(p)), name
+
+
+def test_numpy_only_updates_reject_mismatched_arrays():
+    p = np.zeros((3, 4), np.float32)
+    z = np.zeros_like(p)
+    with pytest.raises(ValueError, match=r"adadelta: acc_delta has shape \(4, 3\)"):
+        K.adadelta(p, z, z, z.T, 1.0, 0.9, 1e-6, 0, False)
+    with pytest.raises(TypeError, match="adamax: exp_inf is float64 but param is float32"):
+        K.adamax(p, z, z, z.astype(np.float64), 1, 2e-3, 0.9, 0.999, 1e-8, 0, False)
+    with pytest.raises(ValueError, match="adamax: step must be >= 1"):
+        K.adamax(p, z, z, z, 0, 2e-3, 0.9, 0.999, 1e-8, 0, False)
+    with pytest.raises(TypeError, match="asgd: grad is float64"):
+        K.asgd(p, z.astype(np.float64), z, 0.01, 1.0, 1e-4, 0, False)

@@ -137,3 +137,85 @@ def test_initialiser_errors():
         init.kaiming_uniform_(_param((2, 2)), nonlinearity="swish")
     with pytest.raises(ValueError, match="a < b"):
         init.trunc_normal_(_param((2, 2)), a=1.0, b=0.0)
+
+
+@pytest.mark.parametrize(
+    ("fn", "args"),
+    [(init.uniform_, ()), (init.normal_, ()), (init.trunc_normal_, ()),
+     (init.kaiming_uniform_, ()), (init.kaiming_normal_, ()), (init.xavier_uniform_, ()),
+     (init.xavier_normal_, ()), (init.orthogonal_, ()), (init.sparse_, (0.5,))],
+)  # fmt: skip
+def test_generator_argument_draws_from_that_generator_only(fn, args):
+    lucid.random.seed(6)
+    expected_global = lucid.random.generator().random()
+    lucid.random.seed(6)
+    a = fn(_param((6, 5), np.float64), *args, generator=np.random.default_rng(11)).numpy()
+    b = fn(_param((6, 5), np.float64), *args, generator=np.random.default_rng(11)).numpy()
+    np.testing.assert_array_equal(a, b)
+    assert lucid.random.generator().random() == expected_global  # the global stream untouched
+    c = fn(_param((6, 5), np.float64), *args, generator=np.random.default_rng(12)).numpy()
+    assert not np.array_equal(a, c)
+    with pytest.raises(TypeError, match="generator must be"):
+        fn(_param((6, 5)), *args, generator=11)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("shape", [(3, 3), (2, 5), (5, 2)])
+def test_eye_matches_torch(shape):
+    torch = pytest.importorskip("torch")
+    w = init.eye_(_param(shape))
+    np.testing.assert_array_equal(w.numpy(), torch.nn.init.eye_(torch.empty(shape)).numpy())
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    ("shape", "groups"), [((4, 4, 3), 1), ((6, 2, 3, 3), 2), ((3, 5, 1, 3, 2), 1), ((4, 6, 2), 2)]
+)
+def test_dirac_matches_torch(shape, groups):
+    torch = pytest.importorskip("torch")
+    w = init.dirac_(lucid.ones(shape), groups)
+    expected = torch.nn.init.dirac_(torch.ones(shape), groups)
+    np.testing.assert_array_equal(w.numpy(), expected.numpy())
+
+
+def test_dirac_weight_makes_a_convolution_the_identity(rng):
+    x = lucid.tensor(rng.standard_normal((2, 3, 5, 5)))
+    w = init.dirac_(lucid.zeros(3, 3, 3, 3, dtype=lucid.float64))
+    out = lucid.nn.functional.conv2d(x, w, padding=1)
+    np.testing.assert_allclose(out.numpy(), x.numpy(), atol=1e-6)
+
+
+def test_sparse_zeroes_the_same_count_in_every_column():
+    lucid.random.seed(7)
+    w = init.sparse_(_param((40, 300), np.float64), sparsity=0.3, std=0.5).numpy()
+    np.testing.assert_array_equal((w == 0).sum(axis=0), math.ceil(0.3 * 40))
+    np.testing.assert_allclose(w[w != 0].std(), 0.5, rtol=0.02)
+
+
+def test_new_initialiser_errors():
+    with pytest.raises(ValueError, match="2-D"):
+        init.sparse_(_param((2, 2, 2)), 0.1)
+    with pytest.raises(ValueError, match="sparsity"):
+        init.sparse_(_param((2, 2)), 1.5)
+    with pytest.raises(ValueError, match="2-D"):
+        init.eye_(_param(3))
+    with pytest.raises(ValueError, match="3, 4 or 5-D"):
+        init.dirac_(_param((2, 2)))
+    with pytest.raises(ValueError, match="divisible by groups"):
+        init.dirac_(_param((3, 2, 3)), groups=2)
+    assert init.orthogonal_(_param((0, 3))).shape == (0, 3)
+
+
+@pytest.mark.parametrize(
+    "name", ["uniform", "normal", "xavier_uniform", "xavier_normal", "kaiming_uniform",
+             "kaiming_normal", "orthogonal", "eye", "dirac", "constant", "sparse"],
+)  # fmt: skip
+def test_deprecated_names_warn_and_call_the_new_ones(name):
+    shape = (3, 3, 3) if name == "dirac" else (4, 3)
+    args = {"constant": (0.5,), "sparse": (0.5,)}.get(name, ())
+    lucid.random.seed(8)
+    expected = getattr(init, name + "_")(_param(shape), *args).numpy()
+    lucid.random.seed(8)
+    with pytest.warns(FutureWarning, match=f"nn.init.{name}` is now deprecated"):
+        got = getattr(init, name)(_param(shape), *args).numpy()
+    np.testing.assert_array_equal(got, expected)

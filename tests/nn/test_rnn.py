@@ -1,5 +1,7 @@
 """Tests for the recurrent layers RNN, LSTM and GRU (lucid.nn.rnn)."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -8,17 +10,20 @@ import lucid.nn as nn
 from lucid.autograd import gradcheck
 
 KINDS = ["RNN", "LSTM", "GRU"]
-# constructor keywords beyond (input_size=3, hidden_size=4)
+# constructor keywords beyond (input_size=3, hidden_size=4): every combination of layers,
+# direction, layout and bias
 VARIANTS = [
-    {},
-    {"num_layers": 2, "bidirectional": True, "batch_first": True},
-    {"num_layers": 2, "bias": False},
-    {"bidirectional": True, "batch_first": True},
+    dict(zip(("num_layers", "bidirectional", "batch_first", "bias"), combo, strict=True))
+    for combo in itertools.product((1, 2), (False, True), (False, True), (True, False))
 ]
-VARIANT_IDS = ["plain", "deep-bidirectional-batch-first", "deep-no-bias", "bidirectional"]
+VARIANT_IDS = [
+    f"L{v['num_layers']}{'-bi' if v['bidirectional'] else ''}{'-bf' if v['batch_first'] else ''}"
+    f"{'' if v['bias'] else '-nobias'}"
+    for v in VARIANTS
+]
 
 
-def _states(module, hidden) -> tuple:
+def _states(hidden) -> tuple:
     """The final state(s) of a forward as a tuple: (h_n,) or (h_n, c_n)."""
     return hidden if isinstance(hidden, tuple) else (hidden,)
 
@@ -30,21 +35,96 @@ def _x_shape(kwargs: dict, batched: bool, length: int = 5, batch: int = 2, size:
 
 
 def _copy_to_torch(module, torch_module, torch) -> None:
+    assert list(module.state_dict()) == list(torch_module.state_dict())
     with torch.no_grad():
         for key, value in torch_module.state_dict().items():
             value.copy_(torch.tensor(module.state_dict()[key].numpy()))
 
 
+def _hx(kind, values):
+    """The forward's hx argument from a list of initial states (None: not given)."""
+    if values is None:
+        return None
+    return tuple(values) if kind == "LSTM" else values[0]
+
+
+def _compare(layer, reference, kind, x_data, starts, rng, torch, atol=1e-10):
+    """Outputs and gradients (random upstream) of ``layer`` and its PyTorch twin."""
+    x, xt = lucid.tensor(x_data, requires_grad=True), torch.tensor(x_data, requires_grad=True)
+    h = None if starts is None else [lucid.tensor(s, requires_grad=True) for s in starts]
+    ht = None if starts is None else [torch.tensor(s, requires_grad=True) for s in starts]
+    out, hidden = layer(x, _hx(kind, h))
+    out_t, hidden_t = reference(xt, _hx(kind, ht))
+    results, results_t = (out, *_states(hidden)), (out_t, *_states(hidden_t))
+    loss, loss_t = 0, 0
+    for r, rt in zip(results, results_t, strict=True):
+        assert r.shape == tuple(rt.shape) and r.dtype == x.dtype
+        np.testing.assert_allclose(r.numpy(), rt.detach().numpy(), rtol=1e-8, atol=atol)
+        upstream = rng.standard_normal(r.shape).astype(x_data.dtype)
+        loss = loss + (r * upstream).sum()
+        loss_t = loss_t + (rt * torch.tensor(upstream)).sum()
+    loss.backward()
+    loss_t.backward()
+    for a, t in zip([x, *(h or [])], [xt, *(ht or [])], strict=True):
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-7, atol=atol)
+    for (key, p), (_, pt) in zip(
+        layer.named_parameters(), reference.named_parameters(), strict=True
+    ):
+        np.testing.assert_allclose(p.grad.numpy(), pt.grad.numpy(), rtol=1e-7, atol=atol,
+                                   err_msg=key)  # fmt: skip
+
+
+@pytest.mark.torch
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("kwargs", VARIANTS[:3], ids=VARIANT_IDS[:3])
+@pytest.mark.parametrize("kwargs", VARIANTS, ids=VARIANT_IDS)
+@pytest.mark.parametrize("batched", [True, False], ids=["batched", "unbatched"])
+@pytest.mark.parametrize("given", [True, False], ids=["h0", "no-h0"])
+def test_rnn_matches_torch_in_float64(kind, kwargs, batched, given, rng):
+    torch = pytest.importorskip("torch")
+    layer = getattr(nn, kind)(3, 4, **kwargs).double()
+    reference = getattr(torch.nn, kind)(3, 4, **kwargs).double()
+    _copy_to_torch(layer, reference, torch)
+    n_states = kwargs["num_layers"] * (2 if kwargs["bidirectional"] else 1)
+    state_shape = (n_states, 2, 4) if batched else (n_states, 4)
+    starts = [rng.standard_normal(state_shape) for _ in range(2 if kind == "LSTM" else 1)]
+    x = rng.standard_normal(_x_shape(kwargs, batched))
+    _compare(layer, reference, kind, x, starts if given else None, rng, torch)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("kind", KINDS)
+def test_rnn_float32_matches_torch(kind, rng):
+    torch = pytest.importorskip("torch")
+    layer = getattr(nn, kind)(6, 8, num_layers=2, bidirectional=True)
+    reference = getattr(torch.nn, kind)(6, 8, num_layers=2, bidirectional=True)
+    _copy_to_torch(layer, reference, torch)
+    x = rng.standard_normal((7, 3, 6)).astype(np.float32)
+    _compare(layer, reference, kind, x, None, rng, torch, atol=1e-5)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_rnn_relu_nonlinearity_matches_torch(bidirectional, rng):
+    torch = pytest.importorskip("torch")
+    kwargs = {"nonlinearity": "relu", "num_layers": 2, "bidirectional": bidirectional}
+    layer, reference = nn.RNN(3, 4, **kwargs).double(), torch.nn.RNN(3, 4, **kwargs).double()
+    _copy_to_torch(layer, reference, torch)
+    starts = [rng.standard_normal((2 * (2 if bidirectional else 1), 2, 4))]
+    _compare(layer, reference, "RNN", rng.standard_normal((5, 2, 3)), starts, rng, torch)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    "kwargs", [VARIANTS[0], VARIANTS[-1]], ids=[VARIANT_IDS[0], VARIANT_IDS[-1]]
+)
 def test_rnn_gradient_matches_finite_differences(kind, kwargs, rng):
     layer = getattr(nn, kind)(2, 2, **kwargs).double()
-    shape = _x_shape(kwargs, True, length=3, size=2)
-    x = lucid.tensor(rng.standard_normal(shape), requires_grad=True)
+    x = lucid.tensor(rng.standard_normal(_x_shape(kwargs, True, length=3, size=2)),
+                     requires_grad=True)  # fmt: skip
 
     def run(x, *params):
         out, hidden = layer(x)
-        return (out, *_states(layer, hidden))
+        return (out, *_states(hidden))
 
     assert gradcheck(run, (x, *layer.parameters()))
 
@@ -56,63 +136,22 @@ def test_rnn_gradient_reaches_the_initial_state(kind, rng):
     h0 = lucid.tensor(rng.standard_normal((2, 2, 3)), requires_grad=True)
     if kind == "LSTM":
         c0 = lucid.tensor(rng.standard_normal((2, 2, 3)), requires_grad=True)
-        assert gradcheck(lambda x, h, c: layer(x, (h, c))[0], (x, h0, c0))
+        assert gradcheck(lambda x, h, c: layer(x, (h, c))[1], (x, h0, c0))
     else:
         assert gradcheck(lambda x, h: layer(x, h)[0], (x, h0))
 
 
-@pytest.mark.torch
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("batched", [True, False], ids=["batched", "unbatched"])
-@pytest.mark.parametrize("kwargs", VARIANTS, ids=VARIANT_IDS)
-def test_rnn_matches_torch(kind, kwargs, batched, rng):
-    torch = pytest.importorskip("torch")
-    layer = getattr(nn, kind)(3, 4, **kwargs)
-    reference = getattr(torch.nn, kind)(3, 4, **kwargs)
-    assert list(layer.state_dict()) == list(reference.state_dict())
-    _copy_to_torch(layer, reference, torch)
-    data = rng.standard_normal(_x_shape(kwargs, batched)).astype(np.float32)
-    n_states = kwargs.get("num_layers", 1) * (2 if kwargs.get("bidirectional") else 1)
-    state_shape = (n_states, 2, 4) if batched else (n_states, 4)
-    starts = [rng.standard_normal(state_shape).astype(np.float32) for _ in range(2)]
-    starts = starts if kind == "LSTM" else starts[:1]
-    x, xt = lucid.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
-    h = [lucid.tensor(s, requires_grad=True) for s in starts]
-    ht = [torch.tensor(s, requires_grad=True) for s in starts]
-    out, hidden = layer(x, tuple(h) if kind == "LSTM" else h[0])
-    out_t, hidden_t = reference(xt, tuple(ht) if kind == "LSTM" else ht[0])
-    results = (out, *_states(layer, hidden))
-    results_t = (out_t, *_states(reference, hidden_t))
-    loss, loss_t = 0, 0
-    for r, rt in zip(results, results_t, strict=True):
-        assert r.shape == tuple(rt.shape) and r.dtype == np.float32
-        np.testing.assert_allclose(r.numpy(), rt.detach().numpy(), rtol=1e-5, atol=1e-5)
-        upstream = rng.standard_normal(r.shape).astype(np.float32)
-        loss = loss + (r * upstream).sum()
-        loss_t = loss_t + (rt * torch.tensor(upstream)).sum()
-    loss.backward()
-    loss_t.backward()
-    for a, t in zip([x, *h], [xt, *ht], strict=True):
-        np.testing.assert_allclose(a.grad, t.grad.numpy(), rtol=1e-4, atol=1e-5)
-    for (key, p), (_, pt) in zip(
-        layer.named_parameters(), reference.named_parameters(), strict=True
-    ):
-        np.testing.assert_allclose(p.grad, pt.grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=key)
-
-
-@pytest.mark.torch
-def test_rnn_relu_nonlinearity_matches_torch(rng):
-    torch = pytest.importorskip("torch")
-    layer, reference = nn.RNN(3, 4, nonlinearity="relu"), torch.nn.RNN(3, 4, nonlinearity="relu")
-    _copy_to_torch(layer, reference, torch)
-    data = rng.standard_normal((5, 2, 3)).astype(np.float32)
-    x, xt = lucid.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
-    upstream = rng.standard_normal((5, 2, 4)).astype(np.float32)
-    out, out_t = layer(x)[0], reference(xt)[0]
+def test_rnn_second_backward_with_retain_graph_accumulates(kind, rng):
+    """The backward overwrites the saved gates; a second one recomputes them."""
+    layer = getattr(nn, kind)(3, 4).double()
+    x = lucid.tensor(rng.standard_normal((4, 2, 3)), requires_grad=True)
+    upstream = rng.standard_normal((4, 2, 4))
+    out = layer(x)[0]
+    out.backward(upstream, retain_graph=True)
+    first = x.grad.numpy().copy()
     out.backward(upstream)
-    out_t.backward(torch.tensor(upstream))
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * first, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.torch
@@ -135,6 +174,9 @@ def test_rnn_dropout_between_layers_only_in_training(kind, rng):
     lucid.random.seed(3)
     np.testing.assert_array_equal(layer(x)[0].numpy(), first)  # reproducible under a seed
     assert not np.allclose(first, evaluated)
+    single = getattr(nn, kind)(3, 4, num_layers=1, dropout=0.5)  # dropout after no layer
+    lucid.random.seed(3)
+    np.testing.assert_array_equal(single(x)[0].numpy(), single.eval()(x)[0].numpy())
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -143,6 +185,9 @@ def test_rnn_default_init_is_uniform_within_one_over_sqrt_hidden(kind):
     layer = getattr(nn, kind)(3, 16, num_layers=2, bidirectional=True)
     gates = {"RNN": 1, "LSTM": 4, "GRU": 3}[kind]
     assert layer.weight_ih_l1_reverse.shape == (gates * 16, 32)
+    assert list(layer.state_dict())[:4] == [
+        "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"
+    ]  # fmt: skip
     for name, p in layer.named_parameters():
         assert p.dtype == np.float32, name
         assert 0.2 < np.abs(p.numpy()).max() <= 0.25, name
@@ -152,6 +197,24 @@ def test_rnn_float64_layer_runs_in_float64(rng):
     layer = nn.GRU(3, 4, dtype=lucid.float64)
     out, h = layer(lucid.tensor(rng.standard_normal((5, 2, 3))))
     assert out.dtype == h.dtype == np.float64
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_rnn_runs_on_the_reference_kernels_alike(kind, rng, monkeypatch):
+    from lucid.kernels import _jit
+
+    layer = getattr(nn, kind)(3, 4, bidirectional=True).double()
+    x = lucid.tensor(rng.standard_normal((5, 2, 3)), requires_grad=True)
+    upstream = rng.standard_normal((5, 2, 8))
+    results = []
+    for jit in (True, False):
+        monkeypatch.setattr(_jit, "JIT_ENABLED", jit)
+        x.grad = None
+        out = layer(x)[0]
+        out.backward(upstream)
+        results.append((out.numpy(), x.grad.numpy()))
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
 # --------------------------------------------------------------------------- bad input
@@ -170,6 +233,24 @@ def test_rnn_float64_layer_runs_in_float64(rng):
 def test_rnn_bad_input_raises_value_error(layer, x_shape, message):
     with pytest.raises(ValueError, match=message):
         layer(lucid.tensor(np.zeros(x_shape, np.float32)))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_rnn_empty_batch_and_empty_sequence(kind):
+    layer = getattr(nn, kind)(3, 4, bidirectional=True)
+    x = lucid.tensor(np.zeros((5, 0, 3), np.float32), requires_grad=True)
+    out, hidden = layer(x)
+    assert out.shape == (5, 0, 8) and _states(hidden)[0].shape == (2, 0, 4)
+    out.sum().backward()
+    assert x.grad.shape == (5, 0, 3)
+    assert all(np.all(p.grad.numpy() == 0) for p in layer.parameters())
+    with pytest.raises(ValueError, match="sequence length larger than 0"):
+        layer(lucid.tensor(np.zeros((0, 2, 3), np.float32)))
+
+
+def test_rnn_input_dtype_must_match_the_weights():
+    with pytest.raises(TypeError, match="input dtype float64 does not match the weights' float32"):
+        nn.LSTM(3, 4)(lucid.tensor(np.zeros((5, 2, 3))))
 
 
 def test_rnn_bad_initial_state_raises_value_error():
@@ -195,3 +276,38 @@ def test_rnn_bad_initial_state_raises_value_error():
 def test_rnn_bad_arguments_raise(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("packed", [False, True], ids=["padded", "packed"])
+def test_rnn_second_derivative_matches_torch(kind, packed, rng):
+    """create_graph through a layer (a gradient penalty): the recorded gradient."""
+    torch = pytest.importorskip("torch")
+    from lucid.nn.utils import rnn as R
+
+    layer = getattr(nn, kind)(3, 4, bidirectional=True).double()
+    reference = getattr(torch.nn, kind)(3, 4, bidirectional=True).double()
+    _copy_to_torch(layer, reference, torch)
+    lengths = [5, 2, 4]
+    data = rng.standard_normal((5, 3, 3))
+    upstream = rng.standard_normal((sum(lengths), 8) if packed else (5, 3, 8))
+    results = []
+    twins = [(lucid, layer, R.pack_padded_sequence),
+             (torch, reference, torch.nn.utils.rnn.pack_padded_sequence)]  # fmt: skip
+    for fw, module, pack in twins:
+        x = fw.tensor(data, requires_grad=True)
+        if packed:
+            out = module(pack(x, lengths, enforce_sorted=False))[0].data
+        else:
+            out = module(x)[0]
+        weights = fw.tensor(upstream)
+        (g,) = fw.autograd.grad((out * weights).sum(), x, create_graph=True)
+        (g * g).sum().backward()
+        results.append((g.detach().numpy(), x.grad.numpy(),
+                        [p.grad.numpy() for p in module.parameters()]))  # fmt: skip
+    (g, dx, dps), (g_t, dx_t, dps_t) = results
+    np.testing.assert_allclose(g, g_t, rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(dx, dx_t, rtol=1e-8, atol=1e-11)
+    for dp, dp_t in zip(dps, dps_t, strict=True):
+        np.testing.assert_allclose(dp, dp_t, rtol=1e-8, atol=1e-11)

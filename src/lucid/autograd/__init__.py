@@ -1,7 +1,7 @@
 """Public autograd tools: ``grad`` (higher-order gradients), ``gradcheck``, ``gradgradcheck``,
 anomaly mode, the ``functional`` API and graph views."""
 
-from lucid._graph import detect_anomaly
+from lucid._anomaly import detect_anomaly
 from lucid.autograd import functional
 from lucid.autograd.differentiate import grad
 from lucid.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck

@@ -60,8 +60,8 @@ class BackwardHookCall:
     time, so a removed hook is not called). ``grad_input`` has one entry per positional
     argument (None for non-tensors and tensors that need no gradient)."""
 
-    def __init__(self, module: Any, hooks: dict) -> None:
-        self.module, self.hooks = module, hooks
+    def __init__(self, module: Any, hooks: dict, pre_hooks: dict | None = None) -> None:
+        self.module, self.hooks, self.pre_hooks = module, hooks, pre_hooks or {}
         self.n_args = 0
         self.wired: list[int] = []  # positions of the arguments passed through the identity
         self.grad_output: tuple = ()
@@ -94,10 +94,24 @@ class BackwardHookCall:
         full: list[Any] = [None] * self.n_outputs
         for i, g in zip(self.outputs_wired, grads, strict=True):
             full[i] = g
-        self.grad_output = tuple(full)
-        if not self.wired:  # no input needs a gradient: the hooks see None for each
+        grad_output = tuple(full)
+        for hook in list(self.pre_hooks.values()):  # full backward pre-hooks may replace them
+            result = hook(self.module, grad_output)
+            if result is None:
+                continue
+            result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+            if len(result) != len(grad_output):
+                raise RuntimeError(
+                    f"backward pre-hook of {type(self.module).__name__} returned "
+                    f"{len(result)} gradients for {len(grad_output)} outputs"
+                )
+            grad_output = result
+        self.grad_output = grad_output
+        if self.hooks and not self.wired:  # no input needs a gradient: hooks see None for each
             self._call_hooks((None,) * self.n_args)
-        return grads
+        return tuple(
+            _as_gradient(grad_output[i], g) for i, g in zip(self.outputs_wired, grads, strict=True)
+        )
 
     def _inputs_done(self, grads: tuple) -> tuple:
         full: list[Any] = [None] * self.n_args

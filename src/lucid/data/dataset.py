@@ -1,11 +1,12 @@
-"""Map-style datasets: Dataset, TensorDataset, Subset, ConcatDataset, and random_split."""
+"""Datasets: map-style (Dataset, TensorDataset, Subset, ConcatDataset), iterable-style
+(IterableDataset, ChainDataset), and random_split."""
 
 from __future__ import annotations
 
 import bisect
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,15 @@ import numpy as np
 from lucid import random as lucid_random
 from lucid.tensor import Tensor
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"]
+__all__ = [
+    "Dataset",
+    "TensorDataset",
+    "Subset",
+    "ConcatDataset",
+    "IterableDataset",
+    "ChainDataset",
+    "random_split",
+]
 
 
 def generator_from(generator: Any) -> np.random.Generator:
@@ -125,6 +134,40 @@ class ConcatDataset(Dataset):
         which = bisect.bisect_right(self.cumulative_sizes, index)
         start = self.cumulative_sizes[which - 1] if which else 0
         return self.datasets[which][index - start]
+
+
+class IterableDataset(Dataset):
+    """A dataset read as a stream: subclasses define ``__iter__``. A DataLoader with worker
+    processes runs a copy in every worker; split the stream there with ``get_worker_info()``
+    (its ``id`` and ``num_workers``), or each worker yields every item. ``a + b`` chains two.
+    """
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} defines no __iter__")
+
+    def __getitem__(self, index: int) -> Any:
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate it, do not index")
+
+    def __add__(self, other: Dataset) -> ChainDataset:  # type: ignore[override]
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """The items of several iterable datasets, one stream after the other."""
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = datasets
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise TypeError(
+                    f"ChainDataset only chains IterableDatasets, got {type(d).__name__}"
+                )
+            yield from d
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self.datasets)  # type: ignore[arg-type]
 
 
 def _split_lengths(n: int, lengths: Sequence[float]) -> list[int]:

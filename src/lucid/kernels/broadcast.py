@@ -60,7 +60,8 @@ def broadcast_axes(shape: tuple, target: tuple) -> tuple[int, ...]:
 def reduce_to_shape_ref(g: np.ndarray, shape: tuple) -> np.ndarray:
     """Sum ``g`` over the axes NumPy broadcasting added or stretched, giving ``shape``."""
     axes = broadcast_axes(g.shape, shape)
-    return g.sum(axis=axes).reshape(shape) if axes else g.reshape(shape)
+    # np.asarray: summing to shape () gives a NumPy scalar, which `+=` cannot update in place.
+    return np.asarray(g.sum(axis=axes)).reshape(shape) if axes else g.reshape(shape)
 
 
 @njit(fastmath=REDUCE_FASTMATH)
@@ -158,7 +159,7 @@ def reduce_to_shape(g: np.ndarray, shape: tuple) -> np.ndarray:
         out = np.zeros(shape, dtype=g.dtype)
         _reduce_into(g, out)
     if factor != 1:
-        out = out * np.asarray(factor, dtype=out.dtype)
+        out = np.multiply(out, np.asarray(factor, dtype=out.dtype), out=np.empty_like(out))
     return out
 
 

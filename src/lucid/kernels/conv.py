@@ -373,11 +373,9 @@ def conv2d_forward(
     n = x.shape[0]
     cols = _im2col(x, kernel, stride, padding, dilation)
     # (groups, C_out/g, K/g) @ (groups, K/g, N*OH*OW): one BLAS product per group.
-    # explicit lengths (not -1): an empty batch must reshape too
-    k_group = cols.shape[0] // groups
-    out = _matmul(
-        w.reshape(groups, c_out // groups, k_group), cols.reshape(groups, k_group, n * oh * ow)
-    )
+    # Explicit lengths, not -1: with an empty batch (n = 0) a -1 would be ambiguous.
+    k = cols.shape[0] // groups
+    out = _matmul(w.reshape(groups, c_out // groups, k), cols.reshape(groups, k, n * oh * ow))
     out = out.reshape(c_out, n, oh, ow)
     if b is not None:
         out += b.reshape(c_out, 1, 1, 1)
@@ -426,7 +424,9 @@ def conv2d_backward(
         dw = dw.reshape(w.shape)
     dx = None
     if need_dx:
-        dcols = _matmul(w.reshape(groups, c_out // groups, -1).transpose(0, 2, 1), g3)
+        dcols = _matmul(
+            w.reshape(groups, c_out // groups, k_rows // groups).transpose(0, 2, 1), g3
+        )
         dx = _col2im(
             dcols.reshape(k_rows, n * oh * ow), x_shape, kernel, stride, padding, dilation
         )

@@ -8,6 +8,8 @@ product over the folded batch rather than a batched product followed by a sum.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from lucid.kernels.broadcast import reduce_to_shape
@@ -15,7 +17,7 @@ from lucid.kernels.broadcast import reduce_to_shape
 
 def _fold(x: np.ndarray) -> np.ndarray:
     """(..., n, k) -> (prod(...) * n, k); a view whenever NumPy can make one."""
-    return x.reshape(-1, x.shape[-1])
+    return x.reshape(math.prod(x.shape[:-1]), x.shape[-1])  # not -1: x may be empty
 
 
 def matmul_backward(

@@ -1,4 +1,5 @@
-"""Fused in-place optimizer updates: SGD, Adam/AdamW, RMSprop, Adagrad, NAdam, RAdam.
+"""In-place optimizer updates: SGD, Adam/AdamW, RMSprop, Adagrad, NAdam, RAdam (fused loops);
+Adadelta, Adamax and ASGD (NumPy only, at the end).
 
 Each update follows the single-tensor code path of ``torch.optim`` step for step and writes
 ``param`` and its state arrays in place, so the caller passes a Parameter's ``.data`` and the
@@ -807,3 +808,99 @@ def radam(
         decoupled_weight_decay,
         *_moment_scalars(param.dtype, lr, beta1, beta2, weight_decay),
     )
+
+
+# --- Adadelta, Adamax, ASGD: NumPy only -----------------------------------------------------
+# Not yet measured against a fused loop; each is a handful of in-place NumPy passes.
+
+
+def adadelta(
+    param: np.ndarray,
+    grad: np.ndarray,
+    square_avg: np.ndarray,
+    acc_delta: np.ndarray,
+    lr: float,
+    rho: float,
+    eps: float,
+    weight_decay: float,
+    maximize: bool,
+) -> None:
+    """One step of ``torch.optim.Adadelta`` on `param` and its state, in place.
+
+    ``g = -grad if maximize else grad;  g += weight_decay * param;
+    v = rho * v + (1 - rho) * g**2;  delta = sqrt(u + eps) / sqrt(v + eps) * g;
+    u = rho * u + (1 - rho) * delta**2;  param -= lr * delta``.
+    """
+    _check("adadelta", param, grad, square_avg=square_avg, acc_delta=acc_delta)
+    lr, rho, eps, weight_decay = _cast(param.dtype, lr, rho, eps, weight_decay)
+    one = param.dtype.type(1)
+    g = -grad if maximize else grad
+    if weight_decay != 0:
+        g = g + weight_decay * param
+    square_avg *= rho
+    square_avg += (one - rho) * g * g
+    delta = np.sqrt(acc_delta + eps) / np.sqrt(square_avg + eps) * g
+    acc_delta *= rho
+    acc_delta += (one - rho) * delta * delta
+    param -= lr * delta
+
+
+def adamax(
+    param: np.ndarray,
+    grad: np.ndarray,
+    exp_avg: np.ndarray,
+    exp_inf: np.ndarray,
+    step: int,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    maximize: bool,
+) -> None:
+    """One step of ``torch.optim.Adamax`` on `param` and its state, in place.
+
+    ``g`` as in Adam (negated if maximize, plus ``weight_decay * param``);
+    ``m = beta1 * m + (1 - beta1) * g;  u = max(beta2 * u, |g| + eps);
+    param -= lr / (1 - beta1**step) * m / u``, `step` counting this update.
+    """
+    _check("adamax", param, grad, exp_avg=exp_avg, exp_inf=exp_inf)
+    _check_step("adamax", step)
+    clr, beta1, beta2, eps, weight_decay = _cast(
+        param.dtype, lr / (1 - beta1**step), beta1, beta2, eps, weight_decay
+    )
+    g = -grad if maximize else grad
+    if weight_decay != 0:
+        g = g + weight_decay * param
+    exp_avg += (g - exp_avg) * (param.dtype.type(1) - beta1)  # lerp, as PyTorch
+    np.maximum(exp_inf * beta2, np.abs(g) + eps, out=exp_inf)
+    param -= clr * exp_avg / exp_inf
+
+
+def asgd(
+    param: np.ndarray,
+    grad: np.ndarray,
+    ax: np.ndarray,
+    eta: float,
+    mu: float,
+    lambd: float,
+    weight_decay: float,
+    maximize: bool,
+) -> None:
+    """One step of ``torch.optim.ASGD`` on `param` and its average `ax`, in place.
+
+    ``g = -grad if maximize else grad;  g += weight_decay * param;
+    param = param * (1 - lambd * eta) - eta * g;  ax += mu * (param - ax)`` (``ax = param``
+    when ``mu == 1``). The caller updates ``eta`` and ``mu`` after the step.
+    """
+    _check("asgd", param, grad, ax=ax)
+    eta_, decay, weight_decay = _cast(param.dtype, eta, 1 - lambd * eta, weight_decay)
+    g = -grad if maximize else grad
+    if weight_decay != 0:
+        g = g + weight_decay * param
+    param *= decay
+    param -= eta_ * g
+    if mu != 1:
+        ax += (param - ax) * param.dtype.type(mu)
+    else:
+        ax[...] = param

@@ -191,10 +191,10 @@ def max_pool2d_backward_ref(grad: np.ndarray, argmax: np.ndarray, x_shape: tuple
     """``max_pool2d_backward`` in NumPy: ``np.add.at`` of each gradient onto its argmax."""
     n, c, h, w = x_shape
     dx = np.zeros((n * c, h * w), dtype=grad.dtype)
-    index = argmax.reshape(n * c, -1)
+    index = argmax.reshape(n * c, argmax.size // (n * c) if n * c else 0)
     plane = np.broadcast_to(np.arange(n * c)[:, None], index.shape)
     keep = index >= 0
-    np.add.at(dx, (plane[keep], index[keep]), grad.reshape(n * c, -1)[keep])
+    np.add.at(dx, (plane[keep], index[keep]), grad.reshape(index.shape)[keep])
     return dx.reshape(x_shape)
 
 
@@ -229,8 +229,9 @@ def max_pool2d_backward(grad: np.ndarray, argmax: np.ndarray, x_shape: tuple) ->
         return max_pool2d_backward_ref(grad, argmax, x_shape)
     n, c, h, w = x_shape
     dx = np.zeros((n * c, h * w), dtype=grad.dtype)
-    index = np.ascontiguousarray(argmax, dtype=np.int64).reshape(n * c, -1)
-    max_pool2d_backward_jit(np.ascontiguousarray(grad).reshape(n * c, -1), index, dx)
+    m = argmax.size // (n * c) if n * c else 0  # not -1: the batch may be empty
+    index = np.ascontiguousarray(argmax, dtype=np.int64).reshape(n * c, m)
+    max_pool2d_backward_jit(np.ascontiguousarray(grad).reshape(n * c, m), index, dx)
     return dx.reshape(x_shape)
 
 

@@ -5,7 +5,7 @@
 from lucid.nn.containers import ModuleDict, ModuleList, Sequential
 from lucid.nn.module import Module
 from lucid.nn.parameter import Parameter
-from lucid.nn import functional, init, utils
+from lucid.nn import functional, init, parallel, utils
 from lucid.nn.activation import ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, ReLU, SiLU
 from lucid.nn.activation import Sigmoid, Softmax, Softplus, Tanh
 from lucid.nn.activation import CELU, GLU, PReLU, ReLU6, SELU, Hardshrink, Hardsigmoid, Hardswish
@@ -16,6 +16,10 @@ from lucid.nn.flatten import Flatten, Unflatten
 from lucid.nn.linear import Bilinear, Identity, Linear
 from lucid.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, KLDivLoss, L1Loss
 from lucid.nn.loss import MSELoss, NLLLoss, SmoothL1Loss
+from lucid.nn.loss import CosineEmbeddingLoss, CTCLoss, GaussianNLLLoss, HingeEmbeddingLoss
+from lucid.nn.loss import HuberLoss, MarginRankingLoss, MultiLabelMarginLoss, MultiMarginLoss
+from lucid.nn.loss import MultiLabelSoftMarginLoss, PoissonNLLLoss, SoftMarginLoss
+from lucid.nn.loss import TripletMarginLoss, TripletMarginWithDistanceLoss
 from lucid.nn.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm
 from lucid.nn.sparse import Embedding, EmbeddingBag
 from lucid.nn.attention import MultiheadAttention
@@ -26,8 +30,10 @@ from lucid.nn.pooling import MaxPool1d, MaxPool2d
 from lucid.nn.pooling import AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d
 from lucid.nn.pooling import AdaptiveMaxPool3d, AvgPool3d, MaxPool3d
 from lucid.nn.pooling import LPPool1d, LPPool2d, LPPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d
-from lucid.nn.rnn import GRU, LSTM, RNN
+from lucid.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from lucid.nn.transformer import Transformer, TransformerDecoder, TransformerDecoderLayer
 from lucid.nn.transformer import TransformerEncoder, TransformerEncoderLayer
+from lucid.nn.parallel import DataParallel
 from lucid.nn.padding import ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d
 from lucid.nn.padding import ZeroPad3d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d
 from lucid.nn.padding import ReplicationPad1d, ReplicationPad2d, ReplicationPad3d

@@ -1,25 +1,8 @@
-"""RemovableHandle: what registering a hook returns; ``handle.remove()`` unregisters it."""
+"""RemovableHandle: what registering a hook returns; ``handle.remove()`` unregisters it.
 
-from __future__ import annotations
+The class lives in the graph layer (tensors register hooks too); nn re-exports it.
+"""
 
-import itertools
-from typing import Any
+from lucid._graph import RemovableHandle
 
-_ids = itertools.count()
-
-
-class RemovableHandle:
-    """Removes one hook from the dict it was registered in (idempotent)."""
-
-    def __init__(self, hooks: dict[int, Any]) -> None:
-        self.id = next(_ids)
-        self._hooks = hooks
-
-    def remove(self) -> None:
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.remove()
+__all__ = ["RemovableHandle"]

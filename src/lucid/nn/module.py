@@ -20,6 +20,40 @@ class IncompatibleKeys(NamedTuple):
     missing_keys: list[str]
     unexpected_keys: list[str]
 
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (
+            f"IncompatibleKeys(missing_keys={self.missing_keys}, "
+            f"unexpected_keys={self.unexpected_keys})"
+        )
+
+    __str__ = __repr__
+
+
+_EXTRA_STATE = "_extra_state"
+
+
+def _buffer_value(name: str, value: Any) -> Tensor | None:
+    """A buffer's value: a Tensor or None, or an ndarray (kept as a Tensor; PyTorch takes
+    tensors only)."""
+    if value is None or isinstance(value, Tensor):
+        return value
+    if isinstance(value, np.ndarray):
+        return Tensor(value)
+    raise TypeError(
+        f"cannot assign {type(value).__name__!r} as buffer {name!r} (Tensor or None expected)"
+    )
+
+
+def _check_name(kind: str, name: Any) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+    if not name:
+        raise KeyError(f'{kind} name can\'t be empty string ""')
+    if "." in name:
+        raise KeyError(f'{kind} name can\'t contain ".", got {name!r}')
+
 
 class Module:
     """Base class of layers and models, as ``torch.nn.Module``.
@@ -39,36 +73,53 @@ class Module:
         object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_backward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
 
     # ----------------------------------------------------------------- registration
 
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
-            raise AttributeError(
-                f"cannot assign {name!r} before Module.__init__() was called "
-                f"(call super().__init__() first in {type(self).__name__}.__init__)"
-            )
-        if isinstance(value, (Parameter, Module)):
-            # Leave the value's own registry alone: a re-assigned name keeps its place.
-            target = self._parameters if isinstance(value, Parameter) else self._modules
-            for registry in (self._parameters, self._buffers, self._modules):
-                if registry is not target:
-                    registry.pop(name, None)
-            self._non_persistent.discard(name)
-            self.__dict__.pop(name, None)
-            target[name] = value
-        elif name in self._parameters or name in self._modules:
+            if isinstance(value, (Parameter, Module)):
+                raise AttributeError(
+                    f"cannot assign {name!r} before Module.__init__() was called "
+                    f"(call super().__init__() first in {type(self).__name__}.__init__)"
+                )
+            object.__setattr__(self, name, value)  # plain attributes are fine, as PyTorch
+            return
+        # PyTorch's order of checks: a Parameter may take any name; a name holding a
+        # Parameter takes only a Parameter or None; a Module may take any other name.
+        if isinstance(value, Parameter):
+            self._take_name(name, self._parameters)
+            self._parameters[name] = value
+        elif name in self._parameters:
             if value is not None:
                 raise TypeError(
-                    f"cannot assign {type(value).__name__} to {name!r}: it holds a "
-                    "Parameter or Module (assign one, or None)"
+                    f"cannot assign {type(value).__name__!r} as parameter {name!r} "
+                    "(Parameter or None expected)"
                 )
-            (self._parameters if name in self._parameters else self._modules)[name] = None
+            self._parameters[name] = None
+        elif isinstance(value, Module):
+            self._take_name(name, self._modules)
+            self._modules[name] = value
+        elif name in self._modules:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign {type(value).__name__!r} as child module {name!r} "
+                    "(Module or None expected)"
+                )
+            self._modules[name] = None
         elif name in self._buffers:
-            self._buffers[name] = value if value is None or isinstance(value, Tensor) else (
-                Tensor(value))  # fmt: skip
+            self._buffers[name] = _buffer_value(name, value)
         else:
             object.__setattr__(self, name, value)
+
+    def _take_name(self, name: str, target: dict) -> None:
+        """Drop ``name`` from every place but ``target`` (which keeps its position there)."""
+        for registry in (self._parameters, self._buffers, self._modules):
+            if registry is not target:
+                registry.pop(name, None)
+        self._non_persistent.discard(name)
+        self.__dict__.pop(name, None)
 
     def __getattr__(self, name: str) -> Any:
         d = self.__dict__
@@ -86,19 +137,41 @@ class Module:
         object.__delattr__(self, name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        """Register ``param`` (or None, a declared but absent parameter) under ``name``."""
+        """Register ``param`` (or None, a declared but absent parameter) under ``name``.
+
+        As PyTorch: the name must be a non-empty string without dots (KeyError) and not an
+        existing attribute other than a parameter (KeyError); ``param`` a Parameter or None.
+        """
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot assign parameter before Module.__init__() call")
+        _check_name("parameter", name)
+        if name not in self._parameters and (
+            name in self.__dict__ or name in self._buffers or name in self._modules
+            or hasattr(type(self), name)
+        ):  # fmt: skip
+            raise KeyError(f"attribute {name!r} already exists")
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None")
-        self.__dict__.pop(name, None)
+            raise TypeError(
+                f"cannot assign {type(param).__name__!r} object to parameter {name!r} "
+                "(Parameter or None required)"
+            )
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
-        """Register a non-learnable tensor; ``persistent=False`` keeps it out of state_dict."""
-        if "." in name or not name:
-            raise KeyError(f"register_buffer: invalid buffer name {name!r}")
-        self.__dict__.pop(name, None)
-        self._buffers[name] = tensor if tensor is None or isinstance(tensor, Tensor) else (
-            Tensor(tensor))  # fmt: skip
+        """Register a non-learnable tensor; ``persistent=False`` keeps it out of state_dict.
+
+        ``tensor`` is a Tensor or None (an ndarray is kept as a Tensor); the name follows
+        ``register_parameter``'s rules.
+        """
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        _check_name("buffer", name)
+        if name not in self._buffers and (
+            name in self.__dict__ or name in self._parameters or name in self._modules
+            or hasattr(type(self), name)
+        ):  # fmt: skip
+            raise KeyError(f"attribute {name!r} already exists")
+        self._buffers[name] = _buffer_value(name, tensor)
         if persistent:
             self._non_persistent.discard(name)
         else:
@@ -108,7 +181,9 @@ class Module:
         """Register a sub-module under ``name``."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module, got {type(module).__name__}")
-        self.__dict__.pop(name, None)
+        _check_name("module", name)
+        if name not in self._modules and (name in self.__dict__ or hasattr(type(self), name)):
+            raise KeyError(f"attribute {name!r} already exists")
         self._modules[name] = module
 
     register_module = add_module
@@ -150,34 +225,78 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def _named_members(self, registry: str, prefix: str, recurse: bool) -> Iterator:
+    def _named_members(
+        self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool = True
+    ) -> Iterator:
         seen = set()
-        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        modules = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if recurse
+            else [(prefix, self)]
+        )
         for module_name, module in modules:
             for name, value in getattr(module, registry).items():
-                if value is None or id(value) in seen:
+                if value is None or (remove_duplicate and id(value) in seen):
                     continue
                 seen.add(id(value))
                 yield (f"{module_name}.{name}" if module_name else name), value
 
     def named_parameters(
-        self, prefix: str = "", recurse: bool = True
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
     ) -> Iterator[tuple[str, Parameter]]:
-        """Every parameter with its dotted name; a parameter shared by two layers once."""
-        return self._named_members("_parameters", prefix, recurse)
+        """Every parameter with its dotted name; a parameter shared by two layers once (every
+        time with ``remove_duplicate=False``)."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
     def named_buffers(
-        self, prefix: str = "", recurse: bool = True
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
     ) -> Iterator[tuple[str, Tensor]]:
-        return self._named_members("_buffers", prefix, recurse)
+        """Every buffer (persistent or not) with its dotted name, as ``named_parameters``."""
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
+
+    def get_submodule(self, target: str) -> Module:
+        """The sub-module at dotted path ``target`` (``""``: self); AttributeError naming the
+        first missing step."""
+        if target == "":
+            return self
+        module: Module = self
+        walked = []
+        for item in target.split("."):
+            child = module._modules.get(item) if isinstance(module, Module) else None
+            if child is None:
+                where = ".".join(walked) or "the root"
+                raise AttributeError(
+                    f"{type(module).__name__} ({where}) has no submodule {item!r} "
+                    f"(looking up {target!r})"
+                )
+            walked.append(item)
+            module = child
+        return module
+
+    def _get_member(self, target: str, registry: str, kind: str) -> Any:
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if name not in getattr(module, registry):
+            raise AttributeError(
+                f"{type(module).__name__} has no {kind} {name!r} (looking up {target!r})"
+            )
+        return getattr(module, registry)[name]
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at dotted path ``target`` (``"fc.weight"``)."""
+        return self._get_member(target, "_parameters", "parameter")
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at dotted path ``target`` (``"bn.running_mean"``)."""
+        return self._get_member(target, "_buffers", "buffer")
 
     # ----------------------------------------------------------------- state
 
@@ -194,27 +313,38 @@ class Module:
         for name, buffer in self._buffers.items():
             if buffer is not None and name not in self._non_persistent:
                 out[prefix + name] = buffer if keep_vars else buffer.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            out[prefix + _EXTRA_STATE] = self.get_extra_state()
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(out, prefix + name + ".", keep_vars)
         return out
 
-    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
-        """Copy values into this module's parameters and buffers, in place.
+    def load_state_dict(
+        self, state_dict: dict[str, Any], strict: bool = True, assign: bool = False
+    ) -> IncompatibleKeys:
+        """Copy values into this module's parameters and buffers, in place; returns the
+        ``(missing_keys, unexpected_keys)`` named tuple.
 
         Accepts tensors or arrays (PyTorch tensors too). Everything is checked before anything
         is copied, and a refused dict loads nothing: with ``strict=True``, missing and
         unexpected keys raise KeyError naming every one of them (and any wrongly shaped key); a
         value of the wrong shape raises ValueError naming every such key, whatever ``strict``.
-        Values are cast to each parameter's dtype.
+        Values are cast to each parameter's dtype; ``assign=True`` makes each parameter and
+        buffer hold the given array itself (its dtype too) instead of copying into it.
         """
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
+        extra = {
+            (f"{name}." if name else "") + _EXTRA_STATE: module
+            for name, module in self.named_modules()
+            if type(module).get_extra_state is not Module.get_extra_state
+        }
         wrong = []
         values = {}
         for key, target in own.items():
-            if key not in state_dict:
+            if key not in state_dict or key in extra:
                 continue
             value = state_dict[key]
             array = value._data if isinstance(value, Tensor) else np.asarray(value)
@@ -236,9 +366,30 @@ class Module:
             raise KeyError(message) if key_problems else ValueError(message)
         for key, array in values.items():
             target = own[key]
-            target._data[...] = array
+            if assign:
+                target._data = array if isinstance(array, np.ndarray) else np.asarray(array)
+            else:
+                target._data[...] = array
             target._version += 1
+        for key, module in extra.items():
+            if key in state_dict:
+                module.set_extra_state(state_dict[key])
         return IncompatibleKeys(missing, unexpected)
+
+    def get_extra_state(self) -> Any:
+        """Extra (non-tensor) state for ``state_dict``, under the key ``_extra_state``; a
+        module that overrides this and ``set_extra_state`` saves and restores it, as PyTorch."""
+        raise RuntimeError(
+            "Reached a code path in Module.get_extra_state() that should never be called: "
+            "override get_extra_state and set_extra_state together"
+        )
+
+    def set_extra_state(self, state: Any) -> None:
+        """Restore what ``get_extra_state`` returned (called by ``load_state_dict``)."""
+        raise RuntimeError(
+            "Reached a code path in Module.set_extra_state() that should never be called: "
+            "override get_extra_state and set_extra_state together"
+        )
 
     # ----------------------------------------------------------------- modes and conversions
 
@@ -300,8 +451,42 @@ class Module:
     def double(self) -> Module:
         return self.to(np.float64)
 
+    def half(self) -> Module:
+        return self.to(np.float16)
+
+    def bfloat16(self) -> Module:
+        raise TypeError("bfloat16 is not supported: NumPy has no bfloat16 dtype")
+
+    def type(self, dst_type: Any) -> Module:  # noqa: A003 - PyTorch's name
+        """Cast floating parameters and buffers to ``dst_type`` (``to(dst_type)``)."""
+        return self.to(dst_type)
+
     def cpu(self) -> Module:
         return self
+
+    def cuda(self, device: Any = None) -> Module:
+        raise RuntimeError("Module.cuda: Lucid runs on the CPU only (no CUDA device)")
+
+    def share_memory(self) -> Module:
+        """A no-op returning self: Lucid's worker processes get copies of the arrays."""
+        return self
+
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Set the sub-module at dotted path ``target``; the parent must exist (AttributeError),
+        and with ``strict=True`` so must the sub-module itself."""
+        if not isinstance(module, Module):
+            raise TypeError(f"set_submodule: expected a Module, got {type(module).__name__}")
+        parent_path, _, name = target.rpartition(".")
+        if not name:
+            raise ValueError("set_submodule: cannot set the root module")
+        parent = self.get_submodule(parent_path)
+        if strict and name not in parent._modules:
+            raise AttributeError(f"{type(parent).__name__} has no submodule {name!r}")
+        if name not in parent._modules and name in parent.__dict__:
+            raise AttributeError(
+                f"{name!r} is an attribute of {type(parent).__name__}, not a Module"
+            )
+        setattr(parent, name, module)
 
     # ----------------------------------------------------------------- calling
 
@@ -309,38 +494,85 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} defines no forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks):
+        if not (
+            self._forward_pre_hooks
+            or self._forward_hooks
+            or self._backward_hooks
+            or self._backward_pre_hooks
+        ):
             return self.forward(*args, **kwargs)  # the common case, kept short: once per layer
-        for hook in list(self._forward_pre_hooks.values()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
+        for hook, with_kwargs in list(self._forward_pre_hooks.values()):
+            if with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(
+                            "forward pre-hook with with_kwargs=True must return None or a "
+                            f"tuple of (new_args, new_kwargs), got {type(result).__name__}"
+                        )
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
         backward_hooks = None
-        if self._backward_hooks:  # identity ops around the call see its gradients
-            backward_hooks = BackwardHookCall(self, self._backward_hooks)
+        if self._backward_hooks or self._backward_pre_hooks:  # identity ops see the gradients
+            backward_hooks = BackwardHookCall(self, self._backward_hooks, self._backward_pre_hooks)
             args = backward_hooks.wrap_inputs(args)
-        out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, out)
+        try:
+            out = self.forward(*args, **kwargs)
+        except BaseException:
+            for hook, with_kwargs, always_call in list(self._forward_hooks.values()):
+                if always_call and with_kwargs:  # with output None, then re-raise (PyTorch)
+                    hook(self, args, kwargs, None)
+                elif always_call:
+                    hook(self, args, None)
+            raise
+        for hook, with_kwargs, _ in list(self._forward_hooks.values()):
+            result = hook(self, args, kwargs, out) if with_kwargs else hook(self, args, out)
             if result is not None:
                 out = result
         if backward_hooks is not None:
             out = backward_hooks.wrap_outputs(out)
         return out
 
-    def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:
-        """``hook(module, args)`` runs before forward; a non-None result replaces ``args``."""
-        handle = RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
+    @staticmethod
+    def _add_hook(hooks: OrderedDict, entry: Any, prepend: bool) -> RemovableHandle:
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = entry
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def register_forward_hook(self, hook: Callable) -> RemovableHandle:
-        """``hook(module, args, output)`` runs after forward; a non-None result replaces it."""
-        handle = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
-        return handle
+    def register_forward_pre_hook(
+        self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """``hook(module, args)`` runs before forward; a non-None result replaces ``args``.
 
-    def register_full_backward_hook(self, hook: Callable) -> RemovableHandle:
+        ``with_kwargs=True``: ``hook(module, args, kwargs)``, returning None or a tuple
+        ``(args, kwargs)``. ``prepend=True`` runs it before the hooks already registered.
+        """
+        return self._add_hook(self._forward_pre_hooks, (hook, with_kwargs), prepend)
+
+    def register_forward_hook(
+        self,
+        hook: Callable,
+        *,
+        prepend: bool = False,
+        with_kwargs: bool = False,
+        always_call: bool = False,
+    ) -> RemovableHandle:
+        """``hook(module, args, output)`` runs after forward; a non-None result replaces it.
+
+        ``with_kwargs=True``: ``hook(module, args, kwargs, output)``. ``prepend=True`` runs it
+        first; ``always_call=True`` runs it (with output None) also when forward raises.
+        """
+        entry = (hook, with_kwargs, always_call)
+        return self._add_hook(self._forward_hooks, entry, prepend)
+
+    def register_full_backward_hook(
+        self, hook: Callable, prepend: bool = False
+    ) -> RemovableHandle:
         """``hook(module, grad_input, grad_output)`` runs in backward once the gradients of the
         module's positional tensor inputs are summed; a non-None result (a tuple, one entry
         per positional argument) replaces ``grad_input``.
@@ -350,9 +582,15 @@ class Module:
         when no input needs one); ``grad_output`` one per output. Entries are ndarrays, or
         Tensors under ``create_graph=True``.
         """
-        handle = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        return handle
+        return self._add_hook(self._backward_hooks, hook, prepend)
+
+    def register_full_backward_pre_hook(
+        self, hook: Callable, prepend: bool = False
+    ) -> RemovableHandle:
+        """``hook(module, grad_output)`` runs in backward once the gradients of the module's
+        outputs are known, before they flow into the module; a non-None result (a tuple, one
+        entry per output) replaces ``grad_output``."""
+        return self._add_hook(self._backward_pre_hooks, hook, prepend)
 
     # ----------------------------------------------------------------- printing
 
@@ -360,16 +598,26 @@ class Module:
         """The text inside this module's parentheses in ``repr``; layers override it."""
         return ""
 
+    def _get_name(self) -> str:
+        return type(self).__name__
+
     def __repr__(self) -> str:
-        lines = [
+        """PyTorch's layout: ``Name(extra)`` for a leaf with a one-line ``extra_repr``, else the
+        extra lines and ``(name): child`` lines indented by two spaces, one per line."""
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [
             f"({name}): " + repr(module).replace("\n", "\n  ")
             for name, module in self._modules.items()
         ]
-        extra = self.extra_repr()
-        if not lines:
-            return f"{type(self).__name__}({extra})"
-        body = "\n  ".join(([extra] if extra else []) + lines)
-        return f"{type(self).__name__}(\n  {body}\n)"
+        lines = extra_lines + child_lines
+        main = self._get_name() + "("
+        if lines:
+            if len(extra_lines) == 1 and not child_lines:
+                main += extra_lines[0]
+            else:
+                main += "\n  " + "\n  ".join(lines) + "\n"
+        return main + ")"
 
     def __dir__(self) -> list[str]:
         return sorted(

@@ -46,13 +46,19 @@ def _floating(x: np.ndarray) -> np.ndarray:
     return x if x.dtype in (np.float32, np.float64) else x.astype(np.float32)
 
 
-def _derivative(backward: Any, x: np.ndarray, grad: Any, *args: Any) -> Any:
-    """``backward(x, grad, *args)`` through the fused kernel when ``grad`` is a plain array;
-    otherwise ``grad`` times the derivative at x's values (the kernel applied to ones), a
-    constant: right for the piecewise-linear functions (leaky relu, hardtanh), whose
-    derivative is piecewise constant. The smooth ones record their derivative with ops."""
+def _derivative(backward: Any, x: Any, grad: Any, *args: Any, formula: Any = None) -> Any:
+    """An activation's gradient, written once for arrays and Tensors.
+
+    ``backward(x, grad, *args)`` is the fused kernel, used when ``x`` and ``grad`` are plain
+    float arrays of one shape. Otherwise (a recorded gradient, or mixed shapes/dtypes) the
+    gradient is ``grad * formula(x)`` with ``formula`` written in ops, so that it is recorded;
+    without a formula, the derivative is piecewise constant (leaky relu, hardtanh) and is the
+    kernel applied to ones at x's values, a constant.
+    """
     if _kernel_ready(x, grad):
         return backward(x, grad, *args)
+    if formula is not None:
+        return grad * formula(x)
     x = _xp.data(x)
     return grad * backward(x, np.ones_like(x), *args)
 
@@ -62,13 +68,14 @@ class Relu(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = x
+        self.save_for_backward(x)
         return np.maximum(x, 0)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        if _kernel_ready(self.x, grad):
-            return K.relu_backward(self.x, grad)
-        return grad * (self.x > 0)
+        (x,) = self.saved_tensors
+        if _kernel_ready(x, grad):
+            return K.relu_backward(x, grad)
+        return grad * (_xp.data(x) > 0)
 
 
 class Sigmoid(operation):
@@ -76,13 +83,15 @@ class Sigmoid(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.out = K.sigmoid(_floating(x))  # overflow-free for any x
-        return self.out
+        out = K.sigmoid(_floating(x))  # overflow-free for any x
+        self.save_for_backward(out)
+        return out
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        if _kernel_ready(self.out, grad):
-            return K.sigmoid_backward(self.out, grad)
-        return grad * self.out * (1 - self.out)
+        (out,) = self.saved_tensors
+        if _kernel_ready(out, grad):
+            return K.sigmoid_backward(out, grad)
+        return grad * out * (1 - out)
 
 
 def _inplace(x: Any, out: Tensor, inplace: bool) -> Tensor:
@@ -119,11 +128,12 @@ class LeakyRelu(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = _floating(x)
-        return K.leaky_relu(self.x, self.slope)
+        self.save_for_backward(x)
+        return K.leaky_relu(_floating(x), self.slope)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return _derivative(K.leaky_relu_backward, self.x, grad, self.slope)
+        (x,) = self.saved_tensors
+        return _derivative(K.leaky_relu_backward, x, grad, self.slope)
 
 
 class Hardtanh(operation):
@@ -134,12 +144,14 @@ class Hardtanh(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = _floating(x)
-        dtype = self.x.dtype.type
-        return np.clip(self.x, dtype(self.lo), dtype(self.hi))
+        self.save_for_backward(x)
+        x = _floating(x)
+        dtype = x.dtype.type
+        return np.clip(x, dtype(self.lo), dtype(self.hi))
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return _derivative(K.hardtanh_backward, self.x, grad, self.lo, self.hi)
+        (x,) = self.saved_tensors
+        return _derivative(K.hardtanh_backward, x, grad, self.lo, self.hi)
 
 
 class Elu(operation):
@@ -150,15 +162,16 @@ class Elu(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = _floating(x)
-        self.out = K.elu(self.x, self.alpha)
-        return self.out
+        out = K.elu(_floating(x), self.alpha)
+        self.save_for_backward(x, out)
+        return out
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        if _kernel_ready(self.x, grad):
-            return K.elu_backward(self.x, self.out, grad, self.alpha)
+        x, out = self.saved_tensors
+        if _kernel_ready(x, grad):
+            return K.elu_backward(x, out, grad, self.alpha)
         # out + alpha = alpha exp(x) below 0: the saved result, recorded through this op
-        return grad * _xp.where(_xp.data(self.x) > 0, 1, self.out + self.alpha)
+        return grad * _xp.where(_xp.data(x) > 0, 1, out + self.alpha)
 
 
 class Gelu(operation):
@@ -169,19 +182,26 @@ class Gelu(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = _floating(x)
-        if self.approximate == "tanh" and self.x.size >= K.TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE:
-            # large arrays: keep sigmoid(2u) so the backward is one arithmetic pass
-            out, self.s = K.gelu_tanh_forward(self.x)
+        self.save_for_backward(x)
+        x = _floating(x)
+        if self.approximate == "tanh" and x.size >= K.TRANSCENDENTAL_FORWARD_JIT_MAX_SIZE:
+            # large arrays: keep sigmoid(2u) so the backward is one arithmetic pass (a
+            # shortcut for plain backward only: a recorded gradient uses the formula)
+            out, self.s = K.gelu_tanh_forward(x)
             return out
-        return K.gelu(self.x, self.approximate)
+        return K.gelu(x, self.approximate)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        if isinstance(grad, Tensor):
-            return grad * _gelu_derivative(self.x, self.approximate)
-        if "s" in self.__dict__ and _kernel_ready(self.x, grad):
-            return K.gelu_from_tanh_backward(self.x, self.s, grad)
-        return _derivative(K.gelu_backward, self.x, grad, self.approximate)
+        (x,) = self.saved_tensors
+        if "s" in self.__dict__ and _kernel_ready(x, grad):
+            return K.gelu_from_tanh_backward(x, self.s, grad)
+        return _derivative(
+            K.gelu_backward,
+            x,
+            grad,
+            self.approximate,
+            formula=lambda v: _gelu_derivative(v, self.approximate),
+        )
 
 
 def _gelu_derivative(x: Any, approximate: str) -> Any:
@@ -199,11 +219,11 @@ class GeluDerivative(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = x
+        self.save_for_backward(x)
         return K.gelu_backward(x, np.ones_like(x), "none")
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        x = self.x
+        (x,) = self.saved_tensors
         return grad * (_xp.exp(-0.5 * x * x) * K.INV_SQRT_2PI) * (2 - x * x)
 
 
@@ -212,14 +232,12 @@ class Silu(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = _floating(x)
-        return K.silu(self.x)
+        self.save_for_backward(x)
+        return K.silu(_floating(x))
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        if isinstance(grad, Tensor):  # s (1 + x (1 - s)) as ops, to be recorded
-            s = Sigmoid()(self.x)
-            return grad * (s * (1 + self.x * (1 - s)))
-        return _derivative(K.silu_backward, self.x, grad)
+        (x,) = self.saved_tensors
+        return _derivative(K.silu_backward, x, grad, formula=_silu_derivative)
 
 
 class Softplus(operation):
@@ -230,14 +248,19 @@ class Softplus(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = _floating(x)
-        return K.softplus(self.x, self.beta, self.threshold)
+        self.save_for_backward(x)
+        return K.softplus(_floating(x), self.beta, self.threshold)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        if isinstance(grad, Tensor):  # sigmoid(beta x) as an op, to be recorded
-            linear = _xp.data(self.x) * self.beta > self.threshold
-            return grad * _xp.where(linear, 1, Sigmoid()(self.x * self.beta))
-        return _derivative(K.softplus_backward, self.x, grad, self.beta, self.threshold)
+        (x,) = self.saved_tensors
+        return _derivative(
+            K.softplus_backward, x, grad, self.beta, self.threshold, formula=self._derivative
+        )
+
+    def _derivative(self, x: Any) -> Any:
+        """sigmoid(beta x), 1 where the forward is linear, as ops (recorded)."""
+        linear = _xp.data(x) * self.beta > self.threshold
+        return _xp.where(linear, 1, Sigmoid()(x * self.beta))
 
 
 class Mish(operation):
@@ -245,15 +268,12 @@ class Mish(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = _floating(x)
-        return K.mish(self.x)
+        self.save_for_backward(x)
+        return K.mish(_floating(x))
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        if isinstance(grad, Tensor):  # t + x sigmoid(x) (1 - t**2) as ops, to be recorded
-            x = self.x
-            t = _xp.tanh(Softplus(1.0, 20.0)(x))
-            return grad * (t + x * Sigmoid()(x) * (1 - t * t))
-        return _derivative(K.mish_backward, self.x, grad)
+        (x,) = self.saved_tensors
+        return _derivative(K.mish_backward, x, grad, formula=_mish_derivative)
 
 
 class Softmax(operation):
@@ -264,13 +284,14 @@ class Softmax(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.out = _along_last(KL.softmax, self.axis, _floating(x))
-        return self.out
+        out = _along_last(KL.softmax, self.axis, _floating(x))
+        self.save_for_backward(out)
+        return out
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        if _kernel_ready(self.out, grad):
-            return _along_last(KL.softmax_backward, self.axis, self.out, grad)
-        out = self.out
+        (out,) = self.saved_tensors
+        if _kernel_ready(out, grad):
+            return _along_last(KL.softmax_backward, self.axis, out, grad)
         return out * (grad - (grad * out).sum(axis=self.axis, keepdims=True))
 
 
@@ -282,13 +303,27 @@ class LogSoftmax(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.out = _along_last(KL.log_softmax, self.axis, _floating(x))
-        return self.out
+        out = _along_last(KL.log_softmax, self.axis, _floating(x))
+        self.save_for_backward(out)
+        return out
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        if _kernel_ready(self.out, grad):
-            return _along_last(KL.log_softmax_backward, self.axis, self.out, grad)
-        return grad - _xp.exp(self.out) * grad.sum(axis=self.axis, keepdims=True)
+        (out,) = self.saved_tensors
+        if _kernel_ready(out, grad):
+            return _along_last(KL.log_softmax_backward, self.axis, out, grad)
+        return grad - _xp.exp(out) * grad.sum(axis=self.axis, keepdims=True)
+
+
+def _silu_derivative(x: Any) -> Any:
+    """s (1 + x (1 - s)) with s = sigmoid(x), as ops (recorded)."""
+    s = Sigmoid()(x)
+    return s * (1 + x * (1 - s))
+
+
+def _mish_derivative(x: Any) -> Any:
+    """t + x sigmoid(x) (1 - t**2) with t = tanh(softplus(x)), as ops (recorded)."""
+    t = _xp.tanh(Softplus(1.0, 20.0)(x))
+    return t + x * Sigmoid()(x) * (1 - t * t)
 
 
 def _along_last(kernel: Any, axis: int, *arrays: np.ndarray) -> np.ndarray:

@@ -37,7 +37,7 @@ class Attention(operation):
             s = s + bias.astype(s.dtype, copy=False)
         # A row that is masked everywhere (max -inf) attends to nothing and gives 0, as
         # PyTorch's scaled_dot_product_attention: shift it by 0 so exp gives zeros, not NaN.
-        top = s.max(axis=-1, keepdims=True)
+        top = s.max(axis=-1, keepdims=True, initial=-np.inf)  # initial: zero keys are legal
         e = np.exp(s - np.where(np.isfinite(top), top, 0))
         total = e.sum(axis=-1, keepdims=True)
         p = e / np.where(total > 0, total, 1)
@@ -78,7 +78,7 @@ class Attention(operation):
         s = (self.q @ self.k.swapaxes(-1, -2)) * self.scale
         if len(self.parents) == 4:
             s = s + self.parents[3]
-        if not np.isfinite(_xp.data(s).max(axis=-1)).all():
+        if not np.isfinite(_xp.data(s).max(axis=-1, initial=-np.inf)).all():
             raise RuntimeError(
                 "Attention cannot be differentiated twice (create_graph=True) with a row that "
                 "is masked everywhere"

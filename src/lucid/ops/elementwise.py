@@ -58,6 +58,8 @@ def _promote(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     NumPy would widen int64 with float32 to float64; PyTorch keeps float32.
     """
+    if a.dtype is b.dtype:  # the common case, cheaply
+        return a, b
     a_float, b_float = a.dtype.kind == "f", b.dtype.kind == "f"
     if a_float == b_float:
         return a, b
@@ -120,13 +122,14 @@ class Multiply(operation):
 
     @binary_func_op()
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.a, self.b = _promote(a, b)
-        return _binary("multiply", np.multiply, self.a, self.b)
+        self.save_for_backward(a, b)  # as given: a promoted copy would not be an input
+        return _binary("multiply", np.multiply, *_promote(a, b))
 
     def gradient(self, grad: np.ndarray) -> tuple:
+        a, b = self.saved_tensors
         a_needs, b_needs = self.parents[0].requires_grad, self.parents[1].requires_grad
-        to_a = _scaled(grad, self.b, self.a) if a_needs else None
-        return to_a, (_scaled(grad, self.a, self.b) if b_needs else None)
+        to_a = _scaled(grad, b, a) if a_needs else None
+        return to_a, (_scaled(grad, a, b) if b_needs else None)
 
 
 def _scaled(grad: Any, other: Any, target: Any) -> Any:
@@ -140,6 +143,7 @@ def _scaled(grad: Any, other: Any, target: Any) -> Any:
     if (
         type(grad) is np.ndarray
         and grad.ndim
+        and grad.size
         and not any(grad.strides)
         and type(other) is np.ndarray
         and target.shape != grad.shape
@@ -156,14 +160,14 @@ class Div(operation):
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.dtype.kind != "f" and b.dtype.kind != "f":
             a = a.astype(np.float32)  # int / int is float32 in PyTorch, not float64
-        a, b = _promote(a, b)
-        self.b = b
-        self.out = _binary("div", np.true_divide, a, b)
-        return self.out
+        out = _binary("div", np.true_divide, *_promote(a, b))
+        self.save_for_backward(b, out)
+        return out
 
     def gradient(self, grad: np.ndarray) -> tuple:
-        to_a = grad / self.b
-        return to_a, (-to_a * self.out if self.parents[1].requires_grad else None)
+        b, out = self.saved_tensors
+        to_a = grad / b
+        return to_a, (-to_a * out if self.parents[1].requires_grad else None)
 
 
 class FloorDivide(operation):
@@ -190,12 +194,12 @@ class Power(operation):
 
     @binary_func_op()
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.a, self.b = _promote(a, b)
-        self.out = _binary("power", np.power, self.a, self.b)
-        return self.out
+        out = _binary("power", np.power, *_promote(a, b))
+        self.save_for_backward(a, b, out)
+        return out
 
     def gradient(self, grad: np.ndarray) -> tuple:
-        a, b = self.a, self.b
+        a, b, out = self.saved_tensors
         to_a = to_b = None
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.parents[0].requires_grad:
@@ -204,7 +208,7 @@ class Power(operation):
             if self.parents[1].requires_grad:
                 # 0**b is constant (0) for b > 0: PyTorch gives d/db = 0 where a == 0, b >= 0
                 log_a = _xp.log(_xp.where((a == 0) & (b >= 0), 1, a))
-                to_b = grad * self.out * log_a
+                to_b = grad * out * log_a
         return to_a, to_b
 
 
@@ -213,13 +217,12 @@ class Maximum(operation):
 
     @binary_func_op()
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.a, self.b = _promote(a, b)
-        return _binary("maximum", np.maximum, self.a, self.b)
+        self.save_for_backward(a, b)
+        return _binary("maximum", np.maximum, *_promote(a, b))
 
     def gradient(self, grad: np.ndarray) -> tuple:
-        if isinstance(grad, Tensor):
-            return _split_by_mask(_xp.data(self.a) > _xp.data(self.b), self.a, self.b, grad)
-        return K.maximum_backward(self.a, self.b, grad)
+        a, b = self.saved_tensors
+        return _split_by_mask(K.maximum_backward, _xp.data(a) > _xp.data(b), a, b, grad)
 
 
 class Minimum(operation):
@@ -227,18 +230,20 @@ class Minimum(operation):
 
     @binary_func_op()
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.a, self.b = _promote(a, b)
-        return _binary("minimum", np.minimum, self.a, self.b)
+        self.save_for_backward(a, b)
+        return _binary("minimum", np.minimum, *_promote(a, b))
 
     def gradient(self, grad: np.ndarray) -> tuple:
-        if isinstance(grad, Tensor):
-            return _split_by_mask(_xp.data(self.a) < _xp.data(self.b), self.a, self.b, grad)
-        return K.minimum_backward(self.a, self.b, grad)
+        a, b = self.saved_tensors
+        return _split_by_mask(K.minimum_backward, _xp.data(a) < _xp.data(b), a, b, grad)
 
 
-def _split_by_mask(wins: np.ndarray, a: Any, b: Any, grad: Tensor) -> tuple:
-    """Maximum's and minimum's gradient for a tensor ``grad``: ``grad`` times a constant share
-    (1 where a wins, 1/2 at ties, else 0; the derivative is piecewise constant)."""
+def _split_by_mask(kernel: Any, wins: np.ndarray, a: Any, b: Any, grad: Any) -> tuple:
+    """Maximum's and minimum's gradient: ``grad`` times a constant share (1 where a wins, 1/2
+    at ties, else 0: the derivative is piecewise constant). On arrays of one shape and float
+    dtype the fused kernel computes the same in one pass."""
+    if _jit_ready(a, b, grad):
+        return kernel(a, b, grad)
     share = np.where(wins, 1.0, np.where(_xp.data(a) == _xp.data(b), 0.5, 0.0))
     to_a = grad * share.astype(grad.dtype)
     return to_a, grad - to_a
@@ -284,7 +289,8 @@ class Clip(operation):
             x, hi = _promote(x, hi)
             if lo is not None:
                 x, lo = _promote(x, lo)  # hi may have made x float
-        self.x, self.lo, self.hi = x, lo, hi
+        # The gradient is piecewise constant: it reads the values only to build masks.
+        self.masks_from = (x, lo, hi)
         try:
             return np.clip(x, lo, hi)
         except ValueError:
@@ -297,7 +303,7 @@ class Clip(operation):
         if isinstance(grad, Tensor):  # piecewise constant: grad times each input's 0/1 mask
             masks = self.gradient(np.ones(grad.shape, grad.dtype))
             return tuple(None if m is None else grad * m for m in masks)
-        x, lo, hi = _xp.data(self.x), _xp.data(self.lo), _xp.data(self.hi)
+        x, lo, hi = self.masks_from
         need_x, *need_bounds = (t.requires_grad for t in self.parents)
         if not any(need_bounds):  # constant bounds: one fused pass for x
             return (K.clip_backward(x, lo, hi, grad), *(None for _ in need_bounds))
@@ -320,11 +326,13 @@ class Exp(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.out = np.exp(_floating(x))
-        return self.out
+        out = np.exp(_floating(x))
+        self.save_for_backward(out)
+        return out
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return grad * self.out
+        (out,) = self.saved_tensors
+        return grad * out
 
 
 class Log(operation):
@@ -332,11 +340,12 @@ class Log(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = _floating(x)
-        return np.log(self.x)
+        self.save_for_backward(x)
+        return np.log(_floating(x))
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return grad / self.x
+        (x,) = self.saved_tensors
+        return grad / x
 
 
 class Log2(operation):
@@ -344,11 +353,12 @@ class Log2(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = _floating(x)
-        return np.log2(self.x)
+        self.save_for_backward(x)
+        return np.log2(_floating(x))
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return grad / (self.x * _LN2)
+        (x,) = self.saved_tensors
+        return grad / (x * _LN2)
 
 
 class Sqrt(operation):
@@ -356,12 +366,14 @@ class Sqrt(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.out = np.sqrt(_floating(x))
-        return self.out
+        out = np.sqrt(_floating(x))
+        self.save_for_backward(out)
+        return out
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
+        (out,) = self.saved_tensors
         with np.errstate(divide="ignore"):
-            return grad * 0.5 / self.out
+            return grad * 0.5 / out
 
 
 class Square(operation):
@@ -369,11 +381,12 @@ class Square(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = x
+        self.save_for_backward(x)
         return np.square(x)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return grad * (2 * self.x)
+        (x,) = self.saved_tensors
+        return grad * (2 * x)
 
 
 class Abs(operation):
@@ -381,11 +394,12 @@ class Abs(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = x
+        self.save_for_backward(x)
         return np.abs(x)
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return grad * np.sign(_xp.data(self.x))  # piecewise constant
+        (x,) = self.saved_tensors
+        return grad * np.sign(_xp.data(x))  # piecewise constant
 
 
 class Reciprocal(operation):
@@ -394,11 +408,13 @@ class Reciprocal(operation):
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore"):
-            self.out = np.reciprocal(_floating(x))
-        return self.out
+            out = np.reciprocal(_floating(x))
+        self.save_for_backward(out)
+        return out
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return -grad * (self.out * self.out)
+        (out,) = self.saved_tensors
+        return -grad * (out * out)
 
 
 class Sin(operation):
@@ -406,11 +422,12 @@ class Sin(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = _floating(x)
-        return np.sin(self.x)
+        self.save_for_backward(x)
+        return np.sin(_floating(x))
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return grad * _xp.cos(self.x)
+        (x,) = self.saved_tensors
+        return grad * _xp.cos(x)
 
 
 class Cos(operation):
@@ -418,11 +435,12 @@ class Cos(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = _floating(x)
-        return np.cos(self.x)
+        self.save_for_backward(x)
+        return np.cos(_floating(x))
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return -grad * _xp.sin(self.x)
+        (x,) = self.saved_tensors
+        return -grad * _xp.sin(x)
 
 
 class Tan(operation):
@@ -430,11 +448,13 @@ class Tan(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.out = np.tan(_floating(x))
-        return self.out
+        out = np.tan(_floating(x))
+        self.save_for_backward(out)
+        return out
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return grad * (1 + self.out * self.out)
+        (out,) = self.saved_tensors
+        return grad * (1 + out * out)
 
 
 class Tanh(operation):
@@ -442,13 +462,15 @@ class Tanh(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.out = np.tanh(_floating(x))
-        return self.out
+        out = np.tanh(_floating(x))
+        self.save_for_backward(out)
+        return out
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        if _jit_ready(self.out, grad):
-            return KA.tanh_backward(self.out, grad)
-        return grad * (1 - self.out * self.out)
+        (out,) = self.saved_tensors
+        if _jit_ready(out, grad):
+            return KA.tanh_backward(out, grad)
+        return grad * (1 - out * out)
 
 
 class Sinh(operation):
@@ -456,11 +478,12 @@ class Sinh(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = _floating(x)
-        return np.sinh(self.x)
+        self.save_for_backward(x)
+        return np.sinh(_floating(x))
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return grad * _xp.cosh(self.x)
+        (x,) = self.saved_tensors
+        return grad * _xp.cosh(x)
 
 
 class Cosh(operation):
@@ -468,11 +491,12 @@ class Cosh(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = _floating(x)
-        return np.cosh(self.x)
+        self.save_for_backward(x)
+        return np.cosh(_floating(x))
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return grad * _xp.sinh(self.x)
+        (x,) = self.saved_tensors
+        return grad * _xp.sinh(x)
 
 
 class Arcsin(operation):
@@ -480,12 +504,13 @@ class Arcsin(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = _floating(x)
-        return np.arcsin(self.x)
+        self.save_for_backward(x)
+        return np.arcsin(_floating(x))
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
+        (x,) = self.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
-            return grad / _xp.sqrt(1 - self.x * self.x)
+            return grad / _xp.sqrt(1 - x * x)
 
 
 class Arccos(operation):
@@ -493,12 +518,13 @@ class Arccos(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = _floating(x)
-        return np.arccos(self.x)
+        self.save_for_backward(x)
+        return np.arccos(_floating(x))
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
+        (x,) = self.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
-            return -grad / _xp.sqrt(1 - self.x * self.x)
+            return -grad / _xp.sqrt(1 - x * x)
 
 
 class Arctan(operation):
@@ -506,11 +532,12 @@ class Arctan(operation):
 
     @unary_func_op()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = _floating(x)
-        return np.arctan(self.x)
+        self.save_for_backward(x)
+        return np.arctan(_floating(x))
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
-        return grad / (1 + self.x * self.x)
+        (x,) = self.saved_tensors
+        return grad / (1 + x * x)
 
 
 class _Step(operation):

@@ -92,7 +92,12 @@ class GetItem(operation):
         if self.unique:
             out[self.key] = grad
         elif self.axis is not None:
-            K.index_add(out, self.axis, self.index.reshape(-1), _rows(grad, self.shape, self.axis))
+            K.index_add(
+                out,
+                self.axis,
+                self.index.reshape(-1),
+                _rows(grad, self.shape, self.axis, self.index.size),
+            )
         else:  # any mix: number the elements of x, pick the numbers, scatter-add to them
             source = np.arange(out.size).reshape(self.shape)[self.key]
             K.index_add(out.reshape(-1), 0, source.reshape(-1), grad.reshape(-1))
@@ -128,9 +133,10 @@ class Scatter(GetItem):
         return self._pick(grad)
 
 
-def _rows(grad: np.ndarray, shape: tuple, axis: int) -> np.ndarray:
-    """``grad`` of a take along ``axis`` with the index axes merged into one."""
-    return grad.reshape(shape[:axis] + (-1,) + shape[axis + 1 :])
+def _rows(grad: np.ndarray, shape: tuple, axis: int, n: int) -> np.ndarray:
+    """``grad`` of a take of ``n`` indices along ``axis``, the index axes merged into one
+    (their length given, not -1, which is ambiguous for empty arrays)."""
+    return grad.reshape(shape[:axis] + (n,) + shape[axis + 1 :])
 
 
 def getitem(x: TensorLike, key: Any) -> Tensor:
@@ -203,7 +209,12 @@ class Take(operation):
         if self.axis is None:
             K.index_add(out.reshape(-1), 0, self.index.reshape(-1), grad.reshape(-1))
         else:
-            K.index_add(out, self.axis, self.index.reshape(-1), _rows(grad, self.shape, self.axis))
+            K.index_add(
+                out,
+                self.axis,
+                self.index.reshape(-1),
+                _rows(grad, self.shape, self.axis, self.index.size),
+            )
         return out
 
 

@@ -43,9 +43,9 @@ class MatMul(operation):
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError(f"matmul: 0-d operands are not allowed, got {a.shape} @ {b.shape}")
-        self.a, self.b = _promote(a, b)
+        self.save_for_backward(a, b)
         try:
-            return np.matmul(self.a, self.b)
+            return np.matmul(*_promote(a, b))
         except ValueError:
             if a.shape[-1] != (b.shape[-2] if b.ndim >= 2 else b.shape[0]):
                 raise _matmul_shapes_error(a, b) from None
@@ -54,12 +54,13 @@ class MatMul(operation):
             ) from None
 
     def gradient(self, grad: np.ndarray) -> tuple:
+        a, b = self.saved_tensors
         need_a, need_b = self.parents[0].requires_grad, self.parents[1].requires_grad
-        if not isinstance(grad, Tensor):
-            return K.matmul_backward(self.a, self.b, grad, need_a, need_b)
-        # Recorded (higher-order gradients): the plain formulas as ops; the graph layer sums
-        # the broadcast batch axes. A 1-D operand is a row (a) or a column (b) meanwhile.
-        a, b, g = self.a, self.b, grad
+        if not _xp.is_tensor(a, b, grad):  # one folded BLAS product per operand
+            return K.matmul_backward(*_promote(a, b), grad, need_a, need_b)
+        # The same formulas as ops (recorded); the graph layer sums the broadcast batch axes.
+        # A 1-D operand is a row (a) or a column (b) meanwhile.
+        g = grad
         if b.ndim == 1:
             g = g.reshape(g.shape + (1,))
         if a.ndim == 1:
@@ -83,11 +84,11 @@ class Outer(operation):
     @binary_func_op()
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.a_shape, self.b_shape = a.shape, b.shape
-        self.a, self.b = _promote(a, b)  # flattened in the gradient: views, or recorded ops
-        return np.outer(self.a, self.b)
+        self.save_for_backward(a, b)  # flattened in the gradient: views, or recorded ops
+        return np.outer(*_promote(a, b))
 
     def gradient(self, grad: np.ndarray) -> tuple:
-        a, b = self.a.reshape(-1), self.b.reshape(-1)
+        a, b = (v.reshape(-1) for v in self.saved_tensors)
         to_a = (grad @ b).reshape(self.a_shape) if self.parents[0].requires_grad else None
         to_b = (a @ grad).reshape(self.b_shape) if self.parents[1].requires_grad else None
         return to_a, to_b
@@ -124,7 +125,7 @@ class TensorDot(operation):
 
     @binary_func_op()
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.a, self.b = _promote(a, b)
+        self.save_for_backward(a, b)
         self.axes_a, self.axes_b = pa, pb = self._pairs(a, b)
         if (
             len(pa) != len(pb)
@@ -136,10 +137,10 @@ class TensorDot(operation):
                 f"tensordot: axes {pa} of shape {a.shape} and {pb} of shape {b.shape} do not "
                 "pair up (each pair of axes must have one length, each axis named once)"
             )
-        return np.tensordot(self.a, self.b, axes=(pa, pb))
+        return np.tensordot(*_promote(a, b), axes=(pa, pb))
 
     def gradient(self, grad: np.ndarray) -> tuple:
-        a, b, pa, pb = self.a, self.b, self.axes_a, self.axes_b
+        (a, b), pa, pb = self.saved_tensors, self.axes_a, self.axes_b
         free_a = [i for i in range(a.ndim) if i not in pa]
         free_b = [j for j in range(b.ndim) if j not in pb]
         to_a = to_b = None
@@ -249,19 +250,18 @@ class Einsum(operation):
     @poly_func_op()
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         self.terms, self.out = _parse_einsum(self.subscripts, [a.shape for a in arrays])
+        self.save_for_backward(*arrays)
         if len(arrays) == 2:
             arrays = _promote(*arrays)
-        self.arrays = arrays
         try:
             return _einsum(self.terms, self.out, *arrays)
         except ValueError as exc:
             raise _einsum_error(self.subscripts, [a.shape for a in arrays], str(exc)) from None
 
     def gradient(self, grad: np.ndarray) -> tuple | np.ndarray:
-        arrays = self.arrays
-        if isinstance(grad, Tensor):  # the operands as the input tensors, to be recorded
-            pairs = zip(self.parents, arrays, strict=True)
-            arrays = tuple(p if p._data is a else a for p, a in pairs)
+        arrays = self.saved_tensors
+        if len(arrays) == 2 and not _xp.is_tensor(*arrays):
+            arrays = _promote(*arrays)
         grads = tuple(
             self._operand_gradient(k, grad, arrays) if t.requires_grad else None
             for k, t in enumerate(self.parents)
@@ -374,18 +374,33 @@ class Linear(operation):
 
     @poly_func_op()
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
-        self.x, self.w = x, w
-        out = x @ w.T
-        return out if b is None else out + b
+        self.save_for_backward(x, w)
+        if x.ndim > 2:  # one 2-D GEMM over the folded batch: NumPy loops over stacked ones
+            rows = math.prod(x.shape[:-1])
+            out = (x.reshape(rows, x.shape[-1]) @ w.T).reshape(*x.shape[:-1], w.shape[0])
+        else:
+            out = x @ w.T
+        if b is None:
+            return out
+        if b.dtype == out.dtype and out.ndim:
+            out += b  # out is fresh: no second array of the output's size
+            return out
+        return out + b
 
     def gradient(self, grad: Any) -> tuple:
-        x, w = self.x, self.w
-        dx = grad @ w if self.parents[0].requires_grad else None
+        x, w = self.saved_tensors
+        rows = math.prod(grad.shape[:-1])  # not -1: the batch may be empty
+        dx = None
+        if self.parents[0].requires_grad:
+            if x.ndim > 2:
+                dx = (grad.reshape(rows, grad.shape[-1]) @ w).reshape(x.shape)
+            else:
+                dx = grad @ w
         dw = db = None
         if self.parents[1].requires_grad:
-            dw = grad.reshape(-1, grad.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+            dw = grad.reshape(rows, grad.shape[-1]).T @ x.reshape(rows, x.shape[-1])
         if len(self.parents) == 3 and self.parents[2].requires_grad:
-            db = grad.reshape(-1, grad.shape[-1]).sum(axis=0)
+            db = grad.reshape(rows, grad.shape[-1]).sum(axis=0)
         return (dx, dw) if len(self.parents) == 2 else (dx, dw, db)
 
 

@@ -17,14 +17,20 @@ import numpy as np
 from lucid._graph import binary_func_op, operation, unary_func_op
 from lucid.kernels import loss as KL
 from lucid.ops import _xp
-from lucid.ops.activation import softmax
+from lucid.ops.activation import log_softmax, softmax
 from lucid.ops.elementwise import abs as _abs
+from lucid.ops.elementwise import exp as _exp
+from lucid.ops.elementwise import log as _log
 from lucid.ops.elementwise import sub
+from lucid.ops.elementwise import where as _where
+from lucid.ops.reduce import sum as _sum
+from lucid.ops.shape import unsqueeze as _unsqueeze
 from lucid.tensor import Tensor
 
 __all__ = [
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss",
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "huber_loss",
+    "poisson_nll_loss", "gaussian_nll_loss",
 ]  # fmt: skip
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -57,6 +63,17 @@ def _array(value: Any, dtype: np.dtype) -> np.ndarray | None:
 def _check_reduction(op: str, reduction: str, allowed: tuple[str, ...] = REDUCTIONS) -> None:
     if reduction not in allowed:
         raise ValueError(f"{op}: reduction must be one of {allowed}, got {reduction!r}")
+
+
+def _legacy_reduction(reduction: str, size_average: Any, reduce: Any) -> str:
+    """PyTorch's deprecated ``size_average``/``reduce`` pair, when given, as a reduction."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if not reduce:
+        return "none"
+    return "mean" if size_average else "sum"
 
 
 def _reduce(loss: Tensor, reduction: str, denominator: float | None = None) -> Tensor:
@@ -134,10 +151,10 @@ def _check_weight(op: str, weight: np.ndarray | None, n_classes: int) -> None:
 class CrossEntropy(operation):
     """l_i = -sum_c a_ic log softmax(x_i)_c;  d/dx_ij = A_i softmax(x_i)_j - a_ij, A = sum_c a.
 
-    ``a`` is (1 - s) w_y at the target class plus s/C w_c everywhere (class indices, label
-    smoothing s, class weights w; ignored rows 0), or w_c ((1 - s) t_c + s/C) for class
-    probabilities t. The input arrives as (M, C) rows; the loss is one value per row. Class
-    indices run the fused kernels of ``lucid.kernels.loss``.
+    ``a`` is (1 - s) w_y at the target class plus s/C w_c everywhere (class indices y, label
+    smoothing s, class weights w; ignored rows 0). The input arrives as (M, C) rows; the loss
+    is one value per row, computed by the fused kernels of ``lucid.kernels.loss``. (Class
+    probabilities are composed of ops in ``cross_entropy``, so that the target gets a gradient.)
     """
 
     def __init__(
@@ -151,14 +168,9 @@ class CrossEntropy(operation):
         self.shape = x.shape
         self.input = x = _floating(x)  # for a recorded gradient, which recomputes softmax
         self.x = x = _classes_last(x)
-        s, w = self.smoothing, self.weight
-        if self.target.dtype.kind == "f":  # class probabilities, same shape as x
-            self.logp = KL.log_softmax(x)
-            t = _classes_last(self.target.astype(x.dtype, copy=False))
-            a = (1 - s) * t + s / x.shape[1] if s else t
-            self.coef = a * w if w is not None else a
-            return -(self.coef * self.logp).sum(axis=1)
-        loss, self.lse = KL.softmax_cross_entropy_forward(x, self.target, w, self.ignore_index, s)
+        loss, self.lse = KL.softmax_cross_entropy_forward(
+            x, self.target, self.weight, self.ignore_index, self.smoothing
+        )
         return loss
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
@@ -168,10 +180,6 @@ class CrossEntropy(operation):
             total, a = self._target_weights()
             p = softmax(_classes_last(self.input), axis=1)
             return _classes_back((total * p - a) * grad.reshape(-1, 1), self.shape)
-        if self.target.dtype.kind == "f":
-            p = np.exp(self.logp)
-            d = self.coef.sum(axis=1, keepdims=True) * p - self.coef
-            return _classes_back(d * grad.reshape(-1, 1), self.shape)
         d = KL.softmax_cross_entropy_backward(
             grad.reshape(-1), self.x, self.lse, self.target, self.weight, self.ignore_index,
             self.smoothing,
@@ -180,8 +188,6 @@ class CrossEntropy(operation):
 
     def _target_weights(self) -> tuple[np.ndarray, np.ndarray]:
         """A (M, 1) and a (M, C) of the class docstring: d l_i / d x_i = A_i p_i - a_i."""
-        if self.target.dtype.kind == "f":
-            return self.coef.sum(axis=1, keepdims=True), self.coef
         n, c = self.x.shape
         s, w, dtype = self.smoothing, self.weight, self.x.dtype
         valid = self.target != self.ignore_index
@@ -220,79 +226,116 @@ class NllLoss(operation):
         return _classes_back(d * grad.reshape(-1, 1), self.shape)
 
 
-def _class_loss_setup(op: str, input: Any, target: Any, weight: Any, ignore_index: int) -> tuple:
+def _class_loss_setup(op: str, input: Any, target: Any, weight: Any) -> tuple:
     x = _tensor(input)
-    t = target._data if isinstance(target, Tensor) else np.asarray(target)
     if x.ndim == 0:
         raise ValueError(f"{op}: input must have a class axis, got a 0-d tensor")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be a floating-point tensor, got {x.dtype}")
     n_classes = x.shape[1] if x.ndim > 1 else x.shape[0]
-    w = _array(weight, _float_dtype(x))
+    w = _array(weight, x.dtype)
     _check_weight(op, w, n_classes)
-    return x, t, w, n_classes
+    return x, w
+
+
+def _class_mean_divisor(flat: np.ndarray, w: np.ndarray | None, ignore_index: int) -> float:
+    """PyTorch's ``"mean"`` denominator: the summed weight of the counted targets."""
+    valid = flat != ignore_index
+    return float(w[flat[valid]].sum()) if w is not None else int(valid.sum())
+
+
+def _class_reduce(
+    loss: Tensor, reduction: str, flat: np.ndarray, w: np.ndarray | None, ignore_index: int
+) -> Tensor:
+    """Reduce per-target losses as PyTorch: ``"mean"`` over the summed weight of the counted
+    targets, and NaN when every target is ignored, with a zero gradient then (PyTorch's)."""
+    if reduction != "mean":
+        return _reduce(loss, reduction)
+    if not (flat != ignore_index).any():
+        return loss.sum() * 0 + math.nan
+    return _reduce(loss, reduction, _class_mean_divisor(flat, w, ignore_index))
+
+
+def _probability_cross_entropy(x: Tensor, t: Any, w: Any, smoothing: float) -> Tensor:
+    """``-sum_c w_c ((1 - s) t_c + s / C) log_softmax(x)_c`` over the class axis, by ops, so
+    that both ``x`` and a target that requires grad get gradients (of any order)."""
+    axis = 1 if x.ndim > 1 else 0
+    n_classes = x.shape[axis]
+    t = _tensor(t)
+    a = (1 - smoothing) * t + smoothing / n_classes if smoothing else t
+    if w is not None:
+        w = w.reshape((-1,) + (1,) * (x.ndim - axis - 1))
+        a = a * w
+    return -_sum(a * log_softmax(x, axis=axis), axis=axis)
 
 
 def cross_entropy(
     input: Any,  # noqa: A002 - PyTorch's name
     target: Any,
     weight: Any = None,
+    size_average: Any = None,
     ignore_index: int = -100,
+    reduce: Any = None,  # noqa: A002 - PyTorch's name
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
-    """Softmax cross-entropy of logits ``input`` (N, C) or (N, C, d1, ...) against ``target``.
+    """Softmax cross-entropy of logits ``input`` (N, C), (C,) or (N, C, d1, ...) against
+    ``target``, as ``torch.nn.functional.cross_entropy``.
 
     ``target`` holds class indices (ints of shape (N, d1, ...)) or class probabilities (floats
-    of the input's shape). One fused op: ``-sum_c a_c log_softmax(x)_c`` with a stable
-    log-softmax, so logits of any magnitude give a finite loss and gradient. ``weight`` (C,)
-    weighs classes; targets equal to ``ignore_index`` count for nothing; ``label_smoothing``
-    mixes the target with the uniform distribution. ``"mean"`` divides by the summed weight of
-    the counted targets (by N * d1 * ... for probabilities), as PyTorch. An index out of range
-    raises IndexError naming it.
+    of the input's shape; then the target gets a gradient too). Class indices run one fused op:
+    ``-sum_c a_c log_softmax(x)_c`` with a stable log-softmax, so logits of any magnitude give a
+    finite loss and gradient. ``weight`` (C,) weighs classes; targets equal to ``ignore_index``
+    count for nothing; ``label_smoothing`` mixes the target with the uniform distribution.
+    ``"mean"`` divides by the summed weight of the counted targets (by N * d1 * ... for
+    probabilities), as PyTorch; the deprecated ``size_average``/``reduce`` are honoured. An index
+    out of range raises IndexError naming it.
     """
+    reduction = _legacy_reduction(reduction, size_average, reduce)
     _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(
             f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}"
         )
-    x, t, w, n_classes = _class_loss_setup("cross_entropy", input, target, weight, ignore_index)
-    if t.dtype.kind == "f":
-        if t.shape != x.shape:
+    x, w = _class_loss_setup("cross_entropy", input, target, weight)
+    t_array = target._data if isinstance(target, Tensor) else np.asarray(target)
+    if t_array.dtype.kind == "f":
+        if t_array.shape != x.shape:
             raise ValueError(
-                f"cross_entropy: class-probability target of shape {t.shape} must have the "
-                f"input's shape {x.shape} (or pass integer class indices)"
+                f"cross_entropy: class-probability target of shape {t_array.shape} must have "
+                f"the input's shape {x.shape} (or pass integer class indices)"
             )
-        out_shape = x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
-        loss = CrossEntropy(t, w, ignore_index, label_smoothing)(x).reshape(out_shape)
-        return _reduce(loss, reduction, loss._data.size)
-    flat = _check_class_target("cross_entropy", x._data, t, ignore_index)
-    op = CrossEntropy(flat, w, ignore_index, label_smoothing)
-    loss = op(x).reshape(t.shape)
-    denominator = None
-    if reduction == "mean":
-        valid = flat != ignore_index
-        denominator = float(w[flat[valid]].sum()) if w is not None else int(valid.sum())
-    return _reduce(loss, reduction, denominator)
+        if t_array.dtype != x.dtype:
+            raise TypeError(
+                f"cross_entropy: class-probability target of dtype {t_array.dtype} must have "
+                f"the input's dtype {x.dtype}"
+            )
+        loss = _probability_cross_entropy(x, target, w, label_smoothing)
+        return _reduce(loss, reduction)
+    flat = _check_class_target("cross_entropy", x._data, t_array, ignore_index)
+    loss = CrossEntropy(flat, w, ignore_index, label_smoothing)(x).reshape(t_array.shape)
+    return _class_reduce(loss, reduction, flat, w, ignore_index)
 
 
 def nll_loss(
     input: Any,  # noqa: A002 - PyTorch's name
     target: Any,
     weight: Any = None,
+    size_average: Any = None,
     ignore_index: int = -100,
+    reduce: Any = None,  # noqa: A002 - PyTorch's name
     reduction: str = "mean",
 ) -> Tensor:
-    """Negative log-likelihood ``-w_y input[y]`` of log-probabilities ``input`` (N, C, d1, ...)
-    against class indices ``target`` (N, d1, ...); ``"mean"`` divides by the summed weights of
-    the counted targets, as PyTorch."""
+    """Negative log-likelihood ``-w_y input[y]`` of log-probabilities ``input`` (N, C), (C,) or
+    (N, C, d1, ...) against class indices ``target`` (N, d1, ...); ``"mean"`` divides by the
+    summed weights of the counted targets, as PyTorch."""
+    reduction = _legacy_reduction(reduction, size_average, reduce)
     _check_reduction("nll_loss", reduction)
-    x, t, w, _ = _class_loss_setup("nll_loss", input, target, weight, ignore_index)
+    x, w = _class_loss_setup("nll_loss", input, target, weight)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
     flat = _check_class_target("nll_loss", x._data, t, ignore_index)
     loss = NllLoss(flat, w, ignore_index)(x).reshape(t.shape)
-    denominator = None
-    if reduction == "mean":
-        valid = flat != ignore_index
-        denominator = float(w[flat[valid]].sum()) if w is not None else int(valid.sum())
-    return _reduce(loss, reduction, denominator)
+    return _class_reduce(loss, reduction, flat, w, ignore_index)
 
 
 # --------------------------------------------------------------------------- regression
@@ -327,27 +370,63 @@ class MseLoss(operation):
         return to_x, (-to_x if self.parents[1].requires_grad else None)
 
 
+def _elementwise_weight(op: str, weight: Any, x: Tensor) -> Tensor:
+    w = _tensor(weight)
+    if w.shape != x.shape:
+        raise ValueError(f"{op}: weight of shape {w.shape} must have the input's shape {x.shape}")
+    return w
+
+
+def _weighted_mean(loss: Tensor, w: Tensor, reduction: str) -> Tensor:
+    """``loss * w``, its sum, or its sum over ``sum(w)`` (PyTorch's weighted mse/l1 mean)."""
+    weighted = loss * w
+    if reduction == "none":
+        return weighted
+    if reduction == "sum":
+        return weighted.sum()
+    return weighted.sum() / w.sum()
+
+
 def mse_loss(
     input: Any,  # noqa: A002 - PyTorch's name
     target: Any,
+    size_average: Any = None,
+    reduce: Any = None,  # noqa: A002 - PyTorch's name
     reduction: str = "mean",
+    weight: Any = None,
 ) -> Tensor:
-    """Squared error ``(input - target)**2``, reduced; gradients flow to both arguments."""
+    """Squared error ``(input - target)**2``, reduced; gradients flow to both arguments.
+
+    ``weight`` (the input's shape) multiplies each element; its ``"mean"`` is
+    ``sum(w l) / sum(w)``, as PyTorch's.
+    """
+    reduction = _legacy_reduction(reduction, size_average, reduce)
     _check_reduction("mse_loss", reduction)
     x, t = _tensor(input), _tensor(target)
     _warn_broadcast("mse_loss", x, t)
+    if weight is not None:
+        w = _elementwise_weight("mse_loss", weight, x)
+        return _weighted_mean(MseLoss("none")(x, t), w, reduction)
     return MseLoss(reduction)(x, t)
 
 
 def l1_loss(
     input: Any,  # noqa: A002 - PyTorch's name
     target: Any,
+    size_average: Any = None,
+    reduce: Any = None,  # noqa: A002 - PyTorch's name
     reduction: str = "mean",
+    weight: Any = None,
 ) -> Tensor:
-    """Absolute error ``|input - target|``, reduced (subgradient 0 where they are equal)."""
+    """Absolute error ``|input - target|``, reduced (subgradient 0 where they are equal);
+    ``weight`` as in ``mse_loss``."""
+    reduction = _legacy_reduction(reduction, size_average, reduce)
     _check_reduction("l1_loss", reduction)
     x, t = _tensor(input), _tensor(target)
     _warn_broadcast("l1_loss", x, t)
+    if weight is not None:
+        w = _elementwise_weight("l1_loss", weight, x)
+        return _weighted_mean(_abs(sub(x, t)), w, reduction)
     return _reduce(_abs(sub(x, t)), reduction)
 
 
@@ -384,16 +463,112 @@ class SmoothL1(operation):
 def smooth_l1_loss(
     input: Any,  # noqa: A002 - PyTorch's name
     target: Any,
+    size_average: Any = None,
+    reduce: Any = None,  # noqa: A002 - PyTorch's name
     reduction: str = "mean",
     beta: float = 1.0,
 ) -> Tensor:
-    """Huber-like loss: ``0.5 d**2 / beta`` for ``|d| < beta``, else ``|d| - 0.5 beta``."""
+    """``0.5 d**2 / beta`` for ``|d| < beta``, else ``|d| - 0.5 beta`` (d = input - target);
+    ``beta=0`` is the L1 loss."""
+    reduction = _legacy_reduction(reduction, size_average, reduce)
     _check_reduction("smooth_l1_loss", reduction)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must not be negative, got {beta}")
     x, t = _tensor(input), _tensor(target)
     _warn_broadcast("smooth_l1_loss", x, t)
     return _reduce(SmoothL1(beta)(x, t), reduction)
+
+
+def huber_loss(
+    input: Any,  # noqa: A002 - PyTorch's name
+    target: Any,
+    reduction: str = "mean",
+    delta: float = 1.0,
+    weight: Any = None,
+) -> Tensor:
+    """``0.5 d**2`` for ``|d| < delta``, else ``delta (|d| - 0.5 delta)``: ``delta`` times
+    ``smooth_l1_loss`` with ``beta=delta``. ``weight`` (the input's shape) multiplies each
+    element, and its ``"mean"`` is the plain mean of the weighted losses, as PyTorch's."""
+    _check_reduction("huber_loss", reduction)
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    x, t = _tensor(input), _tensor(target)
+    _warn_broadcast("huber_loss", x, t)
+    loss = SmoothL1(delta)(x, t) * delta
+    if weight is not None:
+        loss = loss * _elementwise_weight("huber_loss", weight, x)
+    return _reduce(loss, reduction)
+
+
+def poisson_nll_loss(
+    input: Any,  # noqa: A002 - PyTorch's name
+    target: Any,
+    log_input: bool = True,
+    full: bool = False,
+    size_average: Any = None,
+    eps: float = 1e-8,
+    reduce: Any = None,  # noqa: A002 - PyTorch's name
+    reduction: str = "mean",
+) -> Tensor:
+    """Poisson negative log-likelihood of ``target`` under rate ``exp(input)`` (``log_input``)
+    or ``input``: ``exp(x) - t x``, or ``x - t log(x + eps)``. ``full`` adds Stirling's
+    approximation of ``log(t!)``, ``t log t - t + 0.5 log(2 pi t)``, where ``t > 1``."""
+    reduction = _legacy_reduction(reduction, size_average, reduce)
+    _check_reduction("poisson_nll_loss", reduction)
+    x, t = _tensor(input), _tensor(target)
+    if log_input:
+        loss = _exp(x) - t * x
+    else:
+        loss = x - t * _log(x + eps)
+    if full:
+        big = t._data > 1
+        safe_t = _where(big, t, 1.0)  # log 1 = 0 where masked: no NaN in either direction
+        stirling = safe_t * _log(safe_t) - safe_t + 0.5 * _log(2 * math.pi * safe_t)
+        loss = loss + _where(big, stirling, 0.0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(
+    input: Any,  # noqa: A002 - PyTorch's name
+    target: Any,
+    var: Any,
+    full: bool = False,
+    eps: float = 1e-6,
+    reduction: str = "mean",
+) -> Tensor:
+    """Gaussian negative log-likelihood ``0.5 (log v + (input - target)**2 / v)`` (plus
+    ``0.5 log(2 pi)`` if ``full``), with ``v = max(var, eps)``.
+
+    ``var`` has the input's shape, or one dimension fewer (its last dimension, one variance
+    shared), or a size of 1 in exactly one dimension, or is a float. As PyTorch, the clamp at
+    ``eps`` is outside the graph: ``var`` gets the gradient as if it were not clamped.
+    """
+    x, t = _tensor(input), _tensor(target)
+    if isinstance(var, (int, float)):
+        if var < 0:
+            raise ValueError(f"gaussian_nll_loss: var must not be negative, got {var}")
+        var = Tensor(np.full(x.shape, var, dtype=_float_dtype(x)))
+    v = _tensor(var)
+    if (v._data < 0).any():
+        raise ValueError("gaussian_nll_loss: var has negative entries")
+    if v.shape != x.shape:
+        if x.shape[:-1] == v.shape:
+            v = _unsqueeze(v, -1)
+        elif (
+            x.ndim != v.ndim
+            or sum(b for a, b in zip(x.shape, v.shape, strict=True) if a != b) != 1
+        ):
+            raise ValueError(
+                f"gaussian_nll_loss: var of shape {v.shape} does not fit the input's shape "
+                f"{x.shape} (same shape, the last dimension dropped, or one dimension of size 1)"
+            )
+    _check_reduction("gaussian_nll_loss", reduction)
+    # v + (clamped - v) with the correction a constant: clamped values, identity gradient.
+    v = v + Tensor._wrap(np.maximum(v._data, eps) - v._data)
+    loss = 0.5 * (_log(v) + (x - t) ** 2 / v)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
 
 
 # --------------------------------------------------------------------------- binary targets
@@ -414,8 +589,11 @@ class BinaryCrossEntropy(operation):
     @binary_func_op()
     def forward(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
         x = _floating(x)
-        if ((x < 0) | (x > 1)).any():
-            raise ValueError("binary_cross_entropy: every input element must be in [0, 1]")
+        if not ((x >= 0) & (x <= 1)).all():  # written so that NaN fails too, as in PyTorch
+            bad = "NaN" if np.isnan(x).any() else "a value outside [0, 1]"
+            raise ValueError(
+                f"binary_cross_entropy: every input element must be in [0, 1], got {bad}"
+            )
         t = t.astype(x.dtype, copy=False)
         with np.errstate(divide="ignore"):
             self.log_x = np.maximum(np.log(x), _LOG_FLOOR)
@@ -477,11 +655,14 @@ def binary_cross_entropy(
     input: Any,  # noqa: A002 - PyTorch's name
     target: Any,
     weight: Any = None,
+    size_average: Any = None,
+    reduce: Any = None,  # noqa: A002 - PyTorch's name
     reduction: str = "mean",
 ) -> Tensor:
     """``-w (t log x + (1 - t) log(1 - x))`` for probabilities ``x`` in [0, 1], logs floored at
     -100 as in PyTorch; ``weight`` broadcasts against the input. Prefer
     ``binary_cross_entropy_with_logits`` on logits: it is stable."""
+    reduction = _legacy_reduction(reduction, size_average, reduce)
     _check_reduction("binary_cross_entropy", reduction)
     x, t = _tensor(input), _tensor(target)
     _check_same_shape("binary_cross_entropy", x, t)
@@ -493,12 +674,15 @@ def binary_cross_entropy_with_logits(
     input: Any,  # noqa: A002 - PyTorch's name
     target: Any,
     weight: Any = None,
+    size_average: Any = None,
+    reduce: Any = None,  # noqa: A002 - PyTorch's name
     reduction: str = "mean",
     pos_weight: Any = None,
 ) -> Tensor:
     """Sigmoid plus binary cross-entropy in one stable op: ``-w (p t log sigmoid(x) + (1 - t)
     log(1 - sigmoid(x)))`` for logits ``x`` of any magnitude. ``pos_weight`` p weighs positives
     and broadcasts along the last (class) axis; ``weight`` w broadcasts against the input."""
+    reduction = _legacy_reduction(reduction, size_average, reduce)
     _check_reduction("binary_cross_entropy_with_logits", reduction)
     x, t = _tensor(input), _tensor(target)
     _check_same_shape("binary_cross_entropy_with_logits", x, t)
@@ -544,6 +728,8 @@ class KlDiv(operation):
 def kl_div(
     input: Any,  # noqa: A002 - PyTorch's name
     target: Any,
+    size_average: Any = None,
+    reduce: Any = None,  # noqa: A002 - PyTorch's name
     reduction: str = "mean",
     log_target: bool = False,
 ) -> Tensor:
@@ -553,6 +739,7 @@ def kl_div(
     ``reduction="batchmean"`` divides the sum by the batch size (the KL divergence proper);
     ``"mean"`` divides by the element count, as PyTorch (which warns about it).
     """
+    reduction = _legacy_reduction(reduction, size_average, reduce)
     _check_reduction("kl_div", reduction, REDUCTIONS + ("batchmean",))
     x, t = _tensor(input), _tensor(target)
     _warn_broadcast("kl_div", x, t)

@@ -118,7 +118,7 @@ class BatchNorm(operation):
     def forward(self, x: np.ndarray, *affine: np.ndarray) -> np.ndarray:
         self.input = x = _floating(x)  # x itself, for a recorded gradient
         self.shape = x.shape
-        self.x = x3 = x.reshape(x.shape[0], x.shape[1], -1)
+        self.x = x3 = x.reshape(x.shape[0], x.shape[1], math.prod(x.shape[2:]))
         w = affine[0] if self.has_weight else None
         b = affine[-1] if self.has_bias else None
         self.weight = w

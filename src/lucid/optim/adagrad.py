@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from lucid.kernels import optim as K
-from lucid.optim.optimizer import Optimizer, check_nonnegative
+from lucid.optim.optimizer import Optimizer, check_nonnegative, implementation_flags
 from lucid.tensor import Tensor
 
 __all__ = ["Adagrad"]
@@ -31,6 +31,10 @@ class Adagrad(Optimizer):
         eps: float = 1e-10,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -39,6 +43,9 @@ class Adagrad(Optimizer):
             "weight_decay": weight_decay,
             "initial_accumulator_value": initial_accumulator_value,
             "maximize": maximize,
+            **implementation_flags(
+                type(self).__name__, foreach, capturable, differentiable, fused
+            ),
         }
         super().__init__(params, defaults)
 

@@ -8,7 +8,12 @@ from typing import Any
 import numpy as np
 
 from lucid.kernels import optim as K
-from lucid.optim.optimizer import Optimizer, check_adam_hyperparameters, count_step
+from lucid.optim.optimizer import (
+    Optimizer,
+    check_adam_hyperparameters,
+    count_step,
+    implementation_flags,
+)
 
 __all__ = ["NAdam"]
 
@@ -33,6 +38,10 @@ class NAdam(Optimizer):
         decoupled_weight_decay: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -42,6 +51,9 @@ class NAdam(Optimizer):
             "momentum_decay": momentum_decay,
             "decoupled_weight_decay": decoupled_weight_decay,
             "maximize": maximize,
+            **implementation_flags(
+                type(self).__name__, foreach, capturable, differentiable, fused
+            ),
         }
         super().__init__(params, defaults)
 

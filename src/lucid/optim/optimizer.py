@@ -46,6 +46,26 @@ def check_adam_hyperparameters(name: str, group: Mapping[str, Any], *nonnegative
     check_nonnegative(name, group, "weight_decay", *nonnegative)
 
 
+def implementation_flags(
+    name: str,
+    foreach: bool | None = None,
+    capturable: bool = False,
+    differentiable: bool = False,
+    fused: bool | None = None,
+) -> dict[str, Any]:
+    """PyTorch's implementation switches, as group entries. ``foreach``, ``fused`` and
+    ``capturable`` choose how PyTorch runs the same update (per tensor, batched, fused kernel,
+    CUDA-graph safe); Lucid has one implementation, so they are accepted and change nothing.
+    ``differentiable=True`` would record the update in the graph, which Lucid does not do:
+    NotImplementedError.
+    """
+    if differentiable:
+        raise NotImplementedError(
+            f"{name}: differentiable=True (backpropagating through the update) is not supported"
+        )
+    return {"foreach": foreach, "capturable": capturable, "differentiable": False, "fused": fused}
+
+
 def count_step(state: dict[str, Any], param: np.ndarray, *arrays: str, **scalars: Any) -> int:
     """Count one more step of ``param`` in its ``state`` and return the count (1 on the first).
 

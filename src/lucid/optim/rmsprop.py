@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from lucid.kernels import optim as K
-from lucid.optim.optimizer import Optimizer, check_nonnegative, count_step
+from lucid.optim.optimizer import Optimizer, check_nonnegative, count_step, implementation_flags
 
 __all__ = ["RMSprop"]
 
@@ -32,6 +32,10 @@ class RMSprop(Optimizer):
         centered: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -41,6 +45,9 @@ class RMSprop(Optimizer):
             "centered": centered,
             "weight_decay": weight_decay,
             "maximize": maximize,
+            **implementation_flags(
+                type(self).__name__, foreach, capturable, differentiable, fused
+            ),
         }
         super().__init__(params, defaults)
 

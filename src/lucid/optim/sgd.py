@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from lucid.kernels import optim as K
-from lucid.optim.optimizer import Optimizer, check_nonnegative
+from lucid.optim.optimizer import Optimizer, check_nonnegative, implementation_flags
 
 __all__ = ["SGD"]
 
@@ -30,6 +30,10 @@ class SGD(Optimizer):
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -38,6 +42,9 @@ class SGD(Optimizer):
             "weight_decay": weight_decay,
             "nesterov": nesterov,
             "maximize": maximize,
+            **implementation_flags(
+                type(self).__name__, foreach, capturable, differentiable, fused
+            ),
         }
         super().__init__(params, defaults)
 
