@@ -19,7 +19,7 @@ from lucid.ops.loss import gaussian_nll_loss, huber_loss, poisson_nll_loss
 from lucid.ops.ctc import ctc_loss
 from lucid.ops.margin_loss import cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss
 from lucid.ops.margin_loss import multi_margin_loss, multilabel_margin_loss, soft_margin_loss
-from lucid.ops.margin_loss import multilabel_soft_margin_loss, pairwise_distance
+from lucid.ops.margin_loss import multilabel_soft_margin_loss
 from lucid.ops.margin_loss import triplet_margin_loss, triplet_margin_with_distance_loss
 from lucid.ops.norm import batch_norm, group_norm, layer_norm
 from lucid.ops.shape import pad_torch as pad
