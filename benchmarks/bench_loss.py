@@ -68,3 +68,56 @@ class RegressionLosses:
     def time_forward_backward(self, jit, loss):
         self.x.grad = None
         self.f(self.x, self.t).backward()
+
+
+class CTCLoss:
+    """``F.ctc_loss`` of log-softmax outputs (T, N, C) against padded targets, forward +
+    backward; the jit parameter picks the compiled alpha-beta loops or the NumPy references."""
+
+    params = ([True, False], ["50x8x20x10", "200x16x30x40"])
+    param_names = ["jit", "shape"]
+
+    def setup(self, jit, shape):
+        set_jit(jit)
+        t, n, c, s = map(int, shape.split("x"))
+        rng = np.random.default_rng(0)
+        self.x = lucid.tensor(
+            rng.standard_normal((t, n, c)).astype(np.float32), requires_grad=True
+        )
+        self.targets = rng.integers(1, c, (n, s))
+        self.lengths = (np.full(n, t), np.full(n, s))
+        self.time_forward_backward(jit, shape)
+
+    def teardown(self, jit, shape):
+        reset_jit()
+
+    def time_forward_backward(self, jit, shape):
+        self.x.grad = None
+        F.ctc_loss(F.log_softmax(self.x, dim=2), self.targets, *self.lengths).backward()
+
+
+class MarginLosses:
+    """Composed margin and embedding losses on (128, 64) inputs, forward + backward."""
+
+    params = ["triplet_margin_loss", "cosine_embedding_loss", "multi_margin_loss", "huber_loss"]
+    param_names = ["loss"]
+
+    def setup(self, loss):
+        rng = np.random.default_rng(0)
+        data = rng.standard_normal((3, 128, 64)).astype(np.float32)
+        self.x = lucid.tensor(data[0], requires_grad=True)
+        others = {
+            "triplet_margin_loss": (lucid.tensor(data[1]), lucid.tensor(data[2])),
+            "cosine_embedding_loss": (
+                lucid.tensor(data[1]),
+                lucid.tensor(rng.choice([-1.0, 1.0], 128).astype(np.float32)),
+            ),
+            "multi_margin_loss": (rng.integers(0, 64, 128),),
+            "huber_loss": (lucid.tensor(data[1]),),
+        }
+        self.f, self.args = getattr(F, loss), others[loss]
+        self.time_forward_backward(loss)
+
+    def time_forward_backward(self, loss):
+        self.x.grad = None
+        self.f(self.x, *self.args).backward()

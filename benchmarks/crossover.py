@@ -107,9 +107,10 @@ def _softmax_rows(classes, dt, rng):
 def _sgd(plain):
     def make(n, dt, rng):
         p, g, buf = _vec(n, dt, rng), _vec(n, dt, rng), np.zeros(n, dt)
+        flags = {"nesterov": False, "maximize": False, "first_step": False}
         if plain:
-            return lambda: optim.sgd(p, g, None, 1e-3, 0.0, 0.0, 0.0, False, False, False)
-        return lambda: optim.sgd(p, g, buf, 1e-3, 0.9, 0.0, 1e-4, False, False, False)
+            return lambda: optim.sgd(p, g, None, 1e-3, 0.0, 0.0, 0.0, **flags)
+        return lambda: optim.sgd(p, g, buf, 1e-3, 0.9, 0.0, 1e-4, **flags)
 
     return make
 

@@ -97,7 +97,9 @@ def test_data_parallel_refuses_gpu_ids():
 
 
 def test_distributed_data_parallel_says_distributed_is_not_initialised():
+    from lucid.distributed.ddp import DistributedDataParallel as Real
     from lucid.nn.parallel import DistributedDataParallel
 
-    with pytest.raises(RuntimeError, match="process group is not initialised"):
+    assert DistributedDataParallel is Real and nn.parallel.DistributedDataParallel is Real
+    with pytest.raises(RuntimeError, match="process group has not been initialized"):
         DistributedDataParallel(nn.Linear(2, 2))

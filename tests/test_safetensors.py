@@ -1,5 +1,7 @@
 """safetensors files: round trips, errors, and PyTorch weights in both directions."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -180,3 +182,10 @@ def test_bfloat16_is_refused_or_widened_exactly(tmp_path):
     assert loaded["w"].dtype == np.float32
     np.testing.assert_array_equal(loaded["w"].numpy(), values.float().numpy())
     np.testing.assert_array_equal(loaded["b"].numpy(), np.ones(2, np.float32))
+
+
+def test_missing_package_says_how_to_install_it(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "safetensors", None)
+    monkeypatch.setitem(sys.modules, "safetensors.numpy", None)
+    with pytest.raises(ImportError, match=r"lucid\[safetensors\]"):
+        save_file({"a": lucid.ones(2)}, tmp_path / "a.safetensors")

@@ -285,6 +285,7 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                         _anomaly.check_forward(self, out)
                     if has_gradient and a._requires_grad and _mode.enabled:
                         self.parents = (a, _CONSTANT)
+                        self._const = c  # the operand's value, for tools that read the graph
                         self._versions = (a._version, 0)
                         self._seq = _next_seq()
                         if "_saved" in self.__dict__:

@@ -9,7 +9,8 @@ import numpy as np
 
 def precompile(verbose: bool = False) -> float:
     """Run one small training step of a CNN and an MLP in float32 and float64, with SGD and
-    Adam, at sizes above the kernels' JIT crossovers; returns the seconds it took.
+    Adam, at sizes above the kernels' JIT crossovers, and an LSTM and a GRU; returns the
+    seconds it took.
 
     Numba compiles a kernel for each argument type on its first call and caches the result on
     disk (``cache=True``), so later processes start fast. Nothing is compiled at import.
@@ -34,6 +35,10 @@ def precompile(verbose: bool = False) -> float:
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+        for recurrent in (nn.LSTM, nn.GRU):  # the cell loops of kernels.rnn
+            layer = recurrent(4, 8).to(dtype)
+            out = layer(lucid.tensor(rng.random((3, 2, 4)).astype(dtype)))[0]
+            out.backward(rng.random(out.shape).astype(dtype))
     seconds = time.perf_counter() - started
     if verbose:
         print(f"lucid.precompile: {seconds:.1f} s")

@@ -29,7 +29,7 @@ __all__ = ["save_file", "load_file", "save", "load", "save_model", "load_model"]
 def _package() -> Any:
     try:
         import safetensors.numpy as stn
-    except ImportError as exc:  # pragma: no cover - depends on the environment
+    except ImportError as exc:
         raise ImportError(
             "lucid.safetensors needs the safetensors package: pip install 'lucid[safetensors]'"
         ) from exc

@@ -22,6 +22,10 @@ LOOP_TOL = {np.float32: {"rtol": 1e-6, "atol": 1e-7}, np.float64: {"rtol": 1e-12
 TORCH_TOL = {np.float32: {"rtol": 5e-5, "atol": 5e-6}, np.float64: {"rtol": 1e-9, "atol": 1e-12}}
 
 
+SGD_FLAGS = {"nesterov": False, "maximize": False, "first_step": False}
+ADAM_FLAGS = {"amsgrad": False, "maximize": False, "decoupled_weight_decay": False}
+
+
 # --- running a few steps ----------------------------------------------------------------------
 # Each runner applies `fn` (a kernel or its reference) once per gradient and returns the state
 # under torch.optim's key names; the options are torch.optim's keyword arguments.
@@ -269,7 +273,7 @@ def test_sgd_on_a_quadratic_follows_the_closed_form(size, rng):
     x0 = rng.standard_normal(size)
     x, lr = x0.copy(), 0.1
     for _ in range(STEPS):
-        K.sgd(x, a * x, None, lr, 0.0, 0.0, 0.0, False, False, False)
+        K.sgd(x, a * x, None, lr, 0.0, 0.0, 0.0, nesterov=False, maximize=False, first_step=False)
     np.testing.assert_allclose(x, (1 - lr * a) ** STEPS * x0, rtol=1e-12)
 
 
@@ -282,8 +286,9 @@ def test_adam_first_step_moves_every_element_by_lr(size, maximize, rng):
     start, lr = param.copy(), 0.01
     exp_avg, exp_avg_sq = np.zeros(size), np.zeros(size)
     K.adam(
-        param, g, exp_avg, exp_avg_sq, None, 1, lr, 0.9, 0.999, 1e-15, 0.0, False, maximize, False
-    )
+        param, g, exp_avg, exp_avg_sq, None, 1, lr, 0.9, 0.999, 1e-15, 0.0,
+        amsgrad=False, maximize=maximize, decoupled_weight_decay=False,
+    )  # fmt: skip
     direction = 1 if maximize else -1
     np.testing.assert_allclose(param - start, direction * lr * np.sign(g), rtol=1e-12)
 
@@ -295,35 +300,37 @@ def test_optim_kernel_rejects_mismatched_arrays():
     p = np.zeros((3, 4), np.float32)
     z = np.zeros_like(p)
     with pytest.raises(ValueError, match=r"adam: exp_avg has shape \(4, 3\) but param has"):
-        K.adam(p, z, z.T, z, None, 1, 1e-3, 0.9, 0.999, 1e-8, 0, False, False, False)
+        K.adam(p, z, z.T, z, None, 1, 1e-3, 0.9, 0.999, 1e-8, 0, **ADAM_FLAGS)
     with pytest.raises(TypeError, match="sgd: grad is float64 but param is float32"):
-        K.sgd(p, z.astype(np.float64), None, 0.1, 0, 0, 0, False, False, False)
+        K.sgd(p, z.astype(np.float64), None, 0.1, 0, 0, 0, **SGD_FLAGS)
     with pytest.raises(TypeError, match="float32 or float64, got int64"):
-        K.adagrad(p.astype(np.int64), z, z, 1, 0.1, 0, 0, 1e-10, False)
+        K.adagrad(p.astype(np.int64), z, z, 1, 0.1, 0, 0, 1e-10, maximize=False)
     with pytest.raises(TypeError, match="rmsprop: square_avg must be a numpy array, got list"):
-        K.rmsprop(p, z, [0.0], None, None, 0.01, 0.99, 1e-8, 0, 0, False, False)
+        K.rmsprop(p, z, [0.0], None, None, 0.01, 0.99, 1e-8, 0, 0, centered=False, maximize=False)
 
 
 def test_optim_kernel_rejects_missing_buffers_bad_steps_and_read_only_params():
     p = np.zeros(3)
     z = np.zeros_like(p)
     with pytest.raises(ValueError, match="momentum_buf is None but momentum is not 0"):
-        K.sgd(p, z, None, 0.1, 0.9, 0, 0, False, False, False)
+        K.sgd(p, z, None, 0.1, 0.9, 0, 0, **SGD_FLAGS)
     with pytest.raises(ValueError, match="max_exp_avg_sq is None but amsgrad is True"):
-        K.adam(p, z, z, z, None, 1, 1e-3, 0.9, 0.999, 1e-8, 0, True, False, False)
+        K.adam(p, z, z, z, None, 1, 1e-3, 0.9, 0.999, 1e-8, 0, **{**ADAM_FLAGS, "amsgrad": True})
     with pytest.raises(ValueError, match="grad_avg is None but centered is True"):
-        K.rmsprop(p, z, z, None, None, 0.01, 0.99, 1e-8, 0, 0, True, False)
+        K.rmsprop(p, z, z, None, None, 0.01, 0.99, 1e-8, 0, 0, centered=True, maximize=False)
     with pytest.raises(ValueError, match="step must be >= 1"):
-        K.nadam(p, z, z, z, 0, 1.0, 2e-3, 0.9, 0.999, 1e-8, 0, 0.004, False)
+        K.nadam(p, z, z, z, 0, 1.0, 2e-3, 0.9, 0.999, 1e-8, 0, 0.004, decoupled_weight_decay=False)
     p.flags.writeable = False
     with pytest.raises(ValueError, match="radam: param is read-only"):
-        K.radam(p, z, z, z, 1, 1e-3, 0.9, 0.999, 1e-8, 0, False)
+        K.radam(p, z, z, z, 1, 1e-3, 0.9, 0.999, 1e-8, 0, decoupled_weight_decay=False)
 
 
 def test_optim_kernel_ignores_buffers_its_options_do_not_use():
     p, g = np.ones(4), np.ones(4)
-    K.sgd(p, g, "unused", 0.5, 0.0, 0.0, 0.0, False, False, False)
-    K.rmsprop(p, g, np.zeros(4), None, None, 0.1, 0.9, 1e-8, 0.0, 0.0, False, False)
+    K.sgd(p, g, "unused", 0.5, 0.0, 0.0, 0.0, **SGD_FLAGS)
+    K.rmsprop(
+        p, g, np.zeros(4), None, None, 0.1, 0.9, 1e-8, 0.0, 0.0, centered=False, maximize=False
+    )
     np.testing.assert_allclose(p, 0.5 - 0.1 / (np.sqrt(0.1) + 1e-8))
 
 
@@ -359,9 +366,11 @@ def test_optim_reference_matches_torch(name, opts, dtype, rng):
 def test_numpy_only_updates_stay_in_dtype_and_write_in_place(dtype, rng):
     base = rng.standard_normal((5, 4)).astype(dtype)
     runs = {
-        "adadelta": lambda p, g, a, b: K.adadelta(p, g, a, b, 1.0, 0.9, 1e-6, 0.1, False),
-        "adamax": lambda p, g, a, b: K.adamax(p, g, a, b, 3, 2e-3, 0.9, 0.999, 1e-8, 0.1, True),
-        "asgd": lambda p, g, a, b: K.asgd(p, g, a, 0.01, 0.5, 1e-4, 0.1, False),
+        "adadelta": lambda p, g, a, b: K.adadelta(p, g, a, b, 1.0, 0.9, 1e-6, 0.1, maximize=False),
+        "adamax": lambda p, g, a, b: K.adamax(
+            p, g, a, b, 3, 2e-3, 0.9, 0.999, 1e-8, 0.1, maximize=True
+        ),
+        "asgd": lambda p, g, a, b: K.asgd(p, g, a, 0.01, 0.5, 1e-4, 0.1, maximize=False),
     }
     for name, run in runs.items():
         p = base.copy().T  # a transposed (non-contiguous) param is updated through its view
@@ -377,10 +386,10 @@ def test_numpy_only_updates_reject_mismatched_arrays():
     p = np.zeros((3, 4), np.float32)
     z = np.zeros_like(p)
     with pytest.raises(ValueError, match=r"adadelta: acc_delta has shape \(4, 3\)"):
-        K.adadelta(p, z, z, z.T, 1.0, 0.9, 1e-6, 0, False)
+        K.adadelta(p, z, z, z.T, 1.0, 0.9, 1e-6, 0, maximize=False)
     with pytest.raises(TypeError, match="adamax: exp_inf is float64 but param is float32"):
-        K.adamax(p, z, z, z.astype(np.float64), 1, 2e-3, 0.9, 0.999, 1e-8, 0, False)
+        K.adamax(p, z, z, z.astype(np.float64), 1, 2e-3, 0.9, 0.999, 1e-8, 0, maximize=False)
     with pytest.raises(ValueError, match="adamax: step must be >= 1"):
-        K.adamax(p, z, z, z, 0, 2e-3, 0.9, 0.999, 1e-8, 0, False)
+        K.adamax(p, z, z, z, 0, 2e-3, 0.9, 0.999, 1e-8, 0, maximize=False)
     with pytest.raises(TypeError, match="asgd: grad is float64"):
-        K.asgd(p, z.astype(np.float64), z, 0.01, 1.0, 1e-4, 0, False)
+        K.asgd(p, z.astype(np.float64), z, 0.01, 1.0, 1e-4, 0, maximize=False)

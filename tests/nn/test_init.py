@@ -219,3 +219,33 @@ def test_deprecated_names_warn_and_call_the_new_ones(name):
     with pytest.warns(FutureWarning, match=f"nn.init.{name}` is now deprecated"):
         got = getattr(init, name)(_param(shape), *args).numpy()
     np.testing.assert_array_equal(got, expected)
+
+
+def test_normal_quantile_inverts_the_cdf():
+    p = np.array([1e-300, 1e-12, 0.01, 0.02425, 0.3, 0.5, 0.9, 0.99, 1 - 1e-12])
+    x = init._normal_ppf(p)
+    back = np.array([init._normal_cdf(v) for v in x])
+    np.testing.assert_allclose(back, p, rtol=1e-9)
+
+
+@pytest.mark.parametrize(("a", "b"), [(5.0, 6.0), (-9.0, -8.5), (0.1, 0.2), (-0.05, 0.05)])
+def test_trunc_normal_handles_narrow_and_far_intervals(a, b):
+    lucid.random.seed(9)
+    values = init.trunc_normal_(_param(20_000, np.float64), a=a, b=b).numpy()
+    assert values.min() >= a and values.max() <= b
+    # the truncated normal's mean: (phi(a) - phi(b)) / (Phi(b) - Phi(a)), in the lower tail
+    lo, hi = (-b, -a) if a > 0 else (a, b)
+    phi = lambda t: math.exp(-t * t / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+    mean = (phi(lo) - phi(hi)) / (init._normal_cdf(hi) - init._normal_cdf(lo))
+    expected = -mean if a > 0 else mean
+    np.testing.assert_allclose(values.mean(), expected, atol=0.01 * (b - a) + 1e-3)
+
+
+def test_generator_argument_accepts_a_wrapping_generator_object():
+    class Wrapper:  # the shape of a lucid Generator: a NumPy generator as ``_rng``
+        def __init__(self, seed):
+            self._rng = np.random.default_rng(seed)
+
+    a = init.normal_(_param((3, 4), np.float64), generator=Wrapper(3)).numpy()
+    b = init.normal_(_param((3, 4), np.float64), generator=np.random.default_rng(3)).numpy()
+    np.testing.assert_array_equal(a, b)

@@ -356,3 +356,59 @@ def test_set_submodule_cuda_and_share_memory():
     with pytest.raises(RuntimeError, match="CPU only"):
         model.cuda()
     assert model.share_memory() is model
+
+
+def _state_hook_log(lib):
+    log = []
+    model = lib.nn.Sequential(lib.nn.Linear(2, 2))
+    model.register_state_dict_pre_hook(lambda m, prefix, keep: log.append(("pre", prefix)))
+    model[0].register_state_dict_pre_hook(lambda m, prefix, keep: log.append(("pre", prefix)))
+
+    def post(module, state, prefix, meta):
+        log.append(("post", prefix, sorted(state)))
+        state[prefix + "note"] = 1  # post-hooks may edit the dict in place
+
+    model[0].register_state_dict_post_hook(post)
+    keys = list(model.state_dict())
+    return log, keys
+
+
+@pytest.mark.torch
+def test_state_dict_hooks_run_as_torch():
+    torch = pytest.importorskip("torch")
+    assert _state_hook_log(lucid) == _state_hook_log(torch)
+
+
+def _load_hooks(lib):
+    log = []
+    model = lib.nn.Sequential(lib.nn.Linear(2, 2))
+
+    def rename(module, state, prefix, meta, strict, missing, unexpected, errors):
+        log.append(("pre", prefix))
+        if prefix + "w" in state:
+            state[prefix + "weight"] = state.pop(prefix + "w")
+
+    def forgive(module, incompatible):
+        log.append(("post", list(incompatible.missing_keys)))
+        incompatible.missing_keys.clear()
+
+    model[0].register_load_state_dict_pre_hook(rename)
+    model.register_load_state_dict_post_hook(forgive)
+    state = {"0.w": np.ones((2, 2))}  # "0.bias" is missing; the post-hook forgives it
+    result = model.load_state_dict({k: lib.tensor(v) for k, v in state.items()})
+    return log, list(result.missing_keys), np.asarray(model[0].weight.detach()).tolist()
+
+
+@pytest.mark.torch
+def test_load_state_dict_hooks_rename_and_forgive_keys_as_torch():
+    torch = pytest.importorskip("torch")
+    assert _load_hooks(lucid) == _load_hooks(torch)
+
+
+def test_load_state_dict_pre_hook_errors_raise():
+    model = nn.Linear(2, 2)
+    model.register_load_state_dict_pre_hook(
+        lambda m, sd, p, meta, s, mk, uk, errs: errs.append("bad")
+    )
+    with pytest.raises(RuntimeError, match="bad"):
+        model.load_state_dict(model.state_dict())

@@ -154,6 +154,27 @@ def test_rnn_second_backward_with_retain_graph_accumulates(kind, rng):
     np.testing.assert_allclose(x.grad.numpy(), 2 * first, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_rnn_interleaved_forwards_and_backwards_are_independent(kind, rng):
+    """Backward passes hand their gates buffer to the next forward: graphs alive at the same
+    time, run in any order, must not share one."""
+    layer = getattr(nn, kind)(3, 4, num_layers=2).double()
+    xs = [lucid.tensor(rng.standard_normal((4, 2, 3)), requires_grad=True) for _ in range(3)]
+    ups = [rng.standard_normal((4, 2, 4)) for _ in range(3)]
+    expected = []
+    for x, up in zip(xs, ups, strict=True):
+        layer(x)[0].backward(up)
+        expected.append(x.grad.numpy().copy())
+        x.grad = None
+    first, second = layer(xs[0])[0], layer(xs[1])[0]
+    second.backward(ups[1])
+    third = layer(xs[2])[0]  # may take the buffer the second backward gave back
+    first.backward(ups[0])
+    third.backward(ups[2])
+    for x, grad in zip(xs, expected, strict=True):
+        np.testing.assert_allclose(x.grad.numpy(), grad, rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.torch
 @pytest.mark.parametrize("kind", KINDS)
 def test_rnn_dropout_between_layers_only_in_training(kind, rng):
@@ -191,6 +212,17 @@ def test_rnn_default_init_is_uniform_within_one_over_sqrt_hidden(kind):
     for name, p in layer.named_parameters():
         assert p.dtype == np.float32, name
         assert 0.2 < np.abs(p.numpy()).max() <= 0.25, name
+
+
+@pytest.mark.torch
+def test_rnn_all_weights_and_flatten_parameters_as_torch():
+    torch = pytest.importorskip("torch")
+    layer = nn.GRU(3, 4, num_layers=2, bidirectional=True)
+    reference = torch.nn.GRU(3, 4, num_layers=2, bidirectional=True)
+    layer.flatten_parameters()
+    shapes = [[p.shape for p in group] for group in layer.all_weights]
+    assert shapes == [[tuple(p.shape) for p in group] for group in reference.all_weights]
+    assert layer.all_weights[1][0] is layer.weight_ih_l0_reverse
 
 
 def test_rnn_float64_layer_runs_in_float64(rng):

@@ -333,3 +333,16 @@ def test_deprecated_clip_grad_norm_and_skip_init():
         total = nn.utils.clip_grad_norm([layer.weight], 1.0)
     np.testing.assert_allclose(total.item(), np.sqrt(6 * 9.0), rtol=1e-6)
     np.testing.assert_allclose(np.linalg.norm(layer.weight.grad.numpy()), 1.0, rtol=1e-5)
+
+
+@pytest.mark.torch
+def test_parametrized_weight_norm_loads_a_hook_form_checkpoint_as_torch(rng):
+    torch = pytest.importorskip("torch")
+    old = torch.nn.utils.weight_norm(torch.nn.Linear(3, 2).double())
+    state = {k: v.detach().numpy() for k, v in old.state_dict().items()}
+    ours = parametrizations.weight_norm(nn.Linear(3, 2).double())
+    theirs = torch.nn.utils.parametrizations.weight_norm(torch.nn.Linear(3, 2).double())
+    assert ours.load_state_dict(state) == ([], [])
+    theirs.load_state_dict({k: torch.tensor(v) for k, v in state.items()})
+    np.testing.assert_allclose(ours.weight.numpy(), theirs.weight.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.weight.numpy(), old.weight.detach().numpy(), rtol=1e-12)

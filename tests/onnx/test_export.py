@@ -1,6 +1,7 @@
 """lucid.onnx.export: models checked by onnx.checker and run by onnxruntime match Lucid."""
 
 import io
+import sys
 
 import numpy as np
 import pytest
@@ -374,3 +375,9 @@ def test_bad_arguments_raise_clear_errors(rng):
         export(model, [3], io.BytesIO())
     with pytest.raises(RuntimeError, match="input_1"):  # y only reaches the output via NumPy
         export(_IgnoresInput(), (x, x), io.BytesIO())
+
+
+def test_missing_package_says_how_to_install_it(monkeypatch, rng):
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    with pytest.raises(ImportError, match=r"lucid\[onnx\]"):
+        export(nn.Linear(3, 2), lucid.tensor(_normal(rng, 2, 3)), io.BytesIO())

@@ -85,6 +85,10 @@ class DistributedDataParallel(Module):
             raise ValueError(f"{what}: device_ids and output_device must be None (CPU modules)")
         if dim != 0:
             raise NotImplementedError(f"{what}: dim={dim} (only the batch axis 0)")
+        if gradient_as_bucket_view or static_graph:
+            raise NotImplementedError(
+                f"{what}: gradient_as_bucket_view and static_graph are not supported"
+            )
         _check_group(process_group, what)
         group = _require(what)
         cap = 25.0 if bucket_cap_mb is None else float(bucket_cap_mb)
@@ -269,10 +273,11 @@ class DistributedDataParallel(Module):
         done, so every other gradient is complete; reduce and wait."""
         if not self._armed:
             return None
-        if isinstance(grad, Tensor):
+        if grad.requires_grad:  # hooks get Tensors; a recorded one means create_graph=True
             raise NotImplementedError(
                 "DistributedDataParallel: backward(create_graph=True) is not supported"
             )
+        grad = grad._data
         for i in self._reached:  # complete now, whether or not their trigger ran
             if not self._ready[i] and i != self._final:
                 self._fill(i, None)

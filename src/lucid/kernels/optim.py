@@ -176,6 +176,7 @@ def sgd(
     momentum: float,
     dampening: float,
     weight_decay: float,
+    *,
     nesterov: bool,
     maximize: bool,
     first_step: bool,
@@ -336,6 +337,7 @@ def adam(
     beta2: float,
     eps: float,
     weight_decay: float,
+    *,
     amsgrad: bool,
     maximize: bool,
     decoupled_weight_decay: bool,
@@ -464,6 +466,7 @@ def rmsprop(
     eps: float,
     weight_decay: float,
     momentum: float,
+    *,
     centered: bool,
     maximize: bool,
 ) -> None:
@@ -550,6 +553,7 @@ def adagrad(
     lr_decay: float,
     weight_decay: float,
     eps: float,
+    *,
     maximize: bool,
 ) -> None:
     """One step of ``torch.optim.Adagrad`` on `param` and `state_sum`, in place.
@@ -660,6 +664,7 @@ def nadam(
     eps: float,
     weight_decay: float,
     momentum_decay: float,
+    *,
     decoupled_weight_decay: bool,
     maximize: bool = False,
 ) -> float:
@@ -781,6 +786,7 @@ def radam(
     beta2: float,
     eps: float,
     weight_decay: float,
+    *,
     decoupled_weight_decay: bool,
     maximize: bool = False,
 ) -> None:
@@ -823,6 +829,7 @@ def adadelta(
     rho: float,
     eps: float,
     weight_decay: float,
+    *,
     maximize: bool,
 ) -> None:
     """One step of ``torch.optim.Adadelta`` on `param` and its state, in place.
@@ -856,6 +863,7 @@ def adamax(
     beta2: float,
     eps: float,
     weight_decay: float,
+    *,
     maximize: bool,
 ) -> None:
     """One step of ``torch.optim.Adamax`` on `param` and its state, in place.
@@ -885,6 +893,7 @@ def asgd(
     mu: float,
     lambd: float,
     weight_decay: float,
+    *,
     maximize: bool,
 ) -> None:
     """One step of ``torch.optim.ASGD`` on `param` and its average `ax`, in place.

@@ -1,9 +1,10 @@
 """Weight initialisers, as ``torch.nn.init``: in place, outside the graph, from lucid.random.
 
 Every function overwrites ``tensor.data`` with draws from ``lucid.random.generator()`` (so
-``lucid.random.seed`` reproduces them), or from ``generator=`` (a ``numpy.random.Generator``)
-where PyTorch takes one, in the tensor's dtype, and returns the tensor. The fan computations,
-gains and defaults are PyTorch's (the random streams are NumPy's, not PyTorch's).
+``lucid.random.seed`` reproduces them), or from ``generator=`` (a ``numpy.random.Generator``
+or a Lucid generator wrapping one) where PyTorch takes one, in the tensor's dtype, and returns
+the tensor. The fan computations, gains and defaults are PyTorch's (the random streams are
+NumPy's, not PyTorch's).
 """
 
 from __future__ import annotations
@@ -83,6 +84,10 @@ def _rng(generator: Any) -> np.random.Generator:
         return random.generator()
     if isinstance(generator, np.random.Generator):
         return generator
+    # a lucid Generator (torch.Generator's analogue) wraps its NumPy generator as ``_rng``
+    inner = getattr(generator, "_rng", None)
+    if isinstance(inner, np.random.Generator):
+        return inner
     raise TypeError(
         f"generator must be a numpy.random.Generator or None, got {type(generator).__name__}"
     )
@@ -105,6 +110,56 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any 
     return _fill(tensor, mean + std * z)
 
 
+# Below this probability of a draw landing in [a, b], redrawing would take too many rounds
+# and trunc_normal_ inverts the normal CDF instead.
+_REJECTION_MIN_MASS = 0.25
+
+
+# Acklam's coefficients: the central region's numerator (a) and denominator (b), the tails'
+# numerator (c) and denominator (d).
+_ACKLAM = (
+    (-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02, 1.383577518672690e02,
+     -3.066479806614716e01, 2.506628277459239e00),
+    (-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02, 6.680131188771972e01,
+     -1.328068155288572e01),
+    (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00,
+     -2.549732539343734e00, 4.374664141464968e00, 2.938163982698783e00),
+    (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00),
+)  # fmt: skip
+
+
+def _normal_cdf(x: float) -> float:
+    return 0.5 * math.erfc(-x / math.sqrt(2))
+
+
+def _normal_ppf(p: np.ndarray) -> np.ndarray:
+    """The standard normal quantile function, elementwise for p in (0, 1): Acklam's rational
+    approximation (relative error below 1.2e-9), then one Halley step against ``math.erfc``."""
+    a, b, c, d = _ACKLAM
+    p = np.asarray(p, dtype=np.float64)
+    x = np.empty_like(p)
+    low, high = p < 0.02425, p > 1 - 0.02425
+    mid = ~(low | high)
+    q = p[mid] - 0.5
+    r = q * q
+    x[mid] = (
+        (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5])
+        * q
+        / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+    )
+    for mask, sign, tail in ((low, 1.0, p), (high, -1.0, 1 - p)):
+        q = np.sqrt(-2 * np.log(tail[mask]))
+        x[mask] = (
+            sign
+            * (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+            / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+        )
+    cdf = np.vectorize(_normal_cdf, otypes=[np.float64])(x)
+    e = cdf - p
+    u = e * math.sqrt(2 * math.pi) * np.exp(x * x / 2)
+    return x - u / (1 + x * u / 2)
+
+
 def trunc_normal_(
     tensor: Tensor,
     mean: float = 0.0,
@@ -114,16 +169,29 @@ def trunc_normal_(
     generator: Any = None,
 ) -> Tensor:
     """Fill with N(mean, std**2) draws conditioned on lying in [a, b] (absolute bounds, as
-    PyTorch); out-of-range draws are redrawn, so keep [a, b] within a few std of the mean."""
+    PyTorch). Out-of-range draws are redrawn while [a, b] holds at least a quarter of the
+    mass; a narrower or far-off interval inverts the normal CDF on uniform draws instead
+    (in the lower tail, where it is accurate), so any interval works."""
     if not a < b:
         raise ValueError(f"trunc_normal_: need a < b, got a={a}, b={b}")
+    if not std > 0:
+        raise ValueError(f"trunc_normal_: std must be positive, got {std}")
     gen = _rng(generator)
-    values = mean + std * gen.standard_normal(tensor.shape)
-    outside = (values < a) | (values > b)
-    while outside.any():
-        values[outside] = mean + std * gen.standard_normal(int(outside.sum()))
-        outside = (values < a) | (values > b)
-    return _fill(tensor, values)
+    lo, hi = (a - mean) / std, (b - mean) / std
+    flip = lo > 0  # mirror an upper-tail interval into the lower tail
+    if flip:
+        lo, hi = -hi, -lo
+    p_lo, p_hi = _normal_cdf(lo), _normal_cdf(hi)
+    if p_hi - p_lo >= _REJECTION_MIN_MASS:
+        z = gen.standard_normal(tensor.shape)
+        outside = (z < lo) | (z > hi)
+        while outside.any():
+            z[outside] = gen.standard_normal(int(outside.sum()))
+            outside = (z < lo) | (z > hi)
+    else:
+        u = gen.uniform(p_lo, p_hi, tensor.shape)
+        z = np.clip(_normal_ppf(np.clip(u, np.nextafter(0, 1), None)), lo, hi)
+    return _fill(tensor, mean + std * (-z if flip else z))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:

@@ -32,6 +32,10 @@ class IncompatibleKeys(NamedTuple):
 
 
 _EXTRA_STATE = "_extra_state"
+_STATE_HOOKS = (
+    "_state_dict_pre_hooks", "_state_dict_hooks", "_load_state_dict_pre_hooks",
+    "_load_state_dict_post_hooks",
+)  # fmt: skip
 
 
 def _buffer_value(name: str, value: Any) -> Tensor | None:
@@ -74,6 +78,8 @@ class Module:
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_backward_hooks", OrderedDict())
         object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
+        for hooks in _STATE_HOOKS:
+            object.__setattr__(self, hooks, OrderedDict())
 
     # ----------------------------------------------------------------- registration
 
@@ -305,8 +311,15 @@ class Module:
     ) -> OrderedDict[str, Tensor]:
         """Parameters and persistent buffers by PyTorch's dotted key names, in registration
         order; values are detached tensors sharing the module's arrays (``keep_vars=True``:
-        the Parameters themselves)."""
+        the Parameters themselves). State-dict hooks run as PyTorch's: pre-hooks
+        ``hook(module, prefix, keep_vars)`` first, post-hooks ``hook(module, state_dict, prefix,
+        local_metadata)`` after the module's children."""
         out = OrderedDict() if destination is None else destination
+        return self._collect(out, prefix, keep_vars, run_hooks=True)
+
+    def _collect(self, out: OrderedDict, prefix: str, keep_vars: bool, run_hooks: bool) -> Any:
+        for hook in list(self._state_dict_pre_hooks.values()) if run_hooks else ():
+            hook(self, prefix, keep_vars)
         for name, param in self._parameters.items():
             if param is not None:
                 out[prefix + name] = param if keep_vars else param.detach()
@@ -316,8 +329,15 @@ class Module:
         if type(self).get_extra_state is not Module.get_extra_state:
             out[prefix + _EXTRA_STATE] = self.get_extra_state()
         for name, module in self._modules.items():
-            if module is not None:
+            if module is None:
+                continue
+            if run_hooks:  # through state_dict, so that a child's override is honoured
                 module.state_dict(out, prefix + name + ".", keep_vars)
+            else:
+                module._collect(out, prefix + name + ".", keep_vars, run_hooks)
+        for hook in list(self._state_dict_hooks.values()) if run_hooks else ():
+            if hook(self, out, prefix, {}) is not None:
+                raise RuntimeError("a state_dict post-hook must return None (edit it in place)")
         return out
 
     def load_state_dict(
@@ -332,10 +352,36 @@ class Module:
         value of the wrong shape raises ValueError naming every such key, whatever ``strict``.
         Values are cast to each parameter's dtype; ``assign=True`` makes each parameter and
         buffer hold the given array itself (its dtype too) instead of copying into it.
+
+        Load pre-hooks ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` run first, on a copy of ``state_dict`` they may edit
+        (messages in ``error_msgs`` raise RuntimeError); post-hooks ``hook(module,
+        incompatible_keys)`` run after loading and may edit the key lists in place, except
+        that with ``strict=True`` and key problems they run before anything is loaded, so that
+        the keys they clear no longer refuse the load.
         """
-        own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
+        state_dict = OrderedDict(state_dict)
+        pre_missing: list[str] = []
+        pre_unexpected: list[str] = []
+        errors: list[str] = []
+        for name, module in self.named_modules():
+            for hook in list(module._load_state_dict_pre_hooks.values()):
+                prefix = f"{name}." if name else ""
+                hook(module, state_dict, prefix, {}, strict, pre_missing, pre_unexpected, errors)
+        if errors:
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                + "\n\t".join(errors)
+            )
+        own = self._collect(OrderedDict(), "", keep_vars=True, run_hooks=False)
+        missing = [k for k in own if k not in state_dict] + pre_missing
+        unexpected = [k for k in state_dict if k not in own] + pre_unexpected
+        incompatible = IncompatibleKeys(missing, unexpected)
+        post_hooks = [
+            (module, hook)
+            for _, module in self.named_modules()
+            for hook in module._load_state_dict_post_hooks.values()
+        ]
         extra = {
             (f"{name}." if name else "") + _EXTRA_STATE: module
             for name, module in self.named_modules()
@@ -352,6 +398,11 @@ class Module:
                 wrong.append(f"{key}: checkpoint {array.shape}, model {target._data.shape}")
             values[key] = array
         key_problems = strict and bool(missing or unexpected)
+        if key_problems and post_hooks:
+            for module, hook in post_hooks:
+                hook(module, incompatible)
+            post_hooks = []
+            key_problems = bool(missing or unexpected)
         if wrong or key_problems:
             parts = []
             if key_problems:
@@ -374,7 +425,31 @@ class Module:
         for key, module in extra.items():
             if key in state_dict:
                 module.set_extra_state(state_dict[key])
-        return IncompatibleKeys(missing, unexpected)
+        for module, hook in post_hooks:
+            if hook(module, incompatible) is not None:
+                raise RuntimeError("a load_state_dict post-hook must return None")
+        return incompatible
+
+    def register_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """``hook(module, prefix, keep_vars)`` runs before ``state_dict`` saves this module."""
+        return self._add_hook(self._state_dict_pre_hooks, hook, False)
+
+    def register_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
+        """``hook(module, state_dict, prefix, local_metadata)`` runs after this module and its
+        children are saved; it may edit ``state_dict`` in place and must return None."""
+        return self._add_hook(self._state_dict_hooks, hook, False)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` runs before loading; it may rename or convert keys of
+        ``state_dict`` (a copy) in place."""
+        return self._add_hook(self._load_state_dict_pre_hooks, hook, False)
+
+    def register_load_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
+        """``hook(module, incompatible_keys)`` runs after loading; it may remove entries from
+        ``incompatible_keys.missing_keys`` / ``unexpected_keys`` in place (see
+        ``load_state_dict`` for ``strict=True``)."""
+        return self._add_hook(self._load_state_dict_post_hooks, hook, False)
 
     def get_extra_state(self) -> Any:
         """Extra (non-tensor) state for ``state_dict``, under the key ``_extra_state``; a

@@ -1,5 +1,6 @@
 """``lucid.nn.parallel``: ``DataParallel`` (runs the module as is: Lucid has one CPU device) and
-the ``DistributedDataParallel`` name, which needs an initialised process group."""
+``DistributedDataParallel`` from ``lucid.distributed`` (which needs an initialised process
+group)."""
 
 from __future__ import annotations
 
@@ -44,12 +45,11 @@ class DataParallel(Module):
         return self.module(*args, **kwargs)
 
 
-class DistributedDataParallel(Module):
-    """Placeholder for ``torch.nn.parallel.DistributedDataParallel``: wrapping a module needs an
-    initialised process group, so creating one here raises RuntimeError saying so."""
+def __getattr__(name: str) -> Any:
+    """``DistributedDataParallel`` lives in ``lucid.distributed`` (MPI); it is imported on first
+    use, so that ``import lucid.nn`` loads nothing of it."""
+    if name == "DistributedDataParallel":
+        from lucid.distributed.ddp import DistributedDataParallel
 
-    def __init__(self, module: Module, *args: Any, **kwargs: Any) -> None:
-        raise RuntimeError(
-            "DistributedDataParallel: the default process group is not initialised; "
-            "distributed training needs lucid.distributed.init_process_group(...) first"
-        )
+        return DistributedDataParallel
+    raise AttributeError(f"module 'lucid.nn.parallel' has no attribute {name!r}")

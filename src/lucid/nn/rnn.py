@@ -68,6 +68,8 @@ class _RNNBase(Module):
                     setattr(self, "bias_ih" + suffix, Parameter(np.empty(rows, dt)))
                     setattr(self, "bias_hh" + suffix, Parameter(np.empty(rows, dt)))
         self.reset_parameters()
+        # gates buffers handed back by the backward passes, for the next forwards to reuse
+        self._workspace: list = []
 
     @property
     def directions(self) -> int:
@@ -82,6 +84,18 @@ class _RNNBase(Module):
         bound = 1 / math.sqrt(self.hidden_size)
         for param in self.parameters():
             init.uniform_(param, -bound, bound)
+
+    def flatten_parameters(self) -> None:
+        """Nothing to do (PyTorch compacts weights for cuDNN here; on the CPU a no-op too)."""
+
+    @property
+    def all_weights(self) -> list[list[Parameter]]:
+        """The parameters of each layer and direction, in PyTorch's order."""
+        return [
+            [p for p in self._weights(layer, d) if p is not None]
+            for layer in range(self.num_layers)
+            for d in range(self.directions)
+        ]
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
@@ -223,7 +237,11 @@ _DOC_ARGS = """
     ``batch_first``) or unbatched ``(L, input_size)``; states ``(num_layers * D, N, H)`` (D = 2
     when bidirectional), zeros when not given. ``output`` is ``(L, N, D * H)``: the last
     layer's hidden state at every step (both directions concatenated). ``dropout`` applies to
-    the outputs of every layer but the last, in training mode.
+    the outputs of every layer but the last, in training mode. A ``PackedSequence`` input
+    gives a PackedSequence output, and each sequence's final state at its own last step (the
+    states' batch order is the caller's, as in PyTorch). Input and states must have the
+    weights' dtype (TypeError). Higher derivatives (``create_graph``) work, by recomputing
+    the recurrence with the cells.
 """
 
 
@@ -292,9 +310,11 @@ class LSTM(_RNNBase):
         if proj_size:
             raise NotImplementedError("LSTM: proj_size is not implemented in Lucid")
         super().__init__(*args, **kwargs)
+        self.proj_size = 0
 
     def _sequence(self, x, start, w_ih, w_hh, b_ih, b_hh, sizes, reverse) -> tuple:
-        return lstm_sequence(x, *start, w_ih, w_hh, b_ih, b_hh, sizes, reverse)
+        args = (w_ih, w_hh, b_ih, b_hh, sizes, reverse, self._workspace)
+        return lstm_sequence(x, *start, *args)
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Any, tuple[Tensor, Tensor]]:  # noqa: A002
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
@@ -314,7 +334,8 @@ class GRU(_RNNBase):
     gates = 3
 
     def _sequence(self, x, start, w_ih, w_hh, b_ih, b_hh, sizes, reverse) -> tuple:
-        return gru_sequence(x, start[0], w_ih, w_hh, b_ih, b_hh, sizes, reverse)
+        args = (w_ih, w_hh, b_ih, b_hh, sizes, reverse, self._workspace)
+        return gru_sequence(x, start[0], *args)
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Any, Tensor]:  # noqa: A002
         out, (h_n,) = self._forward(input, (hx,))

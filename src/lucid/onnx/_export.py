@@ -27,7 +27,7 @@ def _onnx() -> tuple[Any, Any, Any]:
     try:
         import onnx
         from onnx import helper, numpy_helper
-    except ImportError as exc:  # pragma: no cover - depends on the environment
+    except ImportError as exc:
         raise ImportError(
             "lucid.onnx.export needs the onnx package: pip install 'lucid[onnx]'"
         ) from exc
@@ -93,7 +93,7 @@ def _constant_operand(op: Any, others: list[Tensor], out: Tensor) -> np.ndarray:
     """The value of a Python float that the engine's fast path passed without a tensor
     (``x + 1e-5``): ops that keep their operands keep it as ``b``; for Add and Sub it is one of
     the engine's cached 0-d constants, the one that reproduces the result exactly."""
-    b = getattr(op, "b", None)
+    b = op.__dict__.get("_const")  # set by the engine for a Python-float operand
     if isinstance(b, np.ndarray) and b.ndim == 0:
         return b
     a = others[0]._data

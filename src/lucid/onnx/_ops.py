@@ -46,7 +46,13 @@ class Context:
     ``vals`` (the inputs' shapes and dtypes), ``outs`` (the results')."""
 
     def __init__(
-        self, g: Any, op: Any, ins: list[str], vals: list[Value], outs: list[Value], index_input
+        self,
+        g: Any,
+        op: Any,
+        ins: list[str],
+        vals: list[Value],
+        outs: list[Value],
+        index_input: Callable[[np.ndarray], str | None],
     ) -> None:
         self.g, self.op, self.ins, self.vals, self.outs = g, op, ins, vals, outs
         self.index_input = index_input

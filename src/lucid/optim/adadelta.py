@@ -60,5 +60,5 @@ class Adadelta(Optimizer):
             group["rho"],
             group["eps"],
             group["weight_decay"],
-            group["maximize"],
+            maximize=group["maximize"],
         )

@@ -75,5 +75,5 @@ class Adagrad(Optimizer):
             group["lr_decay"],
             group["weight_decay"],
             group["eps"],
-            group["maximize"],
+            maximize=group["maximize"],
         )

@@ -80,9 +80,9 @@ class Adam(Optimizer):
             beta2,
             group["eps"],
             group["weight_decay"],
-            group["amsgrad"],
-            group["maximize"],
-            group["decoupled_weight_decay"],
+            amsgrad=group["amsgrad"],
+            maximize=group["maximize"],
+            decoupled_weight_decay=group["decoupled_weight_decay"],
         )
 
 

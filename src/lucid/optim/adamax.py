@@ -66,5 +66,5 @@ class Adamax(Optimizer):
             beta2,
             group["eps"],
             group["weight_decay"],
-            group["maximize"],
+            maximize=group["maximize"],
         )

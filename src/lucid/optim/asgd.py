@@ -62,7 +62,7 @@ class ASGD(Optimizer):
             state["mu"],
             group["lambd"],
             group["weight_decay"],
-            group["maximize"],
+            maximize=group["maximize"],
         )
         lr, step = group["lr"], state["step"]
         state["eta"] = lr / (1 + group["lambd"] * lr * step) ** group["alpha"]

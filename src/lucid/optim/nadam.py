@@ -78,6 +78,6 @@ class NAdam(Optimizer):
             group["eps"],
             group["weight_decay"],
             group["momentum_decay"],
-            group["decoupled_weight_decay"],
-            group["maximize"],
+            decoupled_weight_decay=group["decoupled_weight_decay"],
+            maximize=group["maximize"],
         )

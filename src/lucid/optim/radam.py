@@ -72,6 +72,6 @@ class RAdam(Optimizer):
             beta2,
             group["eps"],
             group["weight_decay"],
-            group["decoupled_weight_decay"],
-            group["maximize"],
+            decoupled_weight_decay=group["decoupled_weight_decay"],
+            maximize=group["maximize"],
         )

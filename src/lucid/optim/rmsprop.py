@@ -73,6 +73,6 @@ class RMSprop(Optimizer):
             group["eps"],
             group["weight_decay"],
             group["momentum"],
-            group["centered"],
-            group["maximize"],
+            centered=group["centered"],
+            maximize=group["maximize"],
         )

@@ -72,9 +72,9 @@ class SGD(Optimizer):
             momentum,
             group["dampening"],
             group["weight_decay"],
-            group["nesterov"],
-            group["maximize"],
-            first_step,
+            nesterov=group["nesterov"],
+            maximize=group["maximize"],
+            first_step=first_step,
         )
         if momentum != 0:
             state["momentum_buffer"] = buf

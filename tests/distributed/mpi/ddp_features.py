@@ -102,5 +102,11 @@ except ValueError as exc:
     assert "device_ids" in str(exc)
 else:
     raise AssertionError("device_ids was accepted")
+try:
+    DDP(nn.Linear(2, 2), static_graph=True)
+except NotImplementedError as exc:
+    assert "static_graph" in str(exc)
+else:
+    raise AssertionError("static_graph=True was accepted")
 dist.destroy_process_group()
 print(f"OK rank {rank}", flush=True)

@@ -1,5 +1,6 @@
-"""``torch.nn.utils``: gradient clipping (``clip_grad_norm_``, ``clip_grad_value_``), weight and
-spectral norm, parameter vectors; variable-length sequences in ``lucid.nn.utils.rnn``."""
+"""``torch.nn.utils``: gradient clipping here; parameter vectors, weight and spectral
+normalisation and parametrizations in the submodules, re-exported here as PyTorch does;
+variable-length sequences in ``lucid.nn.utils.rnn``."""
 
 from __future__ import annotations
 

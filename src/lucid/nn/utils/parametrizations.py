@@ -37,8 +37,18 @@ class _WeightNorm(Module):
 
 def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:
     """Weight normalisation as a parametrization: ``parametrizations.<name>.original0`` is the
-    norm g (over every axis but ``dim``), ``original1`` the direction v."""
-    return register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+    norm g (over every axis but ``dim``), ``original1`` the direction v. A state dict saved with
+    the hook form (``<name>_g``, ``<name>_v``) loads too, its keys renamed, as PyTorch."""
+    register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+
+    def rename_hook_form_keys(module, state_dict, prefix, *_: Any) -> None:
+        g_key, v_key = f"{prefix}{name}_g", f"{prefix}{name}_v"
+        if g_key in state_dict and v_key in state_dict:
+            state_dict[f"{prefix}parametrizations.{name}.original0"] = state_dict.pop(g_key)
+            state_dict[f"{prefix}parametrizations.{name}.original1"] = state_dict.pop(v_key)
+
+    module.register_load_state_dict_pre_hook(rename_hook_form_keys)
+    return module
 
 
 class _SpectralNorm(Module):
