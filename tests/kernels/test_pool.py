@@ -309,3 +309,8 @@ def test_pooling_backward_rejects_gradients_of_the_wrong_shape(rng):
         P.max_pool2d_backward(np.zeros_like(out), argmax + 36, x.shape)
     with pytest.raises(ValueError, match=re.escape("(2, 4, 3, 3)")):
         P.adaptive_avg_pool2d_backward(np.zeros((2, 4, 3, 3)), x.shape)
+
+
+def test_max_pool2d_reference_takes_an_empty_batch():
+    out, index = P.max_pool2d_ref(np.zeros((0, 2, 4, 4), np.float32), 2)
+    assert out.shape == index.shape == (0, 2, 2, 2)

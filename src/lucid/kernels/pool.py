@@ -122,7 +122,8 @@ def max_pool2d_ref(
     first = hit.argmax(axis=-1)
     last = kh * kw - 1 - hit[..., ::-1].argmax(axis=-1)
     pick = np.where(np.isnan(out), last, first)
-    index = flat.reshape(oh * ow, -1)[np.arange(oh * ow), pick.reshape(n, c, -1)]
+    # explicit lengths: with an empty batch a -1 would be ambiguous
+    index = flat.reshape(oh * ow, -1)[np.arange(oh * ow), pick.reshape(n, c, oh * ow)]
     # A window wholly in the padding has no entry inside x: -1 (PyTorch leaves it undefined).
     return out, np.where(hit.any(axis=-1), index.reshape(out.shape), -1)
 

@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d and ConvTranspose2d, as PyTorch's."""
+"""Convolution layers: Conv1d/2d/3d and ConvTranspose1d/2d/3d, as PyTorch's."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from lucid.nn.parameter import Parameter
 from lucid.ops import conv as C
 from lucid.tensor import Tensor, _dtype
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = [
+    "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
+]  # fmt: skip
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -109,7 +111,7 @@ class _ConvNd(Module):
     def _check_input(self, x: Any) -> Tensor:
         x = x if isinstance(x, Tensor) else Tensor(x)
         n = self.spatial
-        axes = ("L",) if n == 1 else ("H", "W")
+        axes = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}[n]
         if x.ndim not in (n + 1, n + 2) or x.shape[-n - 1] != self.in_channels:
             c = self.in_channels
             batched = "(" + ", ".join(("N", str(c), *axes)) + ")"
@@ -173,7 +175,7 @@ class _PlainConvNd(_ConvNd):
 
     def forward(self, x: Any) -> Tensor:
         x = self._check_input(x)
-        conv = C.conv1d if self.spatial == 1 else C.conv2d
+        conv = {1: C.conv1d, 2: C.conv2d, 3: C.conv3d}[self.spatial]
         return conv(
             x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
         )
@@ -269,7 +271,7 @@ class _ConvTransposeNd(_ConvNd):
 
     def forward(self, x: Any, output_size: Any = None) -> Tensor:
         x = self._check_input(x)
-        conv = C.conv_transpose1d if self.spatial == 1 else C.conv_transpose2d
+        conv = {1: C.conv_transpose1d, 2: C.conv_transpose2d, 3: C.conv_transpose3d}[self.spatial]
         return conv(
             x,
             self.weight,
@@ -299,3 +301,17 @@ class ConvTranspose2d(_ConvTransposeNd):
     """
 
     spatial = 2
+
+
+class Conv3d(_PlainConvNd):
+    """3-D convolution over ``(N, C_in, D, H, W)`` (or ``(C_in, D, H, W)``), as
+    ``torch.nn.Conv3d``: ``weight`` ``(out_channels, in_channels/groups, kd, kh, kw)``."""
+
+    spatial = 3
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-D transposed convolution, as ``torch.nn.ConvTranspose3d``: ``weight`` is
+    ``(in_channels, out_channels/groups, kd, kh, kw)``; ``forward(x, output_size=None)``."""
+
+    spatial = 3

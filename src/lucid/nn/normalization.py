@@ -1,4 +1,5 @@
-"""Normalisation layers: BatchNorm1d, BatchNorm2d, LayerNorm and GroupNorm, as PyTorch's."""
+"""Normalisation layers: batch, layer, group, instance, RMS and local response norms, as
+PyTorch's."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ import numpy as np
 from lucid.nn import init
 from lucid.nn.module import Module
 from lucid.nn.parameter import Parameter
-from lucid.ops.norm import batch_norm, group_norm, layer_norm
+from lucid.ops.norm import (
+    batch_norm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    local_response_norm,
+    rms_norm,
+)
 from lucid.tensor import Tensor, _dtype
 
 
@@ -135,6 +143,13 @@ class BatchNorm2d(_BatchNorm):
     _layout = "(N, {c}, H, W)"
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch norm of (N, C, D, H, W) inputs, per channel C."""
+
+    _ranks = (5,)
+    _layout = "(N, {c}, D, H, W)"
+
+
 class LayerNorm(Module):
     """Normalise over the trailing ``normalized_shape`` axes, then scale by ``weight`` and
     shift by ``bias`` (both of that shape; ones and zeros at first)."""
@@ -221,3 +236,150 @@ class GroupNorm(Module):
             f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
             f"bias={self.bias is not None}"
         )
+
+
+# --------------------------------------------------------------------------- instance, RMS, LRN
+
+
+class _InstanceNorm(Module):
+    """Instance normalisation: each (sample, channel) over its spatial axes, as PyTorch's
+    ``InstanceNorm*d`` (no affine parameters and no running statistics by default)."""
+
+    _spatial = 0
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        dt = _float(dtype)
+        _affine_parameters(self, (num_features,), dt, affine, affine and bias)
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dt)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dt)))
+            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            init.zeros_(self.running_mean)
+            init.ones_(self.running_var)
+            self.num_batches_tracked._data[...] = 0
+
+    def reset_parameters(self) -> None:
+        self.reset_running_stats()
+        _reset_affine(self)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        x = input if isinstance(input, Tensor) else Tensor(input)
+        n = self._spatial
+        if x.ndim not in (n + 1, n + 2):
+            raise ValueError(
+                f"{type(self).__name__}: expected {n + 1}D or {n + 2}D input (got {x.ndim}D "
+                f"input of shape {x.shape})"
+            )
+        unbatched = x.ndim == n + 1
+        if x.shape[0 if unbatched else 1] != self.num_features and (
+            self.affine or self.track_running_stats
+        ):
+            raise ValueError(
+                f"{type(self).__name__}: expected input's size at dim={0 if unbatched else 1} "
+                f"to match num_features ({self.num_features}), got shape {x.shape}"
+            )
+        out = instance_norm(
+            x[None] if unbatched else x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            self.training or not self.track_running_stats,
+            0.0 if self.momentum is None else self.momentum,
+            self.eps,
+        )
+        return out[0] if unbatched else out
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance norm of (N, C, L) or (C, L) inputs."""
+
+    _spatial = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance norm of (N, C, H, W) or (C, H, W) inputs."""
+
+    _spatial = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance norm of (N, C, D, H, W) or (C, D, H, W) inputs."""
+
+    _spatial = 3
+
+
+class RMSNorm(Module):
+    """``x / sqrt(mean(x**2) + eps) * weight`` over the trailing ``normalized_shape`` axes
+    (``weight`` ones at first; ``eps=None``: the input dtype's machine epsilon)."""
+
+    def __init__(
+        self,
+        normalized_shape: Any,
+        eps: float | None = None,
+        elementwise_affine: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
+        self.normalized_shape = tuple(int(n) for n in shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=_float(dtype)))
+        else:
+            self.register_parameter("weight", None)
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, "
+            f"elementwise_affine={self.elementwise_affine}"
+        )
+
+
+class LocalResponseNorm(Module):
+    """Divide each channel by ``(k + alpha * mean of x**2 over size neighbours) ** beta``."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -1,4 +1,5 @@
-"""Pooling layers: max, average and adaptive average pooling, as PyTorch's."""
+"""Pooling layers: max, average, adaptive (max and average), power-average pooling and max
+unpooling, as PyTorch's."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from lucid.ops import pool as P
 from lucid.tensor import Tensor
 
 __all__ = [
-    "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
+    "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "LPPool1d", "LPPool2d", "LPPool3d", "MaxUnpool1d",
+    "MaxUnpool2d", "MaxUnpool3d",
 ]  # fmt: skip
 
 
@@ -22,7 +26,7 @@ class _Pool(Module):
         x = x if isinstance(x, Tensor) else Tensor(x)
         n = self.spatial
         if x.ndim not in (n + 1, n + 2):
-            axes = ("L",) if n == 1 else ("H", "W")
+            axes = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}[n]
             raise ValueError(
                 f"{type(self).__name__}: expected input of shape ({', '.join(('N', 'C', *axes))}) "
                 f"or ({', '.join(('C', *axes))}), got {x.shape}"
@@ -49,7 +53,7 @@ class _MaxPoolNd(_Pool):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, x: Any) -> Tensor | tuple[Tensor, Tensor]:
-        pool = P.max_pool1d if self.spatial == 1 else P.max_pool2d
+        pool = {1: P.max_pool1d, 2: P.max_pool2d, 3: P.max_pool3d}[self.spatial]
         return pool(
             self._check_input(x),
             self.kernel_size,
@@ -109,7 +113,8 @@ class _AvgPoolNd(_Pool):
         )
         if self.spatial == 1:
             return P.avg_pool1d(x, *args)
-        return P.avg_pool2d(x, *args, self.divisor_override)
+        pool = P.avg_pool2d if self.spatial == 2 else P.avg_pool3d
+        return pool(x, *args, self.divisor_override)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -148,7 +153,9 @@ class _AdaptiveAvgPoolNd(_Pool):
         self.output_size = output_size
 
     def forward(self, x: Any) -> Tensor:
-        pool = P.adaptive_avg_pool1d if self.spatial == 1 else P.adaptive_avg_pool2d
+        pool = {1: P.adaptive_avg_pool1d, 2: P.adaptive_avg_pool2d, 3: P.adaptive_avg_pool3d}[
+            self.spatial
+        ]
         return pool(self._check_input(x), self.output_size)
 
     def extra_repr(self) -> str:
@@ -166,3 +173,139 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     keep that input size), as ``torch.nn.AdaptiveAvgPool2d``."""
 
     spatial = 2
+
+
+class MaxPool3d(_MaxPoolNd):
+    """3-D max pooling over ``(N, C, D, H, W)`` or ``(C, D, H, W)``, as ``torch.nn.MaxPool3d``."""
+
+    spatial = 3
+
+
+class AvgPool3d(AvgPool2d):
+    """3-D average pooling over ``(N, C, D, H, W)`` or ``(C, D, H, W)``, as
+    ``torch.nn.AvgPool3d``."""
+
+    spatial = 3
+
+
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
+    """Adaptive 3-D average pooling to ``output_size``, as ``torch.nn.AdaptiveAvgPool3d``."""
+
+    spatial = 3
+
+
+class _AdaptiveMaxPoolNd(_Pool):
+    """Adaptive max pooling: an output size, and optionally the maxima's flat indices."""
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, x: Any) -> Tensor | tuple[Tensor, Tensor]:
+        pool = {1: P.adaptive_max_pool1d, 2: P.adaptive_max_pool2d, 3: P.adaptive_max_pool3d}[
+            self.spatial
+        ]
+        return pool(self._check_input(x), self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """Adaptive 1-D max pooling, as ``torch.nn.AdaptiveMaxPool1d``."""
+
+    spatial = 1
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Adaptive 2-D max pooling, as ``torch.nn.AdaptiveMaxPool2d``."""
+
+    spatial = 2
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """Adaptive 3-D max pooling, as ``torch.nn.AdaptiveMaxPool3d``."""
+
+    spatial = 3
+
+
+class _LPPoolNd(_Pool):
+    """Power-average pooling: ``(sum of x**p over each window) ** (1/p)``."""
+
+    def __init__(
+        self, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False
+    ) -> None:
+        super().__init__()
+        self.norm_type, self.kernel_size = norm_type, kernel_size
+        self.stride, self.ceil_mode = stride, ceil_mode
+
+    def forward(self, x: Any) -> Tensor:
+        pool = {1: P.lp_pool1d, 2: P.lp_pool2d, 3: P.lp_pool3d}[self.spatial]
+        return pool(
+            self._check_input(x), self.norm_type, self.kernel_size, self.stride, self.ceil_mode
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class LPPool1d(_LPPoolNd):
+    """Power-average pooling over ``(N, C, L)``, as ``torch.nn.LPPool1d``."""
+
+    spatial = 1
+
+
+class LPPool2d(_LPPoolNd):
+    """Power-average pooling over ``(N, C, H, W)``, as ``torch.nn.LPPool2d``."""
+
+    spatial = 2
+
+
+class LPPool3d(_LPPoolNd):
+    """Power-average pooling over ``(N, C, D, H, W)``, as ``torch.nn.LPPool3d``."""
+
+    spatial = 3
+
+
+class _MaxUnpoolNd(Module):
+    """Max pooling's partial inverse: ``forward(x, indices, output_size=None)``."""
+
+    spatial: int
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        self.kernel_size = self._per_axis(kernel_size)
+        self.stride = self._per_axis(stride if stride is not None else kernel_size)
+        self.padding = self._per_axis(padding)
+
+    def _per_axis(self, value: Any) -> tuple[int, ...]:
+        """PyTorch stores the unpooling geometry as tuples: an int repeated per axis."""
+        return (value,) * self.spatial if isinstance(value, int) else tuple(value)
+
+    def forward(self, input: Any, indices: Any, output_size: Any = None) -> Tensor:  # noqa: A002
+        unpool = {1: P.max_unpool1d, 2: P.max_unpool2d, 3: P.max_unpool3d}[self.spatial]
+        return unpool(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool1d, as ``torch.nn.MaxUnpool1d``."""
+
+    spatial = 1
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool2d, as ``torch.nn.MaxUnpool2d``."""
+
+    spatial = 2
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool3d, as ``torch.nn.MaxUnpool3d``."""
+
+    spatial = 3

@@ -12,13 +12,18 @@ from typing import Any
 
 import numpy as np
 
-from lucid._graph import operation, poly_func_op
+from lucid._graph import operation, poly_func_op, unary_func_op
 from lucid.kernels import conv as K
+from lucid.ops.linalg import matmul
+from lucid.ops.shape import pad, stack
 from lucid.tensor import Tensor
 
 TensorLike = Any
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+__all__ = [
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "fold", "unfold",
+]  # fmt: skip
 
 # A 1-D op runs as a 2-D one of height 1: the height-axis value of each geometry argument.
 _HEIGHT_1D = {
@@ -274,3 +279,277 @@ def conv_transpose1d(
         "dilation": dilation,
     }
     return _convolve(ConvTranspose, "conv_transpose1d", 1, x, weight, bias, groups, **geometry)
+
+
+# --------------------------------------------------------------------------- fold and unfold
+
+
+def _fold_geometry(fn: str, kernel_size: Any, dilation: Any, padding: Any, stride: Any) -> dict:
+    def pair(name: str, value: Any, low: int) -> tuple[int, int]:
+        if isinstance(value, (int, np.integer)):
+            value = (int(value),) * 2
+        value = tuple(value)
+        if len(value) != 2 or not all(isinstance(v, (int, np.integer)) for v in value):
+            raise ValueError(f"{fn}: {name} must be an int or a pair of ints, got {value!r}")
+        if min(value) < low:
+            raise ValueError(f"{fn}: {name} must be >= {low}, got {value}")
+        return int(value[0]), int(value[1])
+
+    return {
+        "kernel_size": pair("kernel_size", kernel_size, 1),
+        "dilation": pair("dilation", dilation, 1),
+        "padding": pair("padding", padding, 0),
+        "stride": pair("stride", stride, 1),
+    }
+
+
+def _blocks(x_hw: tuple[int, int], g: dict) -> tuple[int, int]:
+    return tuple(
+        K.conv_output_size(
+            x_hw[a], g["kernel_size"][a], g["stride"][a], g["padding"][a], g["dilation"][a]
+        )
+        for a in range(2)
+    )
+
+
+class Unfold(operation):
+    """The sliding blocks of x (N, C, H, W) as (N, C*kh*kw, L);  d/dx = fold(grad)."""
+
+    def __init__(self, geometry: dict) -> None:
+        self.geometry = geometry
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x_shape = x.shape
+        return _unfold_array(x, self.geometry)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        if isinstance(grad, Tensor):  # recorded: fold is unfold's adjoint, itself linear
+            return Fold(self.x_shape, self.geometry)(grad)
+        return _fold_array(grad, self.x_shape, self.geometry)
+
+
+class Fold(operation):
+    """Sum blocks (N, C*kh*kw, L) into (N, C, H, W), overlaps adding;  d/dx = unfold(grad)."""
+
+    def __init__(self, out_shape: tuple, geometry: dict) -> None:
+        self.out_shape, self.geometry = out_shape, geometry
+
+    @unary_func_op()
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return _fold_array(x, self.out_shape, self.geometry)
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        if isinstance(grad, Tensor):  # recorded
+            return Unfold(self.geometry)(grad)
+        return _unfold_array(grad, self.geometry)
+
+
+def _unfold_array(x: np.ndarray, geometry: dict) -> np.ndarray:
+    cols = K.im2col(np.ascontiguousarray(x), **geometry)  # (C*kh*kw, N*L)
+    return np.ascontiguousarray(cols.reshape(cols.shape[0], x.shape[0], -1).transpose(1, 0, 2))
+
+
+def _fold_array(cols: np.ndarray, out_shape: tuple, geometry: dict) -> np.ndarray:
+    rows = cols.shape[1]
+    flat = np.ascontiguousarray(cols.transpose(1, 0, 2)).reshape(rows, -1)
+    return K.col2im(flat, out_shape, **geometry)
+
+
+def unfold(
+    input: TensorLike,  # noqa: A002 - PyTorch's name
+    kernel_size: Any,
+    dilation: Any = 1,
+    padding: Any = 0,
+    stride: Any = 1,
+) -> Tensor:
+    """Sliding local blocks of ``(N, C, H, W)`` (or ``(C, H, W)``) as ``(N, C*kh*kw, L)``, as
+    ``torch.nn.functional.unfold``: row ``(c*kh + i)*kw + j``, column ``oh*OW + ow``."""
+    fn = "unfold"
+    x = _spatial_input(fn, input, 2)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{fn}: expected a floating-point input, got {x.dtype}")
+    g = _fold_geometry(fn, kernel_size, dilation, padding, stride)
+    if min(_blocks(x.shape[-2:], g)) < 1:
+        raise ValueError(f"{fn}: input of shape {x.shape} is smaller than the kernel {g}")
+    if x.ndim == 3:
+        return Unfold(g)(x[None])[0]
+    return Unfold(g)(x)
+
+
+def fold(
+    input: TensorLike,  # noqa: A002 - PyTorch's name
+    output_size: Any,
+    kernel_size: Any,
+    dilation: Any = 1,
+    padding: Any = 0,
+    stride: Any = 1,
+) -> Tensor:
+    """Sum sliding blocks ``(N, C*kh*kw, L)`` (or ``(C*kh*kw, L)``) into ``(N, C, *output_size)``,
+    as ``torch.nn.functional.fold`` (overlapping entries add; unfold's adjoint)."""
+    fn = "fold"
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    if x.ndim not in (2, 3):
+        raise ValueError(
+            f"{fn}: expected a 2-D (C*kh*kw, L) or 3-D (N, C*kh*kw, L) input, got shape {x.shape}"
+        )
+    if x.dtype.kind != "f":
+        raise TypeError(f"{fn}: expected a floating-point input, got {x.dtype}")
+    g = _fold_geometry(fn, kernel_size, dilation, padding, stride)
+    size = _fold_geometry(fn, output_size, 1, 0, 1)["kernel_size"]
+    k = g["kernel_size"][0] * g["kernel_size"][1]
+    blocks = _blocks(size, g)
+    if x.shape[-2] % k or x.shape[-1] != blocks[0] * blocks[1] or min(blocks) < 1:
+        raise ValueError(
+            f"{fn}: input of shape {x.shape} does not match output_size {size} with "
+            f"kernel_size {g['kernel_size']}: expected (N, C*{k}, {blocks[0] * blocks[1]})"
+        )
+    batched = x if x.ndim == 3 else x[None]
+    out = Fold((batched.shape[0], x.shape[-2] // k, *size), g)(batched)
+    return out if x.ndim == 3 else out[0]
+
+
+# --------------------------------------------------------------------------- 3-D convolutions
+
+
+def _triple(fn: str, name: str, value: Any) -> tuple[int, int, int]:
+    if isinstance(value, (int, np.integer)):
+        return (int(value),) * 3
+    value = tuple(value)
+    if len(value) != 3 or not all(isinstance(v, (int, np.integer)) for v in value):
+        raise ValueError(f"{fn}: {name} must be an int or a tuple of 3 ints, got {value!r}")
+    return tuple(int(v) for v in value)
+
+
+def _conv3d_input(fn: str, x: TensorLike, weight: TensorLike) -> tuple[Tensor, Tensor, bool]:
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    weight = weight if isinstance(weight, Tensor) else Tensor(weight)
+    if x.ndim not in (4, 5):
+        raise ValueError(
+            f"{fn}: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got shape {x.shape}"
+        )
+    if weight.ndim != 5:
+        raise ValueError(f"{fn}: weight must be 5-D, got shape {weight.shape}")
+    return (x if x.ndim == 5 else x[None]), weight, x.ndim == 4
+
+
+def conv3d(
+    x: TensorLike,
+    weight: TensorLike,
+    bias: TensorLike | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
+    """3-D cross-correlation, as ``torch.nn.functional.conv3d``: x ``(N, C_in, D, H, W)`` or
+    ``(C_in, D, H, W)``, weight ``(C_out, C_in/groups, kd, kh, kw)``; ``padding`` an int, a
+    triple, ``'valid'`` or ``'same'``.
+
+    Runs as one conv2d: the kd depth-shifted slices of x become extra input channels (one
+    BLAS product for the batch and every output depth).
+    """
+    fn = "conv3d"
+    x, weight, unbatched = _conv3d_input(fn, x, weight)
+    (sd, sh, sw), (dd, dh, dw) = _triple(fn, "stride", stride), _triple(fn, "dilation", dilation)
+    kd, kh, kw = weight.shape[2:]
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(f"{fn}: padding must be 'same', 'valid' or ints, got {padding!r}")
+        if padding == "same" and (sd, sh, sw) != (1, 1, 1):
+            raise ValueError(f"{fn}: padding='same' is not supported for strided convolutions")
+        totals = [
+            d * (k - 1) if padding == "same" else 0
+            for d, k in zip((dd, dh, dw), (kd, kh, kw), strict=True)
+        ]
+        pads = [(t // 2, t - t // 2) for t in totals]  # PyTorch pads the end more
+    else:
+        pads = [(p, p) for p in _triple(fn, "padding", padding)]
+    n, c = x.shape[:2]
+    if c % groups or weight.shape[0] % groups or weight.shape[1] * groups != c:
+        raise ValueError(
+            f"{fn}: x of shape {x.shape} and weight of shape {weight.shape} do not match with "
+            f"groups={groups}: the weight must be (C_out, C_in/groups, kd, kh, kw)"
+        )
+    if any(pads[0]):
+        x = pad(x, [(0, 0), (0, 0), pads[0], (0, 0), (0, 0)])
+    depth = x.shape[2]
+    od = (depth - dd * (kd - 1) - 1) // sd + 1
+    if od < 1:
+        raise ValueError(f"{fn}: input of shape {x.shape} (padded) is smaller than the kernel")
+    last = (od - 1) * sd + 1
+    slices = [x[:, :, i * dd : i * dd + last : sd] for i in range(kd)]  # (N, C, OD, H, W) each
+    h, w = x.shape[3:]
+    stacked = stack(slices, axis=1).reshape(n, kd, groups, c // groups, od, h, w)
+    x2 = stacked.permute(0, 4, 2, 1, 3, 5, 6).reshape(n * od, groups * kd * (c // groups), h, w)
+    c_out = weight.shape[0]
+    w2 = weight.permute(0, 2, 1, 3, 4).reshape(c_out, kd * weight.shape[1], kh, kw)
+    out = conv2d(x2, w2, None, (sh, sw), (pads[1], pads[2]), (dh, dw), groups)
+    out = out.reshape(n, od, c_out, *out.shape[2:]).permute(0, 2, 1, 3, 4)
+    if bias is not None:
+        b = bias if isinstance(bias, Tensor) else Tensor(bias)
+        if b.shape != (c_out,):
+            raise ValueError(f"{fn}: bias of shape {b.shape} must be ({c_out},)")
+        out = out + b.reshape(c_out, 1, 1, 1)
+    return out[0] if unbatched else out
+
+
+def conv_transpose3d(
+    x: TensorLike,
+    weight: TensorLike,
+    bias: TensorLike | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> Tensor:
+    """3-D transposed convolution, as ``torch.nn.functional.conv_transpose3d``: x
+    ``(N, C_in, D, H, W)`` or unbatched, weight ``(C_in, C_out/groups, kd, kh, kw)``;
+    ``OD = (D-1)*sd - 2*pd + dd*(kd-1) + output_padding + 1`` (likewise OH, OW).
+
+    Runs as one conv_transpose2d with the kd kernel slices as extra output channels, then a
+    fixed 0/1 matrix that adds each slice's output into its output depths.
+    """
+    fn = "conv_transpose3d"
+    x, weight, unbatched = _conv3d_input(fn, x, weight)
+    (sd, sh, sw), (dd, dh, dw) = _triple(fn, "stride", stride), _triple(fn, "dilation", dilation)
+    (pd, ph, pw) = _triple(fn, "padding", padding)
+    (opd, oph, opw) = _triple(fn, "output_padding", output_padding)
+    n, c_in, depth, h, w = x.shape
+    kd, kh, kw = weight.shape[2:]
+    g = groups
+    if c_in % g or weight.shape[0] != c_in:
+        raise ValueError(
+            f"{fn}: x of shape {x.shape} and weight of shape {weight.shape} do not match with "
+            f"groups={g}: the weight must be (C_in, C_out/groups, kd, kh, kw)"
+        )
+    if not 0 <= opd < max(sd, dd):
+        raise ValueError(f"{fn}: output_padding {opd} must be smaller than stride or dilation")
+    full = (depth - 1) * sd + dd * (kd - 1) + 1 + opd
+    od = full - 2 * pd
+    if od < 1:
+        raise ValueError(f"{fn}: input of shape {x.shape} gives an empty output depth {od}")
+    cg = weight.shape[1]  # C_out / groups
+    # weight (C_in, Cg, kd, kh, kw) -> (C_in, kd*Cg, kh, kw): group j's outputs are (kd, Cg)
+    w2 = weight.permute(0, 2, 1, 3, 4).reshape(c_in, kd * cg, kh, kw)
+    x2 = x.permute(0, 2, 1, 3, 4).reshape(n * depth, c_in, h, w)
+    y = conv_transpose2d(x2, w2, None, (sh, sw), (ph, pw), (oph, opw), g, (dh, dw))
+    oh, ow = y.shape[2:]
+    y = y.reshape(n, depth, g, kd, cg, oh, ow).permute(0, 1, 3, 2, 4, 5, 6)
+    y = y.reshape(n, depth * kd, g * cg * oh * ow)
+    # out[z] = sum of y[d, i] over z + pd = d*sd + i*dd
+    m = np.zeros((od, depth * kd), dtype=y.dtype)
+    d_idx, i_idx = np.meshgrid(np.arange(depth), np.arange(kd), indexing="ij")
+    z = (d_idx * sd + i_idx * dd - pd).reshape(-1)
+    inside = (z >= 0) & (z < od)
+    m[z[inside], np.arange(depth * kd)[inside]] = 1
+    # one 2-D product (BLAS): (OD, D*kd) @ (D*kd, N*rest)
+    flat = matmul(m, y.permute(1, 0, 2).reshape(depth * kd, -1)).reshape(od, n, g * cg, oh, ow)
+    out = flat.permute(1, 2, 0, 3, 4)
+    if bias is not None:
+        b = bias if isinstance(bias, Tensor) else Tensor(bias)
+        if b.shape != (g * cg,):
+            raise ValueError(f"{fn}: bias of shape {b.shape} must be ({g * cg},)")
+        out = out + b.reshape(g * cg, 1, 1, 1)
+    return out[0] if unbatched else out

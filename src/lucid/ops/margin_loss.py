@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from lucid.ops.activation import relu, softplus
-from lucid.ops.elementwise import abs as _abs
+from lucid.ops.distance import pairwise_distance  # re-exported: one implementation
 from lucid.ops.elementwise import minimum, sqrt, where
 from lucid.ops.index import gather
 from lucid.ops.loss import _check_reduction, _legacy_reduction, _reduce, _tensor
@@ -121,28 +121,6 @@ def cosine_embedding_loss(
     yd = y._data
     loss = where(yd == 1, 1 - cos, 0.0) + where(yd == -1, relu(cos - margin), 0.0)
     return _reduce(loss, reduction)
-
-
-def pairwise_distance(
-    x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
-) -> Tensor:
-    """``||x1 - x2 + eps||_p`` along the last dimension (PyTorch adds ``eps`` to the
-    difference so that equal vectors have a gradient)."""
-    a, b = _tensor(x1), _tensor(x2)
-    d = _abs(a - b + eps)
-    if p == np.inf:
-        from lucid.ops.reduce import max as _max
-
-        out = _max(d, axis=-1, keepdims=keepdim)
-    elif p == 2:
-        out = sqrt(_sum(d * d, axis=-1, keepdims=keepdim))
-    elif p == 1:
-        out = _sum(d, axis=-1, keepdims=keepdim)
-    elif p > 0:
-        out = _sum(d**p, axis=-1, keepdims=keepdim) ** (1.0 / p)
-    else:
-        raise NotImplementedError(f"pairwise_distance: p={p} (Lucid supports p > 0)")
-    return out
 
 
 def _check_triplet(op: str, a: Tensor, p: Tensor, n: Tensor) -> None:

@@ -19,9 +19,12 @@ import numpy as np
 from lucid._graph import operation, poly_func_op
 from lucid.kernels import norm as K
 from lucid.ops import _xp
+from lucid.ops.shape import pad
 from lucid.tensor import Tensor
 
-__all__ = ["layer_norm", "batch_norm", "group_norm"]
+__all__ = [
+    "layer_norm", "batch_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm",
+]  # fmt: skip
 
 
 def _floating(x: np.ndarray) -> np.ndarray:
@@ -280,3 +283,113 @@ def group_norm(
     if bias is not None:
         out = out + _tensor(bias).reshape(per_channel)
     return out
+
+
+# --------------------------------------------------------------------------- instance, RMS, LRN
+
+
+def instance_norm(
+    input: Any,  # noqa: A002 - PyTorch's name
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Any = None,
+    bias: Any = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each (sample, channel) of ``input`` (N, C, d1, ...) over d1, ... (biased
+    variance), then scale and shift per channel, as ``torch.nn.functional.instance_norm``.
+
+    With ``use_input_stats`` the running buffers, if given, move towards the batch average of
+    the instance statistics (the variance unbiased); without it they normalise instead.
+    """
+    x = _tensor(input)
+    if x.ndim < 3:
+        raise ValueError(
+            f"instance_norm: expected an input of shape (N, C, d1, ...), got {x.shape}"
+        )
+    n, c = x.shape[:2]
+    for name, p in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):  # fmt: skip
+        _check_param("instance_norm", name, p, (c,))
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise ValueError("instance_norm: use_input_stats=False needs running_mean and var")
+        return batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
+    size = math.prod(x.shape[2:])
+    if size <= 1:
+        raise ValueError(
+            f"instance_norm: expected more than 1 spatial element when training, got input of "
+            f"shape {x.shape}"
+        )
+    op = LayerNorm(1, eps, False, False)
+    out = op(x.reshape(n * c, size)).reshape(x.shape)
+    per_channel = (c,) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        out = out * _tensor(weight).reshape(per_channel)
+    if bias is not None:
+        out = out + _tensor(bias).reshape(per_channel)
+    if n and (running_mean is not None or running_var is not None):
+        rows = x._data.reshape(n, c, size).astype(np.float64)
+        mean, var = rows.mean(axis=(0, 2)), rows.var(axis=2, ddof=1).mean(axis=0)
+        for buffer, stat in ((running_mean, mean), (running_var, var)):
+            if buffer is not None:
+                buffer._data[...] = (1 - momentum) * buffer._data + momentum * stat
+                buffer._version += 1
+    return out
+
+
+def rms_norm(
+    input: Any,  # noqa: A002 - PyTorch's name
+    normalized_shape: Any,
+    weight: Any = None,
+    eps: float | None = None,
+) -> Tensor:
+    """``x / sqrt(mean(x**2) + eps) * weight`` over the trailing ``normalized_shape`` axes, as
+    ``torch.nn.functional.rms_norm``; ``eps=None`` is the dtype's machine epsilon."""
+    x = _tensor(input)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or x.ndim < k or x.shape[x.ndim - k :] != shape:
+        raise ValueError(
+            f"rms_norm: expected an input whose last {k} dimensions are {shape} "
+            f"(normalized_shape), got shape {x.shape}"
+        )
+    if x.dtype.kind != "f":
+        raise TypeError(f"rms_norm: expected a floating-point input, got {x.dtype}")
+    _check_param("rms_norm", "weight", weight, shape)
+    if eps is None:
+        eps = float(np.finfo(x.dtype).eps)
+    axes = tuple(range(x.ndim - k, x.ndim))
+    out = x * ((x * x).mean(axis=axes, keepdims=True) + eps) ** -0.5
+    return out if weight is None else out * _tensor(weight)
+
+
+def local_response_norm(
+    input: Any,  # noqa: A002 - PyTorch's name
+    size: int,
+    alpha: float = 1e-4,
+    beta: float = 0.75,
+    k: float = 1.0,
+) -> Tensor:
+    """``x / (k + alpha * mean(x**2 over size neighbouring channels)) ** beta``, the window
+    ``[c - size//2, c + (size-1)//2]`` zero-padded, as ``torch.nn.functional.local_response_norm``
+    (input (N, C, ...))."""
+    x = _tensor(input)
+    if x.ndim < 3:
+        raise ValueError(
+            f"local_response_norm: expected a 3-D or higher input (N, C, ...), got {x.shape}"
+        )
+    if not isinstance(size, int) or size < 1:
+        raise ValueError(f"local_response_norm: size must be a positive int, got {size!r}")
+    c = x.shape[1]
+    if x.shape[0] == 0 or c == 0:
+        return x * 1
+    width = [(0, 0)] * x.ndim
+    width[1] = (size // 2, (size - 1) // 2)
+    padded = pad(x * x, width)
+    total = padded[:, 0:c]
+    for i in range(1, size):
+        total = total + padded[:, i : i + c]
+    return x / (total * (alpha / size) + k) ** beta

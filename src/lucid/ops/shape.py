@@ -717,7 +717,9 @@ def pad_torch(
     """``torch.nn.functional.pad``: ``pad`` is (left, right) for the last axis, then (top,
     bottom) for the one before, and so on; modes constant, reflect, replicate, circular.
 
-    Negative pads (PyTorch's cropping) are not supported: slice instead.
+    Negative pads crop, as PyTorch. The modes other than constant pad the last
+    ``len(pad) // 2`` axes of an input with one or two more axes (channels, batch), and
+    reflect needs each pad smaller than its axis, as PyTorch.
     """
     x = _as_tensor(x)
     pad = tuple(int(p) for p in pad)
@@ -727,7 +729,33 @@ def pad_torch(
         )
     if mode not in _TORCH_PAD_MODES:
         raise ValueError(f"pad: mode must be one of {tuple(_TORCH_PAD_MODES)}, got {mode!r}")
+    n = len(pad) // 2
+    if mode != "constant":
+        if x.ndim not in (n + 1, n + 2):
+            raise ValueError(
+                f"pad: {mode} padding of {n} dimension(s) expects a {n + 1}-D or {n + 2}-D "
+                f"input, got shape {x.shape}"
+            )
+        if value not in (None, 0, 0.0):
+            raise ValueError(f"pad: mode {mode!r} takes no fill value, got value={value}")
     width = [(0, 0)] * x.ndim
-    for i in range(len(pad) // 2):
-        width[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    return _pad_numpy(x, width, _TORCH_PAD_MODES[mode], 0 if value is None else value)
+    for i in range(n):
+        axis = x.ndim - 1 - i
+        before, after = pad[2 * i], pad[2 * i + 1]
+        if mode == "reflect" and max(before, after) >= x.shape[axis]:
+            raise ValueError(
+                f"pad: reflect padding ({before}, {after}) must be smaller than dimension "
+                f"{axis} of the input, of size {x.shape[axis]} (shape {x.shape})"
+            )
+        if x.shape[axis] + min(before, 0) + min(after, 0) < 0:
+            raise ValueError(f"pad: pad {pad} crops more than dimension {axis} of {x.shape}")
+        width[axis] = (before, after)
+    grow = [(max(b, 0), max(a, 0)) for b, a in width]
+    out = _pad_numpy(x, grow, _TORCH_PAD_MODES[mode], 0 if value is None else value)
+    if all(b >= 0 and a >= 0 for b, a in width):
+        return out
+    # negative pads: slice off -pad elements at that end
+    crop = tuple(
+        slice(-min(b, 0), out.shape[axis] + min(a, 0)) for axis, (b, a) in enumerate(width)
+    )
+    return out[crop]
