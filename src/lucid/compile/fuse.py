@@ -1,0 +1,158 @@
+"""Fusion: chains of elementwise ops become one generated Numba loop (see ``codegen``).
+
+A node can join a chain when it is one of ``codegen.EXPRESSIONS``, takes and makes arrays of
+one float dtype, and has no other arguments. It joins the chain that made one of its inputs
+when that input is read by nothing else and is not returned, so every intermediate value lives
+only inside the loop (one read per input element, one write per output element, no
+temporaries). Inputs of another shape than the chain's result are broadcast to it first;
+1-element inputs and constants are read once, as scalars.
+
+Fused nodes exist only in replays that need no gradient; a replay that records a graph runs
+the original ops (their gradients need the per-op state). With ``LUCID_DISABLE_JIT=1`` a fused
+node runs its member ops' NumPy forwards, the reference the kernels are tested against.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+from lucid.compile import codegen
+from lucid.compile.ir import Graph
+from lucid.kernels import _jit
+
+# Longer chains are cut into kernels of at most this many ops: numba's compile time grows with
+# the body, and a periodic chain (W3's mul, add, tanh) cut at a multiple of its period gives
+# identical kernels, compiled once. 60 is a multiple of periods 1 to 6.
+MAX_OPS_PER_KERNEL = 60
+
+# Numba's exp, log and tanh are scalar libm calls, NumPy's are SIMD: for large arrays NumPy's
+# separate passes win on chains holding them. Measured on this machine (benchmarks/compare.py
+# W3c, and a tanh(x * a + b) chain): the fused loop wins up to about 2**16 elements.
+TRANSCENDENTAL = {"Exp", "Log", "Tanh", "Sigmoid"}
+TRANSCENDENTAL_MAX_SIZE = 2**16
+
+
+def _fusible(node: Any, graph: Graph) -> bool:
+    if node.name not in codegen.EXPRESSIONS or node.args or node.kwargs:
+        return False
+    if len(node.outputs) != 1:
+        return False
+    out = graph.values[node.outputs[0]]
+    if out.dtype not in (np.float32, np.float64) or 0 in out.shape:
+        return False
+    return all(graph.values[v].dtype == out.dtype for v in node.inputs)
+
+
+class FusedNode:
+    """A chain of elementwise nodes run as one kernel (or, without the JIT, one by one)."""
+
+    grad_enabled = False
+    args: tuple = ()
+
+    def __init__(self, members: list[Any], graph: Graph) -> None:
+        self.members = members
+        made = {v for node in members for v in node.outputs}
+        self.inputs = list(dict.fromkeys(v for n in members for v in n.inputs if v not in made))
+        self.outputs = [members[-1].outputs[0]]
+        out = graph.values[self.outputs[0]]
+        self.shape, self.dtype, self.size = out.shape, out.dtype, int(np.prod(out.shape))
+        self.scalar = [graph.values[v].shape == () or _size(graph.values[v].shape) == 1
+                       for v in self.inputs]  # fmt: skip
+        self.source = codegen.kernel_source(members, self.inputs, self.scalar)
+        self.constants = np.array([0, 1], dtype=self.dtype)
+        self.kernel: Any = None
+        self.path: Any = None
+
+    name = "fused"
+
+    def prepare(self) -> None:
+        """Load (and compile, for this dtype) the kernel, when the JIT is on."""
+        if not _jit.JIT_ENABLED or self.kernel is not None:
+            return
+        self.kernel, self.path = codegen.load_kernel(self.source)
+        one = np.zeros(1, self.dtype)  # a call on one element compiles the signature
+        args = [np.zeros(1, self.dtype) for _ in self.inputs]
+        self.kernel(1, one, *args, self.constants)
+
+    def forward_arrays(self, arrays: list[np.ndarray]) -> tuple[np.ndarray, ...]:
+        if not _jit.JIT_ENABLED or self.kernel is None:
+            return (self.reference(arrays),)
+        flat = []
+        for a, scalar in zip(arrays, self.scalar, strict=True):
+            if scalar:
+                flat.append(a.reshape(1).astype(self.dtype, copy=False))
+            elif a.shape == self.shape and a.flags.c_contiguous:
+                flat.append(a.reshape(-1))
+            else:
+                flat.append(np.ascontiguousarray(np.broadcast_to(a, self.shape)).reshape(-1))
+        out = np.empty(self.shape, self.dtype)
+        self.kernel(self.size, out.reshape(-1), *flat, self.constants)
+        return (out,)
+
+    def reference(self, arrays: list[np.ndarray]) -> np.ndarray:
+        """The member ops' own forwards, one after another: what the kernel must match."""
+        env = dict(zip(self.inputs, arrays, strict=True))
+        for node in self.members:
+            (env[node.outputs[0]],) = node.forward_arrays([env[v] for v in node.inputs])
+        return env[self.outputs[0]]
+
+    def describe(self) -> str:
+        ins = ", ".join(f"v{v}" for v in self.inputs)
+        ops = " -> ".join(n.name for n in self.members)
+        return f"v{self.outputs[0]} = fused[{len(self.members)}]({ins})  # {ops}"
+
+
+def _size(shape: tuple) -> int:
+    return int(np.prod(shape)) if shape else 1
+
+
+def fuse_elementwise(graph: Graph) -> list[FusedNode]:
+    """Replace, in place, chains of two or more fusible nodes by ``FusedNode``s; returns them.
+
+    Nodes are visited in order; each fusible node starts a chain, into which it pulls the
+    chains that made its inputs when the input has no other reader and is not an output.
+    """
+    readers = Counter(v for node in graph.nodes for v in set(node.inputs))
+    outputs = set(graph.output_ids())
+    chain_of: dict[int, list] = {}  # value id -> the chain (list of nodes) whose result it is
+    last_of: dict[int, list] = {}  # id(last node of a live chain) -> that chain
+    for node in graph.nodes:
+        if not _fusible(node, graph):
+            continue
+        chain = [node]
+        for v in dict.fromkeys(node.inputs):
+            source = chain_of.get(v)
+            if (
+                source is not None
+                and readers[v] == 1
+                and v not in outputs
+                and len(source) + len(chain) <= MAX_OPS_PER_KERNEL
+                and id(source[-1]) in last_of
+            ):
+                del last_of[id(source[-1])]
+                chain = source + chain
+        chain_of[node.outputs[0]] = chain
+        last_of[id(node)] = chain
+    fused, by_last = [], {}
+    for chain in last_of.values():
+        if len(chain) < 2:
+            continue
+        out = graph.values[chain[-1].outputs[0]]
+        if _size(out.shape) > TRANSCENDENTAL_MAX_SIZE and any(
+            n.name in TRANSCENDENTAL for n in chain
+        ):
+            continue
+        by_last[id(chain[-1])] = FusedNode(chain, graph)
+    members = {id(n) for f in by_last.values() for n in f.members}
+    nodes = []
+    for node in graph.nodes:
+        if id(node) in by_last:
+            nodes.append(by_last[id(node)])
+            fused.append(by_last[id(node)])
+        elif id(node) not in members:
+            nodes.append(node)
+    graph.nodes[:] = nodes
+    return fused
