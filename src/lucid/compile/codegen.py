@@ -106,11 +106,11 @@ def load_kernel(source: str) -> tuple[Any, Path]:
     _jit._numba()  # numba's own cache directory, when the package is read-only
     name = "lucid_fused_" + hashlib.sha1(source.encode()).hexdigest()[:20]
     path = cache_dir() / f"{name}.py"
+    if not path.exists() or path.read_text() != source:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(source)
+        os.replace(tmp, path)  # atomic: another process may be importing it
     if name not in _LOADED:
-        if not path.exists() or path.read_text() != source:
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(source)
-            os.replace(tmp, path)  # atomic: another process may be importing it
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module

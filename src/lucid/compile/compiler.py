@@ -53,6 +53,10 @@ class Variant:
         return param_state([t for _, t in self.params]) == self.param_meta
 
     def run(self, args: tuple, kwargs: dict, inputs: list) -> Any:
+        return self._outputs(self.graph.outputs, self.evaluate(inputs), inputs, {})
+
+    def evaluate(self, inputs: list) -> list:
+        """Every value of the graph for these tensor arguments, by value id."""
         env = list(self.template)
         tensors = self.needs_grad
         for k, vid in enumerate(self.graph.inputs):
@@ -80,7 +84,7 @@ class Variant:
                 outs = node.forward_arrays([env[v] for v in node.inputs])
                 for vid, o in zip(node.outputs, outs, strict=True):
                     env[vid] = o
-        return self._outputs(self.graph.outputs, env, inputs, {})
+        return env
 
     def _outputs(self, spec: Any, env: list, inputs: list, made: dict) -> Any:
         if isinstance(spec, tuple) and len(spec) == 2 and spec[0] == "py":
