@@ -8,6 +8,7 @@ import lucid.nn as nn
 import lucid.nn.functional as F
 import lucid.optim as optim
 from lucid.autograd import gradcheck
+from lucid.kernels import _jit
 
 
 def _tol(dtype):
@@ -42,6 +43,19 @@ def test_compile_gradients_of_an_elementwise_chain_match_eager(dtype, rng):
         for a, e in zip(got, eager, strict=True):
             np.testing.assert_allclose(a, e, **_tol(dtype))
     assert compiled.traces == 1
+    assert compiled.last.needs_grad and compiled.last.fused  # recorded as fused ops
+    if _jit.JIT_ENABLED:
+        assert all(node.kernel_backward is not None for node in compiled.last.fused)
+
+
+def test_compile_fused_backward_refuses_create_graph(rng):
+    if not _jit.JIT_ENABLED:
+        pytest.skip("without the JIT the member ops are recorded, so create_graph works")
+    compiled = lucid.compile(lambda x: (x * 2.0 + 1.0).tanh())
+    x = lucid.tensor(rng.standard_normal(4), requires_grad=True)
+    compiled(x)
+    with pytest.raises(RuntimeError, match="cannot be differentiated twice"):
+        lucid.autograd.grad(compiled(x).sum(), x, create_graph=True)
 
 
 def test_compile_gradients_pass_gradcheck(rng):

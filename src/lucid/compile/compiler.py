@@ -28,8 +28,8 @@ class Variant:
     Without a gradient to record (grad mode off, or nothing the outputs depend on requires
     grad) it replays on arrays: each node runs its op's undecorated forward, fused chains run
     their kernels. Otherwise it replays on Tensors through the ops' own (decorated) forwards,
-    so the engine records the graph exactly as eager code does and ``backward()`` gives the
-    eager gradients; what is saved then is the Python around the ops, not their cost.
+    so the engine records the graph as eager code does and ``backward()`` gives the eager
+    gradients; each fused chain is then one recorded op whose gradient is a generated kernel.
     """
 
     eager_reason: str | None = None
@@ -45,9 +45,9 @@ class Variant:
         for v in graph.values.values():
             if v.kind == CONST:
                 self.template[v.id] = Tensor._wrap(v.array) if needs_grad else v.array
-        self.fused = [] if needs_grad else fuse_elementwise(graph)
+        self.fused = fuse_elementwise(graph)
         for node in self.fused:
-            node.prepare()
+            node.prepare(backward=needs_grad)
 
     def valid(self) -> bool:
         return param_state([t for _, t in self.params]) == self.param_meta

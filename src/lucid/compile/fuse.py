@@ -7,9 +7,11 @@ only inside the loop (one read per input element, one write per output element, 
 temporaries). Inputs of another shape than the chain's result are broadcast to it first;
 1-element inputs and constants are read once, as scalars.
 
-Fused nodes exist only in replays that need no gradient; a replay that records a graph runs
-the original ops (their gradients need the per-op state). With ``LUCID_DISABLE_JIT=1`` a fused
-node runs its member ops' NumPy forwards, the reference the kernels are tested against.
+In a replay that records a graph, a fused chain is one recorded op, ``FusedOp``, whose gradient
+is a second generated kernel: it recomputes the chain per element and runs the members'
+gradient formulas back (``codegen.backward_source``). With ``LUCID_DISABLE_JIT=1`` a fused node
+runs its member ops one by one (their NumPy forwards, or, when recording, the ops themselves),
+the reference the kernels are tested against.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from typing import Any
 
 import numpy as np
 
+from lucid import _graph
+from lucid._graph import operation, poly_func_op
 from lucid.compile import codegen
-from lucid.compile.ir import Graph
+from lucid.compile.ir import CONST, Graph
 from lucid.kernels import _jit
 
 # Longer chains are cut into kernels of at most this many ops: numba's compile time grows with
@@ -40,7 +44,9 @@ TRANSCENDENTAL_BUDGET = 250
 
 
 def _fusible(node: Any, graph: Graph) -> bool:
-    if node.name not in codegen.EXPRESSIONS or node.args or node.kwargs:
+    if type(node).__name__ != "Node" or node.name not in codegen.EXPRESSIONS:
+        return False
+    if node.args or node.kwargs:
         return False
     if len(node.outputs) != 1:
         return False
@@ -65,25 +71,35 @@ class FusedNode:
         self.shape, self.dtype, self.size = out.shape, out.dtype, int(np.prod(out.shape))
         self.scalar = [graph.values[v].shape == () or _size(graph.values[v].shape) == 1
                        for v in self.inputs]  # fmt: skip
+        self.grad_enabled = members[-1].grad_enabled
         self.source = codegen.kernel_source(members, self.inputs, self.scalar)
-        self.constants = np.array([0, 1], dtype=self.dtype)
+        self.needs = [graph.values[v].kind != CONST for v in self.inputs]
+        self.backward_source = codegen.backward_source(
+            members, self.inputs, self.scalar, self.needs
+        )
+        self.constants = np.array([0, 1, 0.5], dtype=self.dtype)
         self.kernel: Any = None
+        self.kernel_backward: Any = None
         self.path: Any = None
 
     name = "fused"
 
-    def prepare(self) -> None:
-        """Load (and compile, for this dtype) the kernel, when the JIT is on."""
+    def prepare(self, backward: bool) -> None:
+        """Load (and compile, for this dtype) the kernel, and with ``backward`` its gradient
+        kernel, when the JIT is on."""
         if not _jit.JIT_ENABLED or self.kernel is not None:
             return
         self.kernel, self.path = codegen.load_kernel(self.source)
-        one = np.zeros(1, self.dtype)  # a call on one element compiles the signature
-        args = [np.zeros(1, self.dtype) for _ in self.inputs]
-        self.kernel(1, one, *args, self.constants)
+        ones = [np.ones(1, self.dtype) for _ in self.inputs]  # one element compiles the types
+        self.kernel(1, np.zeros(1, self.dtype), *ones, self.constants)
+        if backward:
+            self.kernel_backward, _ = codegen.load_kernel(self.backward_source, "kernel_backward")
+            grads = [np.zeros(1, self.dtype) for need in self.needs if need]
+            self.kernel_backward(1, np.ones(1, self.dtype), *ones, self.constants, *grads)
 
-    def forward_arrays(self, arrays: list[np.ndarray]) -> tuple[np.ndarray, ...]:
-        if not _jit.JIT_ENABLED or self.kernel is None:
-            return (self.reference(arrays),)
+    def flat_inputs(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
+        """The kernel's arguments for these input arrays: 1-element arrays for scalars, flat
+        arrays of the output's size (broadcast first where needed) for the others."""
         flat = []
         for a, scalar in zip(arrays, self.scalar, strict=True):
             if scalar:
@@ -92,9 +108,31 @@ class FusedNode:
                 flat.append(a.reshape(-1))
             else:
                 flat.append(np.ascontiguousarray(np.broadcast_to(a, self.shape)).reshape(-1))
+        return flat
+
+    def forward_arrays(self, arrays: list[np.ndarray]) -> tuple[np.ndarray, ...]:
+        if not _jit.JIT_ENABLED or self.kernel is None:
+            return (self.reference(arrays),)
         out = np.empty(self.shape, self.dtype)
-        self.kernel(self.size, out.reshape(-1), *flat, self.constants)
+        self.kernel(self.size, out.reshape(-1), *self.flat_inputs(arrays), self.constants)
         return (out,)
+
+    def forward_tensors(self, tensors: list[Any]) -> tuple[Any, ...]:
+        """Recording replay: one ``FusedOp`` (or, without the JIT, the member ops)."""
+        if not _jit.JIT_ENABLED or self.kernel_backward is None:
+            env = dict(zip(self.inputs, tensors, strict=True))
+            for node in self.members:
+                (env[node.outputs[0]],) = node.forward_tensors([env[v] for v in node.inputs])
+            return (env[self.outputs[0]],)
+        return (FusedOp(self)(*tensors),)
+
+    def backward_arrays(self, arrays: list[np.ndarray], grad: np.ndarray) -> list:
+        """Per-element gradients of the inputs (None for constants), of the output's shape."""
+        grads = [np.empty(self.shape, self.dtype) if need else None for need in self.needs]
+        g = np.ascontiguousarray(grad, dtype=self.dtype).reshape(-1)
+        flat_grads = [d.reshape(-1) for d in grads if d is not None]
+        self.kernel_backward(self.size, g, *self.flat_inputs(arrays), self.constants, *flat_grads)
+        return grads
 
     def reference(self, arrays: list[np.ndarray]) -> np.ndarray:
         """The member ops' own forwards, one after another: what the kernel must match."""
@@ -107,6 +145,29 @@ class FusedNode:
         ins = ", ".join(f"v{v}" for v in self.inputs)
         ops = " -> ".join(n.name for n in self.members)
         return f"v{self.outputs[0]} = fused[{len(self.members)}]({ins})  # {ops}"
+
+
+class FusedOp(operation):
+    """A fused chain as one recorded op: the forward kernel, and the backward kernel as its
+    gradient. Higher derivatives (create_graph) are refused: the kernels are not recorded."""
+
+    def __init__(self, node: FusedNode) -> None:
+        self.node = node
+
+    @poly_func_op()
+    def forward(self, *arrays: np.ndarray) -> np.ndarray:
+        self.save_for_backward(*arrays)
+        (out,) = self.node.forward_arrays(list(arrays))
+        return out
+
+    def gradient(self, grad: np.ndarray) -> tuple:
+        if _graph._mode.graph_op is not None:
+            raise RuntimeError(
+                "lucid.compile: a fused kernel of "
+                f"{' -> '.join(n.name for n in self.node.members)} cannot be differentiated "
+                "twice (create_graph); call the function uncompiled for higher derivatives"
+            )
+        return tuple(self.node.backward_arrays(list(self.saved_tensors), grad))
 
 
 def _size(shape: tuple) -> int:
@@ -131,6 +192,7 @@ def fuse_elementwise(graph: Graph) -> list[FusedNode]:
             source = chain_of.get(v)
             if (
                 source is not None
+                and source[-1].grad_enabled == node.grad_enabled
                 and readers[v] == 1
                 and v not in outputs
                 and len(source) + len(chain) <= MAX_OPS_PER_KERNEL
