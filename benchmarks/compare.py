@@ -70,6 +70,10 @@ WORKLOADS = {
         Workload("W8", "(1024x1024) @ (1024x1024), fwd + bwd", 1.05, 1),
         Workload("LSTM", "LSTM train step: L32 b32 64->128, SGD", 1.5, 5),
         Workload("GRU", "GRU train step: L32 b32 64->128, SGD", 1.5, 5),
+        # lucid.compile beside PyTorch *eager* (the same code, not compiled, on the torch side)
+        Workload("W3c", "W3 compiled: 2,000 x tanh(...), 16 el., bwd", 0.05, 5),
+        Workload("W3cf", "W3 compiled, forward only (no_grad)", 0.05, 5),
+        Workload("W1c", "W1 compiled loss (fwd+bwd), SGD eager", 0.25, 200),
     )
 }
 IMPORT_TARGET_S = 0.3
@@ -99,14 +103,14 @@ def make_data(key: str) -> dict[str, Any]:
         d[f"{name}.bias"] = rng.uniform(-bound, bound, n_out).astype(np.float32)
 
     d: dict[str, Any] = {}
-    if key in ("W1", "W2"):
-        sizes = (8, 16, 16, 1) if key == "W1" else (784, 256, 256, 10)
+    if key in ("W1", "W1c", "W2"):
+        sizes = (784, 256, 256, 10) if key == "W2" else (8, 16, 16, 1)
         for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:], strict=False)):
             layer(d, str(2 * i), n_in, (n_out, n_in), n_out)  # Sequential keys 0, 2, 4
-        batch = 4 if key == "W1" else 128
+        batch = 128 if key == "W2" else 4
         d["x"] = normal(batch, sizes[0])
-        d["y"] = normal(batch, 1) if key == "W1" else rng.integers(0, 10, batch)
-    elif key == "W3":
+        d["y"] = rng.integers(0, 10, batch) if key == "W2" else normal(batch, 1)
+    elif key in ("W3", "W3c", "W3cf"):
         d["x"] = 0.5 * normal(16)
     elif key == "W4":
         d["a"], d["b"], d["c"] = normal(256, 512, 64), normal(512, 1), normal(64)
@@ -182,6 +186,59 @@ def build_w3(fw: SimpleNamespace, d: dict) -> tuple:
         return loss
 
     return step, {"x": x}, {}
+
+
+def _w3_chain(x: Any) -> Any:
+    y = x
+    for _ in range(2000):
+        y = (y * 1.0001 + 0.01).tanh()
+    return y.sum()
+
+
+def build_w3c(fw: SimpleNamespace, d: dict) -> tuple:
+    """W3 with the chain under ``fw.compile`` (lucid.compile; PyTorch: eager, unchanged)."""
+    x = fw.tensor(d["x"], requires_grad=True)
+    chain = fw.compile(_w3_chain)
+
+    def step() -> Any:
+        x.grad = None
+        loss = chain(x)
+        loss.backward()
+        return loss
+
+    return step, {"x": x}, {}
+
+
+def build_w3cf(fw: SimpleNamespace, d: dict) -> tuple:
+    x = fw.tensor(d["x"])
+    chain = fw.compile(_w3_chain)
+
+    def step() -> Any:
+        with fw.no_grad():
+            return chain(x)
+
+    return step, {}, {}
+
+
+def build_w1c(fw: SimpleNamespace, d: dict) -> tuple:
+    nn = fw.nn
+    model = nn.Sequential(
+        nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1)
+    )
+    model.load_state_dict({k: fw.tensor(v) for k, v in _state(d).items()})
+    x, y = fw.tensor(d["x"]), fw.tensor(d["y"])
+    optimizer = fw.optim.SGD(model.parameters(), lr=0.01)
+    loss_fn = fw.compile(lambda x, y: fw.F.mse_loss(model(x), y))
+
+    def step() -> Any:
+        optimizer.zero_grad()
+        loss = loss_fn(x, y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    params = dict(model.named_parameters())
+    return step, params, params
 
 
 def build_w4(fw: SimpleNamespace, d: dict) -> tuple:
@@ -271,6 +328,7 @@ def build_rnn(fw: SimpleNamespace, d: dict, kind: str) -> tuple:
 BUILDERS = {f"W{i}": globals()[f"build_w{i}"] for i in range(1, 9)}
 BUILDERS["LSTM"] = lambda fw, d: build_rnn(fw, d, "LSTM")
 BUILDERS["GRU"] = lambda fw, d: build_rnn(fw, d, "GRU")
+BUILDERS |= {"W3c": build_w3c, "W3cf": build_w3cf, "W1c": build_w1c}
 
 
 def numpy_floor(d: dict) -> Any:
@@ -305,6 +363,8 @@ def framework(name: str) -> SimpleNamespace:
             as_grad=torch.tensor,
             to_numpy=lambda t: t.detach().numpy(),
             jit=None,
+            compile=lambda fn: fn,  # the compiled rows compare with PyTorch eager
+            no_grad=torch.no_grad,
         )
     import lucid
     import lucid.nn.functional
@@ -321,6 +381,8 @@ def framework(name: str) -> SimpleNamespace:
         as_grad=lambda a: a.copy(),  # Lucid's .grad is a plain ndarray
         to_numpy=lambda t: t if type(t).__module__ == "numpy" else t.detach().numpy(),
         jit=_jit.JIT_ENABLED,
+        compile=lucid.compile,
+        no_grad=lucid.no_grad,
     )
 
 

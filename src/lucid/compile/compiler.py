@@ -172,6 +172,14 @@ class CompiledFunction:
         self.variants: OrderedDict[tuple, Any] = OrderedDict()
         self.last: Any = None
         self.traces = 0  # how many times a call was traced (a guard miss retraces)
+        self._roots: list = []  # the modules the function uses
+        self._modules: list | None = None  # those and all their sub-modules, for the guards
+
+    def _find_modules(self) -> None:
+        """List the modules once per trace: walking them on every call would cost more than
+        a small model's replay (a module tree changed after tracing is not seen)."""
+        self._roots = _modules_of(self._fn)
+        self._modules = [m for root in self._roots for m in root.modules()]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.__dict__["_fn"], name)
@@ -188,14 +196,17 @@ class CompiledFunction:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if _graph._mode.tracer is not None:  # inside another trace: inline, record its ops
             return self._fn(*args, **kwargs)
-        modules = _modules_of(self._fn)
-        key, inputs = guard_key(args, kwargs, modules)
+        if self._modules is None:
+            self._find_modules()
+        key, inputs = guard_key(args, kwargs, self._modules)
         variant = self.variants.get(key)
         if variant is not None and variant.valid():
             self.variants.move_to_end(key)
             self.last = variant
             return variant.run(args, kwargs, inputs)
-        out, variant = self._trace(args, kwargs, inputs, modules)
+        self._find_modules()  # the globals the function names may hold other modules now
+        key, inputs = guard_key(args, kwargs, self._modules)
+        out, variant = self._trace(args, kwargs, inputs, self._roots)
         self.variants[key] = variant
         self.variants.move_to_end(key)
         while len(self.variants) > CACHE_SIZE:

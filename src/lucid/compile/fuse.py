@@ -100,14 +100,16 @@ class FusedNode:
     def flat_inputs(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
         """The kernel's arguments for these input arrays: 1-element arrays for scalars, flat
         arrays of the output's size (broadcast first where needed) for the others."""
+        # Always writable arrays: numba compiles a second version of a kernel for read-only
+        # ones (the engine's cached constants, broadcast views).
         flat = []
         for a, scalar in zip(arrays, self.scalar, strict=True):
             if scalar:
-                flat.append(a.reshape(1).astype(self.dtype, copy=False))
-            elif a.shape == self.shape and a.flags.c_contiguous:
+                flat.append(np.array(a, dtype=self.dtype).reshape(1))
+            elif a.shape == self.shape and a.flags.c_contiguous and a.flags.writeable:
                 flat.append(a.reshape(-1))
             else:
-                flat.append(np.ascontiguousarray(np.broadcast_to(a, self.shape)).reshape(-1))
+                flat.append(np.array(np.broadcast_to(a, self.shape), order="C").reshape(-1))
         return flat
 
     def forward_arrays(self, arrays: list[np.ndarray]) -> tuple[np.ndarray, ...]:

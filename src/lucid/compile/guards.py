@@ -17,7 +17,7 @@ def guard_key(args: tuple, kwargs: dict, modules: list) -> tuple[tuple, list]:
 
     Tensors count by shape, dtype and ``requires_grad`` (and which earlier argument is the same
     tensor), Python scalars and strings by value, anything else by identity; then grad mode
-    and the train/eval flag of every module the function uses.
+    and the train/eval flag of each of ``modules``.
     """
     tensors: list[Any] = []
     seen: dict[int, int] = {}
@@ -41,9 +41,10 @@ def guard_key(args: tuple, kwargs: dict, modules: list) -> tuple[tuple, list]:
         _graph._mode.enabled,
         leaf(args),
         leaf(kwargs),
-        tuple(m.training for root in modules for m in root.modules()),
+        tuple(m.training for m in modules),
     )
     return key, tensors
+
 
 
 def param_state(tensors: list[Tensor]) -> tuple:

