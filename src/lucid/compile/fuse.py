@@ -29,8 +29,10 @@ from lucid.kernels import _jit
 
 # Longer chains are cut into kernels of at most this many ops: numba's compile time grows with
 # the body, and a periodic chain (W3's mul, add, tanh) cut at a multiple of its period gives
-# identical kernels, compiled once. 60 is a multiple of periods 1 to 6.
-MAX_OPS_PER_KERNEL = 60
+# identical kernels, compiled once; 300 is a multiple of periods 1 to 6. On W3 (6,000 ops, 16
+# elements, forward and backward; benchmarks/compile_start.py): 60 ops per kernel gave 100
+# kernels, 2.0 ms per replay, 0.93 s first call; 300 gives 20 kernels, 0.93 ms, 1.65 s.
+MAX_OPS_PER_KERNEL = 300
 
 # Numba's exp, log and tanh are scalar libm calls (~10 ns per float32 element here), NumPy's
 # are SIMD (~1 ns), while each NumPy pass costs ~2.5 us to start. So a chain holding them is
