@@ -528,7 +528,7 @@ def run_backward(
     results are differentiable Tensors.
     """
     if _mode.tracer is not None:  # lucid.compile does not capture backward yet: it ends the trace
-        _mode.tracer.data_dependent("backward()")
+        _mode.tracer.graph_break("backward()", "backward is not captured yet")
     capture = None if inputs is None else {id(t): None for t in inputs}
     pass_ = _Pass(create_graph, capture)
     if inputs is not None:

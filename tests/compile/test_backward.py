@@ -68,7 +68,9 @@ def test_compile_gradients_pass_gradcheck(rng):
 
 def _mlp(dtype):
     lucid.random.seed(4)
-    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 1))
+    model = nn.Sequential(
+        nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 1)
+    )
     return model.double() if dtype == np.float64 else model
 
 
@@ -86,10 +88,7 @@ def test_compile_sgd_training_steps_match_eager(dtype, rng):
         x = lucid.tensor(rng.standard_normal((6, 8)).astype(dtype))
         y = lucid.tensor(rng.standard_normal((6, 1)).astype(dtype))
         losses = []
-        for model, opt, loss_fn in (
-            (eager_model, eager_opt, eager_loss),
-            (compiled_model, compiled_opt, compiled_loss),
-        ):
+        for opt, loss_fn in ((eager_opt, eager_loss), (compiled_opt, compiled_loss)):
             opt.zero_grad()
             loss = loss_fn(x, y)
             loss.backward()

@@ -24,7 +24,9 @@ def _chain(x, b):
 
 def _mlp(seed):
     lucid.random.seed(seed)
-    return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 3))
+    return nn.Sequential(
+        nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 3)
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -219,3 +221,18 @@ def test_compile_as_decorator(rng):
     x = lucid.tensor(rng.standard_normal(3))
     f(x)
     np.testing.assert_allclose(f(x).numpy(), np.exp(x.numpy() - 1), rtol=1e-12)
+
+
+def test_compile_in_place_change_inside_is_a_graph_break(rng):
+    def f(x):
+        y = x * 2.0
+        y.add_(1.0)
+        return y * 3.0
+
+    x = lucid.tensor(rng.standard_normal(4))
+    compiled = lucid.compile(f)
+    with pytest.warns(UserWarning, match=r"graph break \(in-place add_ at .*test_compile.py"):
+        compiled(x)
+    np.testing.assert_allclose(compiled(x).numpy(), f(x).numpy(), rtol=1e-12)
+    with pytest.raises(RuntimeError, match=r"in-place add_ at .*cannot be compiled"):
+        lucid.compile(f, fullgraph=True)(x)

@@ -95,7 +95,10 @@ def kernel_source(members: list[Any], inputs: list[int], scalar: list[bool]) -> 
     """The source of one kernel computing ``members`` (nodes, in order; the last one's result
     is the output) from the values ``inputs`` (``scalar[j]``: input j is read once)."""
     params = [f"s{j}" if s else f"x{j}" for j, s in enumerate(scalar)]
-    names = {vid: (f"b{j}" if s else f"a{j}") for j, (vid, s) in enumerate(zip(inputs, scalar))}
+    names = {
+        vid: (f"b{j}" if s else f"a{j}")
+        for j, (vid, s) in enumerate(zip(inputs, scalar, strict=True))
+    }
     lines = [
         '@njit(cache=True, error_model="numpy")',
         f"def kernel(n, out, {', '.join(params)}, k):",
@@ -122,7 +125,10 @@ def backward_source(
     output's shape; the engine sums it down to the input's shape)."""
     params = [f"s{j}" if s else f"x{j}" for j, s in enumerate(scalar)]
     grads = [f"d{j}" for j, need in enumerate(needs) if need]
-    names = {vid: (f"b{j}" if s else f"a{j}") for j, (vid, s) in enumerate(zip(inputs, scalar))}
+    names = {
+        vid: (f"b{j}" if s else f"a{j}")
+        for j, (vid, s) in enumerate(zip(inputs, scalar, strict=True))
+    }
     lines = [
         '@njit(cache=True, error_model="numpy")',
         f"def kernel_backward(n, g, {', '.join(params)}, k, {', '.join(grads)}):",
@@ -159,7 +165,9 @@ def backward_source(
     for j, need in enumerate(needs):
         if need:
             name = f"b{j}" if scalar[j] else f"a{j}"
-            lines.append(f"        d{j}[i] = q_{name}" if name in started else f"        d{j}[i] = zero")
+            lines.append(
+                f"        d{j}[i] = q_{name}" if name in started else f"        d{j}[i] = zero"
+            )
     used = sorted({node.name for node in members})
     header = _HEADER.format(count=len(members), names=", ".join(used))
     return header + "\n".join(lines) + "\n"

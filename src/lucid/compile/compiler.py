@@ -324,7 +324,9 @@ def compile(
 
     def wrap(f: Any) -> CompiledFunction:
         if not callable(f):
-            raise TypeError(f"lucid.compile: expected a function or Module, got {type(f).__name__}")
+            raise TypeError(
+                f"lucid.compile: expected a function or Module, got {type(f).__name__}"
+            )
         return CompiledFunction(f, fullgraph, debug)
 
     return wrap if fn is None else wrap(fn)

@@ -46,7 +46,6 @@ def guard_key(args: tuple, kwargs: dict, modules: list) -> tuple[tuple, list]:
     return key, tensors
 
 
-
 def param_state(tensors: list[Tensor]) -> tuple:
     """What a replay assumes of the tensors it reads live: their arrays' shape and dtype and
     whether they require grad."""

@@ -8,9 +8,10 @@ array, a parameter's array, or the result of an earlier op. Any other array is a
 it is a view of a traced value (``detach()``: an alias) or looks derived from one outside an op,
 which the IR cannot replay (the trace is then given up, and the call runs eagerly).
 
-Reading a value into Python (``item()``, ``bool(t)``, ``float(t)``, ``numpy()``) or calling
-``backward()`` while tracing is a graph break: the trace ends there and this variant runs eagerly
-from then on (or, with ``fullgraph=True``, RuntimeError names the user's line).
+Reading a value into Python (``item()``, ``bool(t)``, ``float(t)``, ``numpy()``), an in-place
+change (``add_``, ``x[i] = v``) or ``backward()`` while tracing is a graph break: the trace ends
+there and this variant runs eagerly from then on (or, with ``fullgraph=True``, RuntimeError names
+the user's line).
 """
 
 from __future__ import annotations
@@ -138,14 +139,16 @@ class Tracer:
         self.nodes.append(node)
         self.ops.append(op)
 
-    def data_dependent(self, what: str) -> None:
-        """Python reads a tensor's value: a graph break (RuntimeError under fullgraph)."""
+    def graph_break(
+        self, what: str, why: str = "it makes Python depend on a tensor's value"
+    ) -> None:
+        """Something a graph cannot hold: a graph break (RuntimeError under fullgraph)."""
         site = _anomaly.user_site()
         if self.fullgraph:
             raise RuntimeError(
-                f"lucid.compile(fullgraph=True): {what} at {site} makes Python depend on a "
-                "tensor's value, which a compiled graph cannot follow; move it out of the "
-                "compiled function, or compile with fullgraph=False to run this part eagerly"
+                f"lucid.compile(fullgraph=True): {what} at {site} cannot be compiled: {why}; "
+                "move it out of the compiled function, or compile with fullgraph=False to "
+                "run calls like this one eagerly"
             )
         if self.broken is None:
             self.broken = f"{what} at {site}"
