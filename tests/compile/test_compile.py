@@ -236,3 +236,17 @@ def test_compile_in_place_change_inside_is_a_graph_break(rng):
     np.testing.assert_allclose(compiled(x).numpy(), f(x).numpy(), rtol=1e-12)
     with pytest.raises(RuntimeError, match=r"in-place add_ at .*cannot be compiled"):
         lucid.compile(f, fullgraph=True)(x)
+
+
+def test_compile_reads_captured_tensors_live_and_inlines_nested_compiled_calls(rng):
+    w = lucid.tensor(rng.standard_normal((3, 2)), requires_grad=True)  # read live (a param)
+    c = lucid.tensor(rng.standard_normal(2))  # a constant, by reference
+    inner = lucid.compile(lambda x: x @ w + c)
+    outer = lucid.compile(lambda x: inner(x) * 2.0)
+    x = lucid.tensor(rng.standard_normal((4, 3)))
+    outer(x)
+    with lucid.no_grad():
+        w -= 1.0  # as an optimizer step does
+    c._data[...] = 3.0
+    np.testing.assert_allclose(outer(x).numpy(), 2 * (x.numpy() @ w.numpy() + 3.0), rtol=1e-12)
+    assert "MatMul" in outer.graph and inner.traces == 0  # inlined into outer's trace

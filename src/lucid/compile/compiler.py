@@ -182,7 +182,10 @@ class CompiledFunction:
         self._modules = [m for root in self._roots for m in root.modules()]
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.__dict__["_fn"], name)
+        fn = self.__dict__.get("_fn")
+        if fn is None:  # not initialised (copy, pickle)
+            raise AttributeError(name)
+        return getattr(fn, name)
 
     @property
     def graph(self) -> str:
