@@ -250,3 +250,12 @@ def test_compile_reads_captured_tensors_live_and_inlines_nested_compiled_calls(r
     c._data[...] = 3.0
     np.testing.assert_allclose(outer(x).numpy(), 2 * (x.numpy() @ w.numpy() + 3.0), rtol=1e-12)
     assert "MatMul" in outer.graph and inner.traces == 0  # inlined into outer's trace
+
+
+def test_compile_same_tensor_twice_is_its_own_signature(rng):
+    compiled = lucid.compile(lambda x, y: x * y + 1.0)
+    a, b = lucid.tensor(rng.standard_normal(3)), lucid.tensor(rng.standard_normal(3))
+    compiled(a, a)
+    compiled(a, a)
+    np.testing.assert_allclose(compiled(a, b).numpy(), a.numpy() * b.numpy() + 1, rtol=1e-12)
+    assert compiled.traces == 2
