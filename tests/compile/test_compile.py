@@ -259,3 +259,25 @@ def test_compile_same_tensor_twice_is_its_own_signature(rng):
     compiled(a, a)
     np.testing.assert_allclose(compiled(a, b).numpy(), a.numpy() * b.numpy() + 1, rtol=1e-12)
     assert compiled.traces == 2
+
+
+def test_compile_values_made_outside_ops_run_eagerly(rng):
+    def sliced(x):
+        part = lucid.Tensor._wrap(x._data[1:])  # NumPy on the array: not an op
+        return part * 2.0
+
+    def promoted(n):
+        return n * 0.5  # an integer tensor meets a Python float: converted outside the op
+
+    x = lucid.tensor(rng.standard_normal(5))
+    compiled = lucid.compile(sliced)
+    with pytest.warns(UserWarning, match="viewing part of a traced value"):
+        compiled(x)
+    np.testing.assert_allclose(compiled(x + 1.0).numpy(), 2 * (x.numpy()[1:] + 1))
+    n = lucid.tensor(np.arange(6))
+    compiled = lucid.compile(promoted)
+    with pytest.warns(UserWarning, match="converted to float32 outside an op"):
+        compiled(n)
+    np.testing.assert_allclose(compiled(n + 1).numpy(), (np.arange(6) + 1) * 0.5)
+    with pytest.raises(RuntimeError, match="fullgraph=True.*outside an op"):
+        lucid.compile(promoted, fullgraph=True)(n)

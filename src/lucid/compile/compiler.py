@@ -69,14 +69,12 @@ class Variant:
         for vid, t in self.params:
             env[vid] = t if tensors else t._data
         if tensors:
-            mode = _graph._mode
-            enabled = mode.enabled
             for node in self.graph.nodes:
-                mode.enabled = node.grad_enabled and enabled
-                try:
+                if node.grad_enabled:
                     outs = node.forward_tensors([env[v] for v in node.inputs])
-                finally:
-                    mode.enabled = enabled
+                else:  # it ran inside a no_grad block of the function
+                    with _graph.no_grad():
+                        outs = node.forward_tensors([env[v] for v in node.inputs])
                 for vid, o in zip(node.outputs, outs, strict=True):
                     env[vid] = o
         else:
@@ -132,7 +130,7 @@ class EagerVariant:
 
 def _modules_of(fn: Any) -> list:
     """The Modules a function uses directly: itself, the object of a bound method, and those
-    its closure cells or the globals it names hold (read at each call: globals may change)."""
+    its closure cells or the globals it names hold (looked up again at every trace)."""
     from lucid.nn.module import Module
 
     if isinstance(fn, Module):
