@@ -176,3 +176,22 @@ def test_graph_prints_the_ir(rng):
     assert "v0: float64[2, 3] = input 0" in text and "v1: float64[3, 4] = input 1" in text
     assert "Matmul(v0, v1)" in text or "MatMul(v0, v1)" in text
     assert "return v" in text
+
+
+def test_memory_plan_keeps_buffers_only_inside_the_graph(monkeypatch, rng):
+    monkeypatch.setattr(fuse, "MAX_OPS_PER_KERNEL", 30)
+
+    def f(x):
+        for _ in range(50):
+            x = (x * 1.0001 + 0.01).tanh()
+        return x, x[1:]  # a view of the last kernel's result is returned: fresh every call
+
+    compiled = lucid.compile(f)
+    x1, x2 = (lucid.tensor(0.5 * rng.standard_normal(16)) for _ in range(2))
+    compiled(x1)
+    first, view = compiled(x1)
+    second, _ = compiled(x2)
+    assert [n.keep_buffer for n in compiled.last.fused] == [True] * 4 + [False]
+    np.testing.assert_allclose(first.numpy(), f(x1)[0].numpy(), rtol=1e-12)  # not overwritten
+    np.testing.assert_allclose(view.numpy(), f(x1)[1].numpy(), rtol=1e-12)
+    np.testing.assert_allclose(second.numpy(), f(x2)[0].numpy(), rtol=1e-12)

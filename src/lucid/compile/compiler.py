@@ -15,6 +15,7 @@ from lucid.compile.fold import fold_constants
 from lucid.compile.fuse import FusedNode, fuse_elementwise
 from lucid.compile.guards import guard_key, param_state
 from lucid.compile.ir import CONST, INPUT, PARAM, Graph
+from lucid.compile.memory import plan_buffers
 from lucid.compile.trace import Tracer, Untraceable, tracing
 from lucid.tensor import Tensor
 
@@ -48,6 +49,8 @@ class Variant:
         self.fused = fuse_elementwise(graph)
         for node in self.fused:
             node.prepare(backward=needs_grad)
+        if not needs_grad:  # recorded kernels save their inputs: those must stay intact
+            plan_buffers(graph)
 
     def valid(self) -> bool:
         return param_state([t for _, t in self.params]) == self.param_meta

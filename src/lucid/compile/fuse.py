@@ -16,6 +16,7 @@ the reference the kernels are tested against.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from typing import Any
 
@@ -83,6 +84,8 @@ class FusedNode:
         self.kernel: Any = None
         self.kernel_backward: Any = None
         self.path: Any = None
+        self.keep_buffer = False  # set by the memory plan (lucid.compile.memory)
+        self._buffers = threading.local()
 
     name = "fused"
 
@@ -117,7 +120,11 @@ class FusedNode:
     def forward_arrays(self, arrays: list[np.ndarray]) -> tuple[np.ndarray, ...]:
         if not _jit.JIT_ENABLED or self.kernel is None:
             return (self.reference(arrays),)
-        out = np.empty(self.shape, self.dtype)
+        out = self._buffers.__dict__.get("out") if self.keep_buffer else None
+        if out is None:
+            out = np.empty(self.shape, self.dtype)
+            if self.keep_buffer:
+                self._buffers.out = out
         self.kernel(self.size, out.reshape(-1), *self.flat_inputs(arrays), self.constants)
         return (out,)
 
