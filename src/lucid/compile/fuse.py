@@ -25,7 +25,7 @@ import numpy as np
 from lucid import _graph
 from lucid._graph import operation, poly_func_op
 from lucid.compile import codegen
-from lucid.compile.ir import CONST, Graph
+from lucid.compile.ir import CONST, Graph, Node
 from lucid.kernels import _jit
 
 # Longer chains are cut into kernels of at most this many ops: numba's compile time grows with
@@ -47,7 +47,10 @@ TRANSCENDENTAL_BUDGET = 250
 
 
 def _fusible(node: Any, graph: Graph) -> bool:
-    if type(node).__name__ != "Node" or node.name not in codegen.EXPRESSIONS:
+    """Whether ``node`` is one of Lucid's own elementwise ops, on one float dtype."""
+    if not isinstance(node, Node) or node.name not in codegen.EXPRESSIONS:
+        return False
+    if not type(node.template).__module__.startswith("lucid.ops."):  # a user's op named "Add"
         return False
     if node.args or node.kwargs:
         return False
@@ -62,7 +65,7 @@ def _fusible(node: Any, graph: Graph) -> bool:
 class FusedNode:
     """A chain of elementwise nodes run as one kernel (or, without the JIT, one by one)."""
 
-    grad_enabled = False
+    name = "fused"
     args: tuple = ()
 
     def __init__(self, members: list[Any], graph: Graph) -> None:
@@ -86,8 +89,6 @@ class FusedNode:
         self.path: Any = None
         self.keep_buffer = False  # set by the memory plan (lucid.compile.memory)
         self._buffers = threading.local()
-
-    name = "fused"
 
     def prepare(self, backward: bool) -> None:
         """Load (and compile, for this dtype) the kernel, and with ``backward`` its gradient
