@@ -6,6 +6,7 @@ steps, import time and RSS.
     python benchmarks/compare.py --check         # first-iteration results, Lucid vs PyTorch
     python benchmarks/compare.py --profile W2    # cProfile of Lucid's W2 steps
     python benchmarks/compare.py --json out.json
+    python benchmarks/compare.py --workloads W3,W3c,W3cf   # lucid.compile rows beside eager
 
 The parent process only orchestrates. Every measurement runs in a child process (this file
 again, ``--worker lucid|torch --workload W?``); each round runs every workload once per
@@ -70,8 +71,15 @@ WORKLOADS = {
         Workload("W8", "(1024x1024) @ (1024x1024), fwd + bwd", 1.05, 1),
         Workload("LSTM", "LSTM train step: L32 b32 64->128, SGD", 1.5, 5),
         Workload("GRU", "GRU train step: L32 b32 64->128, SGD", 1.5, 5),
+        # lucid.compile beside PyTorch *eager* (the same code, not compiled, on the torch side)
+        Workload("W3c", "W3 compiled: 2,000 x tanh(...), 16 el., bwd", 0.05, 5),
+        Workload("W3cf", "W3 compiled, forward only (no_grad)", 0.05, 5),
+        Workload("W1c", "W1 compiled loss (fwd+bwd), SGD eager", 0.25, 200),
+        Workload("W2c", "W2 compiled loss (fwd+bwd), SGD eager", 1.0, 5),
+        Workload("W6c", "W6 compiled loss (fwd+bwd), SGD eager", 2.0, 1),
     )
 }
+COMPILED_OF = {"W1c": "W1", "W2c": "W2", "W3c": "W3", "W3cf": "W3", "W6c": "W6"}
 IMPORT_TARGET_S = 0.3
 RSS_TARGET_MB = 80.0
 
@@ -87,6 +95,7 @@ def make_data(key: str) -> dict[str, Any]:
     """The inputs and initial parameters of workload ``key``, the same for both frameworks."""
     import numpy as np
 
+    key = COMPILED_OF.get(key, key)  # a compiled row runs on its eager row's data
     rng = np.random.default_rng(20240601)
 
     def normal(*shape: int) -> np.ndarray:
@@ -136,14 +145,20 @@ def _state(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if k.endswith((".weight", ".bias"))}
 
 
-def _trainer(fw: SimpleNamespace, model: Any, d: dict, loss_fn: Any, opt: Any) -> tuple:
+def _trainer(
+    fw: SimpleNamespace, model: Any, d: dict, loss_fn: Any, opt: Any, compiled: bool = False
+) -> tuple:
+    """A training step; ``compiled``: the loss (forward, and the backward of its graph) under
+    ``fw.compile``, the optimizer step eager."""
     model.load_state_dict({k: fw.tensor(v) for k, v in _state(d).items()})
     x, y = fw.tensor(d["x"]), fw.tensor(d["y"])
     optimizer = opt(model.parameters())
+    forward = lambda x, y: loss_fn(model(x), y)  # noqa: E731
+    forward = fw.compile(forward) if compiled else forward
 
     def step() -> Any:
         optimizer.zero_grad()
-        loss = loss_fn(model(x), y)
+        loss = forward(x, y)
         loss.backward()
         optimizer.step()
         return loss
@@ -152,21 +167,22 @@ def _trainer(fw: SimpleNamespace, model: Any, d: dict, loss_fn: Any, opt: Any) -
     return step, params, params
 
 
-def build_w1(fw: SimpleNamespace, d: dict) -> tuple:
+def build_w1(fw: SimpleNamespace, d: dict, compiled: bool = False) -> tuple:
     nn = fw.nn
     model = nn.Sequential(
         nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1)
     )
-    return _trainer(fw, model, d, fw.F.mse_loss, lambda p: fw.optim.SGD(p, lr=0.01))
+    opt = lambda p: fw.optim.SGD(p, lr=0.01)  # noqa: E731
+    return _trainer(fw, model, d, fw.F.mse_loss, opt, compiled)
 
 
-def build_w2(fw: SimpleNamespace, d: dict) -> tuple:
+def build_w2(fw: SimpleNamespace, d: dict, compiled: bool = False) -> tuple:
     nn = fw.nn
     model = nn.Sequential(
         nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10)
     )
     opt = lambda p: fw.optim.SGD(p, lr=0.01, momentum=0.9)  # noqa: E731
-    return _trainer(fw, model, d, fw.F.cross_entropy, opt)
+    return _trainer(fw, model, d, fw.F.cross_entropy, opt, compiled)
 
 
 def build_w3(fw: SimpleNamespace, d: dict) -> tuple:
@@ -182,6 +198,38 @@ def build_w3(fw: SimpleNamespace, d: dict) -> tuple:
         return loss
 
     return step, {"x": x}, {}
+
+
+def _w3_chain(x: Any) -> Any:
+    y = x
+    for _ in range(2000):
+        y = (y * 1.0001 + 0.01).tanh()
+    return y.sum()
+
+
+def build_w3c(fw: SimpleNamespace, d: dict) -> tuple:
+    """W3 with the chain under ``fw.compile`` (lucid.compile; PyTorch: eager, unchanged)."""
+    x = fw.tensor(d["x"], requires_grad=True)
+    chain = fw.compile(_w3_chain)
+
+    def step() -> Any:
+        x.grad = None
+        loss = chain(x)
+        loss.backward()
+        return loss
+
+    return step, {"x": x}, {}
+
+
+def build_w3cf(fw: SimpleNamespace, d: dict) -> tuple:
+    x = fw.tensor(d["x"])
+    chain = fw.compile(_w3_chain)
+
+    def step() -> Any:
+        with fw.no_grad():
+            return chain(x)
+
+    return step, {}, {}
 
 
 def build_w4(fw: SimpleNamespace, d: dict) -> tuple:
@@ -209,7 +257,7 @@ def build_w5(fw: SimpleNamespace, d: dict) -> tuple:
     return step, {"x": x}, {}
 
 
-def build_w6(fw: SimpleNamespace, d: dict) -> tuple:
+def build_w6(fw: SimpleNamespace, d: dict, compiled: bool = False) -> tuple:
     nn = fw.nn
     model = nn.Sequential(
         nn.Conv2d(1, 16, 3, padding=1),
@@ -221,7 +269,8 @@ def build_w6(fw: SimpleNamespace, d: dict) -> tuple:
         nn.Flatten(),
         nn.Linear(1568, 10),
     )
-    return _trainer(fw, model, d, fw.F.cross_entropy, lambda p: fw.optim.SGD(p, lr=0.01))
+    opt = lambda p: fw.optim.SGD(p, lr=0.01)  # noqa: E731
+    return _trainer(fw, model, d, fw.F.cross_entropy, opt, compiled)
 
 
 def build_w7(fw: SimpleNamespace, d: dict) -> tuple:
@@ -271,6 +320,13 @@ def build_rnn(fw: SimpleNamespace, d: dict, kind: str) -> tuple:
 BUILDERS = {f"W{i}": globals()[f"build_w{i}"] for i in range(1, 9)}
 BUILDERS["LSTM"] = lambda fw, d: build_rnn(fw, d, "LSTM")
 BUILDERS["GRU"] = lambda fw, d: build_rnn(fw, d, "GRU")
+BUILDERS |= {
+    "W1c": lambda fw, d: build_w1(fw, d, compiled=True),
+    "W2c": lambda fw, d: build_w2(fw, d, compiled=True),
+    "W3c": build_w3c,
+    "W3cf": build_w3cf,
+    "W6c": lambda fw, d: build_w6(fw, d, compiled=True),
+}
 
 
 def numpy_floor(d: dict) -> Any:
@@ -305,6 +361,8 @@ def framework(name: str) -> SimpleNamespace:
             as_grad=torch.tensor,
             to_numpy=lambda t: t.detach().numpy(),
             jit=None,
+            compile=lambda fn: fn,  # the compiled rows compare with PyTorch eager
+            no_grad=torch.no_grad,
         )
     import lucid
     import lucid.nn.functional
@@ -321,6 +379,8 @@ def framework(name: str) -> SimpleNamespace:
         as_grad=lambda a: a.copy(),  # Lucid's .grad is a plain ndarray
         to_numpy=lambda t: t if type(t).__module__ == "numpy" else t.detach().numpy(),
         jit=_jit.JIT_ENABLED,
+        compile=lucid.compile,
+        no_grad=lucid.no_grad,
     )
 
 
@@ -673,7 +733,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--workloads",
         default=",".join([*WORKLOADS, "import"]),
-        help="comma-separated subset of W1..W8,LSTM,GRU,import",
+        help="comma-separated subset of W1..W8,LSTM,GRU,W1c,W2c,W3c,W3cf,W6c,import",
     )
     p.add_argument("--json", metavar="PATH", help="also write the rows and samples as JSON")
     p.add_argument("--check", action="store_true", help="only the Lucid-vs-PyTorch self check")

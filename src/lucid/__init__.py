@@ -91,3 +91,6 @@ from lucid import onnx, safetensors  # noqa: E402
 
 __version__ = "0.1.0.dev0"
 from lucid import utils  # noqa: E402, I001  (torch.utils.data, torch.utils.dlpack)
+
+# lucid.compile (torch.compile): the function; its package stays importable as lucid.compile.*
+from lucid.compile import compile  # noqa: E402, A004

@@ -47,6 +47,10 @@ class _GradMode(threading.local):
     anomaly = False  # detect_anomaly: check every result for NaN and inf
     graph_op = None  # the op whose gradient runs on Tensors now (create_graph), else None
     saved = None  # (op, its saved values as Tensors) while that op's gradient is recorded
+    # lucid.compile: the tracer recording every op while a compiled function is traced, else
+    # None. While it is set, ``anomaly`` is also on, so ops report to ``_anomaly.check_forward``
+    # (which hands them to the tracer): the per-op cost outside tracing stays zero.
+    tracer = None
 
 
 _mode = _GradMode()
@@ -262,7 +266,7 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                     (x,) = _as_tensors((x,))
                 out = forward(self, x._data, *args, **kwargs)
                 if _mode.anomaly:
-                    _anomaly.check_forward(self, out)
+                    out = _anomaly.check_forward(self, out, (x._data,), args, kwargs)
                 if has_gradient and x._requires_grad and _mode.enabled:
                     self.parents = (x,)
                     self._versions = (x._version,)
@@ -280,7 +284,7 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                     c = _constant(b, a._data.dtype)
                     out = forward(self, a._data, c, *args, **kwargs)
                     if _mode.anomaly:
-                        _anomaly.check_forward(self, out)
+                        out = _anomaly.check_forward(self, out, (a._data, c), args, kwargs)
                     if has_gradient and a._requires_grad and _mode.enabled:
                         self.parents = (a, _CONSTANT)
                         self._const = c  # the operand's value, for tools that read the graph
@@ -294,7 +298,7 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                     a, b = _as_tensors((a, b))
                 out = forward(self, a._data, b._data, *args, **kwargs)
                 if _mode.anomaly:
-                    _anomaly.check_forward(self, out)
+                    out = _anomaly.check_forward(self, out, (a._data, b._data), args, kwargs)
                 if has_gradient and (a._requires_grad or b._requires_grad) and _mode.enabled:
                     self.parents = (a, b)
                     self._versions = (a._version, b._version)
@@ -316,7 +320,7 @@ def func_op(n_in: int | None, n_ret: int = 1, has_gradient: bool = True) -> Call
                 arrays = [t._data for t in inputs]
                 out = forward(self, *arrays, *args[n:], **kwargs)
                 if _mode.anomaly:
-                    _anomaly.check_forward(self, out)
+                    out = _anomaly.check_forward(self, out, arrays, args[n:], kwargs)
                 record = False
                 if has_gradient and _mode.enabled:
                     for t in inputs:
@@ -521,6 +525,8 @@ def run_backward(
     (None where it got none). With ``create_graph`` the gradient ops are recorded, so the
     results are differentiable Tensors.
     """
+    if _mode.tracer is not None:  # lucid.compile does not capture backward yet: it ends the trace
+        _mode.tracer.graph_break("backward()", "backward is not captured yet")
     capture = None if inputs is None else {id(t): None for t in inputs}
     pass_ = _Pass(create_graph, capture)
     if inputs is not None:

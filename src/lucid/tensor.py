@@ -184,13 +184,21 @@ class Tensor:
 
     # ----------------------------------------------------------------- conversions
 
+    # Reading values into Python: while lucid.compile traces, each ends the trace (see
+    # lucid.compile.trace); _graph._mode.tracer is None otherwise.
     def numpy(self) -> np.ndarray:
+        if _graph._mode.tracer is not None:
+            _graph._mode.tracer.graph_break("Tensor.numpy()")
         return self._data
 
     def item(self) -> Any:
+        if _graph._mode.tracer is not None:
+            _graph._mode.tracer.graph_break("Tensor.item()")
         return self._data.item()
 
     def tolist(self) -> Any:
+        if _graph._mode.tracer is not None:
+            _graph._mode.tracer.graph_break("Tensor.tolist()")
         return self._data.tolist()
 
     def numel(self) -> int:
@@ -262,15 +270,23 @@ class Tensor:
         return (self[i] for i in range(len(self._data)))
 
     def __bool__(self) -> bool:
+        if _graph._mode.tracer is not None:
+            _graph._mode.tracer.graph_break("bool(tensor)")
         return bool(self._data)
 
     def __float__(self) -> float:
+        if _graph._mode.tracer is not None:
+            _graph._mode.tracer.graph_break("float(tensor)")
         return float(self._data)
 
     def __int__(self) -> int:
+        if _graph._mode.tracer is not None:
+            _graph._mode.tracer.graph_break("int(tensor)")
         return int(self._data)
 
     def __index__(self) -> int:
+        if _graph._mode.tracer is not None:
+            _graph._mode.tracer.graph_break("tensor as an index")
         return self._data.__index__()
 
     __hash__ = object.__hash__

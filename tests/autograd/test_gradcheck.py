@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 import lucid
-from lucid.ops import _xp
 from lucid._graph import operation, unary_func_op
 from lucid.autograd import GradcheckError, gradcheck, gradgradcheck
+from lucid.ops import _xp
 
 
 class CubeWithConstantSlope(operation):

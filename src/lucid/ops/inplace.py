@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from lucid import _graph
 from lucid._graph import is_grad_enabled, no_grad
 from lucid.tensor import Tensor
 
@@ -28,6 +29,8 @@ def check_writable(op: str, x: Any, value: Any = None) -> None:
     is written into it, which must not need a gradient either."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected a Tensor to change in place, got {type(x).__name__}")
+    if _graph._mode.tracer is not None:  # lucid.compile: in-place changes are not replayed
+        _graph._mode.tracer.graph_break(f"in-place {op}", "in-place changes are not captured yet")
     if x.requires_grad and x._op is not None:
         raise RuntimeError(
             f"{op}: in-place change of a tensor computed by {type(x._op).__name__} while "
