@@ -646,14 +646,15 @@ def _array_step(op: operation, pass_: _Pass) -> None:
     instead of repeated attribute look-ups, and the one-result, nothing-watched case (almost
     every op) without ``_take_gradients``' general path.
     """
+    all_slots = pass_.slots
+    parents = op.parents
     if op.n_ret == 1 and not pass_.watched:
-        grad_in = pass_.slots.pop(op)[0][0]
-        for t, version in zip(op.parents, op._versions, strict=False):  # lengths agree
+        grad_in = all_slots.pop(op)[0][0]
+        for t, version in zip(parents, op._versions, strict=False):  # lengths agree
             if t._version != version:
                 raise _modified(op, t, version)
     else:
         grad_in = _take_gradients(op, pass_, np.zeros)
-    parents = op.parents
     grads = op.gradient(grad_in)
     if type(grads) is not tuple:
         if len(parents) != 1:
@@ -669,7 +670,6 @@ def _array_step(op: operation, pass_: _Pass) -> None:
     if _mode.anomaly:
         _anomaly.check_finite(op, grads, "backward")
     plain = pass_.capture is None
-    all_slots = pass_.slots
     for k, (t, g) in enumerate(zip(parents, grads, strict=False)):  # lengths checked above
         if g is None or not t._requires_grad:
             continue
@@ -691,13 +691,16 @@ def _array_step(op: operation, pass_: _Pass) -> None:
                 pass_.add_leaf(t, g.astype(data.dtype, copy=False))
             continue
         child_slots = all_slots.get(child)
-        if child_slots is None:
-            child_slots = _wake(child, pass_)
+        if child_slots is None:  # _wake, inlined (an array pass keeps no result tensors)
+            if child.parents is None:
+                raise _released(child)
+            child_slots = all_slots[child] = [None] * child.n_ret
+            _heappush(pass_.heap, (-child._seq, child))
         if t._retain or t._hooks is not None:
             pass_.watch(t)
         index = t._index
         slot = child_slots[index]
-        if slot is None and g.shape == data.shape and g.dtype == data.dtype:
+        if slot is None and g.dtype == data.dtype and g.shape == data.shape:
             child_slots[index] = [g, False]  # the common case: first and only contribution
             continue
         # A gradient kept for a non-leaf counts as shared (not owned) unless it was made here:
