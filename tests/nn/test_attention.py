@@ -198,12 +198,6 @@ def _mha_masks(kind, batched, rng, n=2, length=3, source=4) -> dict:
     return {"attn_mask": attn, "key_padding_mask": padding}
 
 
-def _copy_to_torch(module, torch_module, torch) -> None:
-    with torch.no_grad():
-        for key, value in torch_module.state_dict().items():
-            value.copy_(torch.tensor(module.state_dict()[key].numpy()))
-
-
 @pytest.mark.parametrize("module_kwargs, batched, masks, forward_kwargs", MHA_CASES, ids=MHA_IDS)
 def test_mha_gradient_matches_finite_differences(
     module_kwargs, batched, masks, forward_kwargs, rng
@@ -225,14 +219,14 @@ def test_mha_gradient_matches_finite_differences(
 
 @pytest.mark.torch
 @pytest.mark.parametrize("module_kwargs, batched, masks, forward_kwargs", MHA_CASES, ids=MHA_IDS)
-def test_mha_matches_torch(module_kwargs, batched, masks, forward_kwargs, rng):
+def test_mha_matches_torch(module_kwargs, batched, masks, forward_kwargs, rng, copy_to_torch):
     torch = pytest.importorskip("torch")
     layer = nn.MultiheadAttention(8, 2, **module_kwargs)
     reference = torch.nn.MultiheadAttention(8, 2, **module_kwargs)
     assert list(layer.state_dict()) == list(reference.state_dict())
     for key, value in reference.state_dict().items():
         assert layer.state_dict()[key].shape == tuple(value.shape), key
-    _copy_to_torch(layer, reference, torch)
+    copy_to_torch(layer, reference)
     arrays = _mha_inputs(module_kwargs, batched, rng)
     ours = [lucid.tensor(a, requires_grad=True) for a in arrays]
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
@@ -262,13 +256,13 @@ def test_mha_matches_torch(module_kwargs, batched, masks, forward_kwargs, rng):
 
 
 @pytest.mark.torch
-def test_mha_dropout_only_in_training(rng):
+def test_mha_dropout_only_in_training(rng, copy_to_torch):
     torch = pytest.importorskip("torch")
     layer, reference = (
         nn.MultiheadAttention(8, 2, dropout=0.5),
         torch.nn.MultiheadAttention(8, 2, dropout=0.5),
     )
-    _copy_to_torch(layer, reference, torch)
+    copy_to_torch(layer, reference)
     q, k, v = _mha_inputs({}, True, rng)
     layer.eval()
     reference.eval()

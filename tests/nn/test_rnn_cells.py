@@ -44,15 +44,12 @@ def test_cell_gradient_matches_finite_differences(kind, bias, rng):
 @pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias"])
 @pytest.mark.parametrize("batched", [True, False], ids=["batched", "unbatched"])
 @pytest.mark.parametrize("given", [True, False], ids=["hx", "no-hx"])
-def test_cell_matches_torch_in_float64(kind, bias, batched, given, rng):
+def test_cell_matches_torch_in_float64(kind, bias, batched, given, rng, copy_to_torch):
     torch = pytest.importorskip("torch")
     extra = {"nonlinearity": "relu"} if kind == "RNNCell" and bias else {}
     cell = _make(kind, 3, 4, bias=bias, **extra).double()
     reference = getattr(torch.nn, kind)(3, 4, bias=bias, **extra).double()
-    assert list(cell.state_dict()) == list(reference.state_dict())
-    with torch.no_grad():
-        for key, value in reference.state_dict().items():
-            value.copy_(torch.tensor(cell.state_dict()[key].numpy()))
+    copy_to_torch(cell, reference)
     x_data = rng.standard_normal((5, 3) if batched else (3,))
     shape = (5, 4) if batched else (4,)
     starts = [rng.standard_normal(shape) for _ in range(2 if kind == "LSTMCell" else 1)]

@@ -59,15 +59,6 @@ def _shape(kwargs: dict, length: int) -> tuple:
     return (N, length, D) if kwargs.get("batch_first") else (length, N, D)
 
 
-def _twin(module, reference, torch, training: bool) -> None:
-    assert list(module.state_dict()) == list(reference.state_dict())
-    with torch.no_grad():
-        for key, value in reference.state_dict().items():
-            value.copy_(torch.tensor(module.state_dict()[key].numpy()))
-    module.train(training)
-    reference.train(training)
-
-
 def _compare(module, reference, inputs, forward_kwargs, torch, rng) -> None:
     """Output and the gradients of every input and parameter, random upstream, float64."""
     xs = [lucid.tensor(a, requires_grad=True) for a in inputs]
@@ -91,23 +82,23 @@ def _compare(module, reference, inputs, forward_kwargs, torch, rng) -> None:
 @pytest.mark.torch
 @pytest.mark.parametrize("training", [True, False], ids=["train-no-dropout", "eval-dropout"])
 @pytest.mark.parametrize("kwargs, masks", CASES, ids=IDS)
-def test_decoder_layer_matches_torch(kwargs, masks, training, rng):
+def test_decoder_layer_matches_torch(kwargs, masks, training, rng, copy_to_torch):
     torch = pytest.importorskip("torch")
     dropout = 0.0 if training else 0.3
     layer = nn.TransformerDecoderLayer(D, 2, 16, dropout=dropout, **kwargs).double()
     reference = torch.nn.TransformerDecoderLayer(D, 2, 16, dropout=dropout, **kwargs).double()
-    _twin(layer, reference, torch, training)
+    copy_to_torch(layer, reference, training)
     inputs = [rng.standard_normal(_shape(kwargs, T)), rng.standard_normal(_shape(kwargs, S))]
     _compare(layer, reference, inputs, _masks(masks), torch, rng)
 
 
 @pytest.mark.torch
-def test_decoder_layer_unbatched_and_callable_activation_match_torch(rng):
+def test_decoder_layer_unbatched_and_callable_activation_match_torch(rng, copy_to_torch):
     torch = pytest.importorskip("torch")
     layer = nn.TransformerDecoderLayer(D, 2, 16, dropout=0.0, activation=nn.SiLU()).double()
     reference = torch.nn.TransformerDecoderLayer(D, 2, 16, dropout=0.0,
                                                  activation=torch.nn.SiLU()).double()  # fmt: skip
-    _twin(layer, reference, torch, True)
+    copy_to_torch(layer, reference, True)
     inputs = [rng.standard_normal((T, D)), rng.standard_normal((S, D))]
     _compare(layer, reference, inputs, {"tgt_mask": _causal(T, "bool")}, torch, rng)
 
@@ -116,7 +107,7 @@ def test_decoder_layer_unbatched_and_callable_activation_match_torch(rng):
 @pytest.mark.parametrize(
     "kwargs, masks", [CASES[0], CASES[5], CASES[6]], ids=[IDS[0], IDS[5], IDS[6]]
 )
-def test_decoder_matches_torch(kwargs, masks, rng):
+def test_decoder_matches_torch(kwargs, masks, rng, copy_to_torch):
     torch = pytest.importorskip("torch")
     layer = nn.TransformerDecoderLayer(D, 2, 12, dropout=0.0, **kwargs)
     decoder = nn.TransformerDecoder(layer, 2, norm=nn.LayerNorm(D)).double()
@@ -124,7 +115,7 @@ def test_decoder_matches_torch(kwargs, masks, rng):
         torch.nn.TransformerDecoderLayer(D, 2, 12, dropout=0.0, **kwargs), 2,
         norm=torch.nn.LayerNorm(D),
     ).double()  # fmt: skip
-    _twin(decoder, reference, torch, True)
+    copy_to_torch(decoder, reference, True)
     inputs = [rng.standard_normal(_shape(kwargs, T)), rng.standard_normal(_shape(kwargs, S))]
     _compare(decoder, reference, inputs, _masks(masks), torch, rng)
 
@@ -137,11 +128,11 @@ def test_decoder_matches_torch(kwargs, masks, rng):
     ids=["default", "bf-pre-gelu"],
 )
 @pytest.mark.parametrize("masks", ["none", "all-bool", "all-float"])
-def test_transformer_matches_torch(kwargs, masks, rng):
+def test_transformer_matches_torch(kwargs, masks, rng, copy_to_torch):
     torch = pytest.importorskip("torch")
     model = nn.Transformer(D, 2, 2, 2, 12, dropout=0.0, **kwargs).double()
     reference = torch.nn.Transformer(D, 2, 2, 2, 12, dropout=0.0, **kwargs).double()
-    _twin(model, reference, torch, True)
+    copy_to_torch(model, reference, True)
     forward_kwargs = _masks(masks)
     if masks != "none":
         forward_kwargs["src_key_padding_mask"] = _padding(N, S, masks.split("-")[1])
