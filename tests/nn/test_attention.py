@@ -219,7 +219,9 @@ def test_mha_gradient_matches_finite_differences(
 
 @pytest.mark.torch
 @pytest.mark.parametrize("module_kwargs, batched, masks, forward_kwargs", MHA_CASES, ids=MHA_IDS)
-def test_mha_matches_torch(module_kwargs, batched, masks, forward_kwargs, rng, copy_to_torch):
+def test_mha_matches_torch(
+    module_kwargs, batched, masks, forward_kwargs, rng, copy_to_torch, backward_matches_torch
+):
     torch = pytest.importorskip("torch")
     layer = nn.MultiheadAttention(8, 2, **module_kwargs)
     reference = torch.nn.MultiheadAttention(8, 2, **module_kwargs)
@@ -238,21 +240,17 @@ def test_mha_matches_torch(module_kwargs, batched, masks, forward_kwargs, rng, c
     out, weights = layer(*ours, **kwargs)
     out_t, weights_t = reference(*theirs, **kwargs_t)
     assert (weights is None) == (weights_t is None)
-    loss, loss_t = 0, 0
-    for r, rt in [(out, out_t)] + ([(weights, weights_t)] if weights is not None else []):
-        assert r.shape == tuple(rt.shape) and r.dtype == np.float32
-        np.testing.assert_allclose(r.numpy(), rt.detach().numpy(), rtol=1e-5, atol=1e-5)
-        upstream = rng.standard_normal(r.shape).astype(np.float32)
-        loss = loss + (r * upstream).sum()
-        loss_t = loss_t + (rt * torch.tensor(upstream)).sum()
-    loss.backward()
-    loss_t.backward()
-    for a, t in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(a.grad, t.grad.numpy(), rtol=1e-4, atol=1e-5)
-    for (key, p), (_, pt) in zip(
-        layer.named_parameters(), reference.named_parameters(), strict=True
-    ):
-        np.testing.assert_allclose(p.grad, pt.grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=key)
+    pairs = [(out, out_t)] + ([(weights, weights_t)] if weights is not None else [])
+    backward_matches_torch(
+        pairs,
+        ours,
+        theirs,
+        layer,
+        reference,
+        out_tol=(1e-5, 1e-5),
+        grad_tol=(1e-4, 1e-5),
+        dtype=np.float32,
+    )
 
 
 @pytest.mark.torch
