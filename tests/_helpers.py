@@ -26,3 +26,13 @@ def unit(rng: np.random.Generator, shape) -> np.ndarray:
 def off_integers(rng: np.random.Generator, shape) -> np.ndarray:
     """Values whose floor, ceil, round and trunc stay put under a small step (no half-integers)."""
     return rng.integers(-3, 4, shape) + rng.choice([0.2, 0.3, 0.7, 0.8], shape)
+
+
+def away_from_kinks(kinks, rng: np.random.Generator, shape, scale=4.0) -> np.ndarray:
+    """``scale`` * N(0, 1) samples, those within 0.05 of a kink moved to 0.1 from it (same side),
+    so that finite differences never straddle a kink."""
+    x = scale * rng.standard_normal(shape)
+    for k in kinks:
+        near = np.abs(x - k) < 0.05
+        x = np.where(near, k + 0.1 * np.sign(x - k + 1e-12), x)
+    return x
