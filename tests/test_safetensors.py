@@ -123,6 +123,15 @@ def _outputs(model, x):
     return out[0] if isinstance(out, tuple) else out
 
 
+def _assert_same_outputs(tmodel, lmodel, shape, rng, torch):
+    """The two models give the same (first) output on one random float32 input."""
+    x = rng.standard_normal(shape).astype(np.float32)
+    with torch.no_grad():
+        expected = _outputs(tmodel, torch.tensor(x)).numpy()
+    got = _outputs(lmodel, lucid.tensor(x)).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+
+
 MODELS = ["linear", "cnn", "lstm", "transformer"]
 
 
@@ -141,11 +150,7 @@ def test_pytorch_weights_load_into_lucid(kind, tmp_path, rng):
     st_torch.save_file(tmodel.state_dict(), path)
     load_model(lmodel, path)
     lmodel.eval()
-    x = rng.standard_normal(shape).astype(np.float32)
-    with torch.no_grad():
-        expected = _outputs(tmodel, torch.tensor(x)).numpy()
-    got = _outputs(lmodel, lucid.tensor(x)).numpy()
-    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    _assert_same_outputs(tmodel, lmodel, shape, rng, torch)
 
 
 @pytest.mark.torch
@@ -162,11 +167,7 @@ def test_lucid_weights_load_into_pytorch(kind, tmp_path, rng):
     save_model(lmodel, path)
     tmodel.load_state_dict(st_torch.load_file(path))  # strict: every key and shape matches
     tmodel.eval()
-    x = rng.standard_normal(shape).astype(np.float32)
-    with torch.no_grad():
-        expected = _outputs(tmodel, torch.tensor(x)).numpy()
-    got = _outputs(lmodel, lucid.tensor(x)).numpy()
-    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    _assert_same_outputs(tmodel, lmodel, shape, rng, torch)
 
 
 @pytest.mark.torch

@@ -8,6 +8,8 @@ import lucid.nn as nn
 import lucid.nn.functional as F
 from lucid.autograd import gradcheck
 
+from .._helpers import away_from_kinks
+
 SHAPES = [(), (7,), (3, 4), (2, 1, 5)]
 
 # name: (lucid function, torch function name, keyword arguments)
@@ -28,20 +30,15 @@ KINKS = {"relu": [0.0], "leaky_relu": [0.0], "elu": [0.0], "hardtanh": [-0.5, 1.
          "softplus": [2.5]}  # fmt: skip
 
 
-def _away_from_kinks(name, rng, shape):
-    """3 * N(0, 1) samples, nudged at least 0.05 from the function's kinks."""
-    x = 3 * rng.standard_normal(shape)
-    for k in KINKS.get(name, []):
-        near = np.abs(x - k) < 0.05
-        x = np.where(near, k + 0.1 * np.sign(x - k + 1e-12), x)
-    return x
-
-
 @pytest.mark.parametrize("name", ELEMENTWISE)
 @pytest.mark.parametrize("shape", SHAPES)
 def test_activation_gradient_matches_finite_differences(name, shape, rng):
     f, _, kwargs = ELEMENTWISE[name]
-    x = lucid.tensor(_away_from_kinks(name, rng, shape), dtype=lucid.float64, requires_grad=True)
+    x = lucid.tensor(
+        away_from_kinks(KINKS.get(name, []), rng, shape, scale=3.0),
+        dtype=lucid.float64,
+        requires_grad=True,
+    )
     assert gradcheck(lambda t: f(t, **kwargs), (x,))
 
 
@@ -52,7 +49,7 @@ def test_activation_matches_torch(name, size, rng):
     torch = pytest.importorskip("torch")
     f, torch_name, kwargs = ELEMENTWISE[name]
     torch_f = getattr(torch.nn.functional, torch_name, None) or getattr(torch, torch_name)
-    data = _away_from_kinks(name, rng, size).astype(np.float32)
+    data = away_from_kinks(KINKS.get(name, []), rng, size, scale=3.0).astype(np.float32)
     upstream = rng.standard_normal(size).astype(np.float32)
     x, xt = lucid.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
     y, yt = f(x, **kwargs), torch_f(xt, **kwargs)

@@ -8,6 +8,8 @@ import lucid.nn as nn
 import lucid.nn.functional as F
 from lucid.autograd import gradcheck
 
+from .._helpers import away_from_kinks
+
 SHAPES = [(), (7,), (3, 4), (2, 3, 5), (0, 3)]
 
 # name: (keyword arguments, kinks to keep finite differences away from)
@@ -26,19 +28,11 @@ ELEMENTWISE = {
 }
 
 
-def _away_from_kinks(kinks, rng, shape, scale=4.0):
-    x = scale * rng.standard_normal(shape)
-    for k in kinks:
-        near = np.abs(x - k) < 0.05
-        x = np.where(near, k + 0.1 * np.sign(x - k + 1e-12), x)
-    return x
-
-
 @pytest.mark.parametrize("name", ELEMENTWISE)
 @pytest.mark.parametrize("shape", SHAPES)
 def test_activation_gradient_matches_finite_differences(name, shape, rng):
     kwargs, kinks = ELEMENTWISE[name]
-    x = lucid.tensor(_away_from_kinks(kinks, rng, shape), dtype=lucid.float64, requires_grad=True)
+    x = lucid.tensor(away_from_kinks(kinks, rng, shape), dtype=lucid.float64, requires_grad=True)
     assert gradcheck(lambda t: getattr(F, name)(t, **kwargs), (x,))
 
 
@@ -48,7 +42,7 @@ def test_activation_gradient_matches_finite_differences(name, shape, rng):
 def test_activation_matches_torch(name, dtype, rng):
     torch = pytest.importorskip("torch")
     kwargs, kinks = ELEMENTWISE[name]
-    data = _away_from_kinks(kinks, rng, (5, 9), scale=6.0).astype(dtype)
+    data = away_from_kinks(kinks, rng, (5, 9), scale=6.0).astype(dtype)
     data[0, :4] = [30.0, -30.0, 0.0, 25.0]  # the stable branches
     upstream = rng.standard_normal((5, 9)).astype(dtype)
     x, xt = lucid.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
@@ -88,7 +82,7 @@ def test_glu_and_softmin_match_torch(shape, dim, rng):
 )
 def test_prelu_matches_torch_in_input_and_weight(shape, n, rng):
     torch = pytest.importorskip("torch")
-    data = _away_from_kinks([0.0], rng, shape)
+    data = away_from_kinks([0.0], rng, shape)
     w = rng.uniform(0.1, 0.5, n)
     upstream = rng.standard_normal(shape)
     x, xt = lucid.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
@@ -118,7 +112,7 @@ MODULES = [
 @pytest.mark.parametrize(("name", "kwargs"), MODULES)
 def test_activation_modules_match_torch(name, kwargs, rng):
     torch = pytest.importorskip("torch")
-    data = _away_from_kinks([0.0, 0.1, -0.3, 0.3, 0.5, -0.5, 3, -3, 6], rng, (4, 4, 2))
+    data = away_from_kinks([0.0, 0.1, -0.3, 0.3, 0.5, -0.5, 3, -3, 6], rng, (4, 4, 2))
     module, module_t = getattr(nn, name)(**kwargs), getattr(torch.nn, name)(**kwargs)
     assert repr(module) == repr(module_t)
     module_t.double()

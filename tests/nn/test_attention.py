@@ -198,12 +198,6 @@ def _mha_masks(kind, batched, rng, n=2, length=3, source=4) -> dict:
     return {"attn_mask": attn, "key_padding_mask": padding}
 
 
-def _copy_to_torch(module, torch_module, torch) -> None:
-    with torch.no_grad():
-        for key, value in torch_module.state_dict().items():
-            value.copy_(torch.tensor(module.state_dict()[key].numpy()))
-
-
 @pytest.mark.parametrize("module_kwargs, batched, masks, forward_kwargs", MHA_CASES, ids=MHA_IDS)
 def test_mha_gradient_matches_finite_differences(
     module_kwargs, batched, masks, forward_kwargs, rng
@@ -225,14 +219,16 @@ def test_mha_gradient_matches_finite_differences(
 
 @pytest.mark.torch
 @pytest.mark.parametrize("module_kwargs, batched, masks, forward_kwargs", MHA_CASES, ids=MHA_IDS)
-def test_mha_matches_torch(module_kwargs, batched, masks, forward_kwargs, rng):
+def test_mha_matches_torch(
+    module_kwargs, batched, masks, forward_kwargs, rng, copy_to_torch, backward_matches_torch
+):
     torch = pytest.importorskip("torch")
     layer = nn.MultiheadAttention(8, 2, **module_kwargs)
     reference = torch.nn.MultiheadAttention(8, 2, **module_kwargs)
     assert list(layer.state_dict()) == list(reference.state_dict())
     for key, value in reference.state_dict().items():
         assert layer.state_dict()[key].shape == tuple(value.shape), key
-    _copy_to_torch(layer, reference, torch)
+    copy_to_torch(layer, reference)
     arrays = _mha_inputs(module_kwargs, batched, rng)
     ours = [lucid.tensor(a, requires_grad=True) for a in arrays]
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
@@ -244,31 +240,27 @@ def test_mha_matches_torch(module_kwargs, batched, masks, forward_kwargs, rng):
     out, weights = layer(*ours, **kwargs)
     out_t, weights_t = reference(*theirs, **kwargs_t)
     assert (weights is None) == (weights_t is None)
-    loss, loss_t = 0, 0
-    for r, rt in [(out, out_t)] + ([(weights, weights_t)] if weights is not None else []):
-        assert r.shape == tuple(rt.shape) and r.dtype == np.float32
-        np.testing.assert_allclose(r.numpy(), rt.detach().numpy(), rtol=1e-5, atol=1e-5)
-        upstream = rng.standard_normal(r.shape).astype(np.float32)
-        loss = loss + (r * upstream).sum()
-        loss_t = loss_t + (rt * torch.tensor(upstream)).sum()
-    loss.backward()
-    loss_t.backward()
-    for a, t in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(a.grad, t.grad.numpy(), rtol=1e-4, atol=1e-5)
-    for (key, p), (_, pt) in zip(
-        layer.named_parameters(), reference.named_parameters(), strict=True
-    ):
-        np.testing.assert_allclose(p.grad, pt.grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=key)
+    pairs = [(out, out_t)] + ([(weights, weights_t)] if weights is not None else [])
+    backward_matches_torch(
+        pairs,
+        ours,
+        theirs,
+        layer,
+        reference,
+        out_tol=(1e-5, 1e-5),
+        grad_tol=(1e-4, 1e-5),
+        dtype=np.float32,
+    )
 
 
 @pytest.mark.torch
-def test_mha_dropout_only_in_training(rng):
+def test_mha_dropout_only_in_training(rng, copy_to_torch):
     torch = pytest.importorskip("torch")
     layer, reference = (
         nn.MultiheadAttention(8, 2, dropout=0.5),
         torch.nn.MultiheadAttention(8, 2, dropout=0.5),
     )
-    _copy_to_torch(layer, reference, torch)
+    copy_to_torch(layer, reference)
     q, k, v = _mha_inputs({}, True, rng)
     layer.eval()
     reference.eval()

@@ -121,12 +121,6 @@ LAYER_CASES = [
 LAYER_IDS = [f"{c[0]}-{i}" for i, c in enumerate(LAYER_CASES)]
 
 
-def _copy_to_torch(module, torch_module, torch) -> None:
-    with torch.no_grad():
-        for key, value in torch_module.state_dict().items():
-            value.copy_(torch.tensor(module.state_dict()[key].numpy()))
-
-
 @pytest.mark.parametrize("name, args, kwargs, x_shape", LAYER_CASES, ids=LAYER_IDS)
 def test_conv_layer_gradient_matches_finite_differences(name, args, kwargs, x_shape, rng):
     layer = getattr(nn, name)(*args, **kwargs).double()
@@ -138,14 +132,14 @@ def test_conv_layer_gradient_matches_finite_differences(name, args, kwargs, x_sh
 @pytest.mark.torch
 @pytest.mark.filterwarnings("ignore:Using padding='same'")  # PyTorch's note on its own copy
 @pytest.mark.parametrize("name, args, kwargs, x_shape", LAYER_CASES, ids=LAYER_IDS)
-def test_conv_layer_matches_torch(name, args, kwargs, x_shape, rng):
+def test_conv_layer_matches_torch(name, args, kwargs, x_shape, rng, copy_to_torch):
     torch = pytest.importorskip("torch")
     layer = getattr(nn, name)(*args, **kwargs)
     reference = getattr(torch.nn, name)(*args, **kwargs)
     assert list(layer.state_dict()) == list(reference.state_dict())
     for key, value in reference.state_dict().items():
         assert layer.state_dict()[key].shape == tuple(value.shape)
-    _copy_to_torch(layer, reference, torch)
+    copy_to_torch(layer, reference)
     data = rng.standard_normal(x_shape).astype(np.float32)
     x, xt = lucid.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
     y, yt = layer(x), reference(xt)
@@ -177,11 +171,11 @@ def test_conv_layer_default_init_is_uniform_within_one_over_sqrt_fan_in(
 
 @pytest.mark.torch
 @pytest.mark.parametrize("output_size", [(7, 5), (8, 6), (2, 3, 8, 5)])
-def test_conv_transpose2d_output_size_matches_torch(output_size, rng):
+def test_conv_transpose2d_output_size_matches_torch(output_size, rng, copy_to_torch):
     torch = pytest.importorskip("torch")
     layer = nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1)
     reference = torch.nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1)
-    _copy_to_torch(layer, reference, torch)
+    copy_to_torch(layer, reference)
     data = rng.standard_normal((2, 3, 4, 3)).astype(np.float32)
     y = layer(lucid.tensor(data), output_size=output_size)
     yt = reference(torch.tensor(data), output_size=output_size)

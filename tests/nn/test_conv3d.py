@@ -10,23 +10,6 @@ import lucid.nn as nn
 import lucid.nn.functional as F
 from lucid.autograd import gradcheck
 
-
-def _compare(fn, fn_t, arrays, rng, tol=1e-10):
-    torch = pytest.importorskip("torch")
-    xs = [lucid.tensor(a, requires_grad=True) for a in arrays]
-    xts = [torch.tensor(a, requires_grad=True) for a in arrays]
-    y, yt = fn(*xs), fn_t(*xts)
-    upstream = rng.standard_normal(tuple(yt.shape)).astype(arrays[0].dtype)
-    y.backward(upstream)
-    yt.backward(torch.tensor(upstream))
-    assert y.shape == tuple(yt.shape) and y.dtype == arrays[0].dtype
-    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=tol, atol=tol)
-    for i, (x, xt) in enumerate(zip(xs, xts, strict=True)):
-        np.testing.assert_allclose(
-            x.grad.numpy(), xt.grad.numpy(), rtol=tol, atol=tol, err_msg=f"gradient of input {i}"
-        )
-
-
 # (x shape, weight shape, keyword arguments)
 CONV3D = [
     (
@@ -49,24 +32,24 @@ CONV_T3D = [
 
 @pytest.mark.torch
 @pytest.mark.parametrize(("x_shape", "w_shape", "kwargs"), CONV3D)
-def test_conv3d_matches_torch(x_shape, w_shape, kwargs, rng):
+def test_conv3d_matches_torch(x_shape, w_shape, kwargs, rng, torch_compare):
     torch = pytest.importorskip("torch")
     arrays = [
         rng.standard_normal(x_shape),
         rng.standard_normal(w_shape),
         rng.standard_normal(w_shape[0]),
     ]
-    _compare(
+    torch_compare(
         lambda x, w, b: F.conv3d(x, w, b, **kwargs),
         lambda x, w, b: torch.nn.functional.conv3d(x, w, b, **kwargs),
         arrays,
-        rng,
+        1e-10,
     )
 
 
 @pytest.mark.torch
 @pytest.mark.parametrize(("x_shape", "w_shape", "kwargs"), CONV_T3D)
-def test_conv_transpose3d_matches_torch(x_shape, w_shape, kwargs, rng):
+def test_conv_transpose3d_matches_torch(x_shape, w_shape, kwargs, rng, torch_compare):
     torch = pytest.importorskip("torch")
     c_out = w_shape[1] * kwargs.get("groups", 1)
     arrays = [
@@ -74,11 +57,11 @@ def test_conv_transpose3d_matches_torch(x_shape, w_shape, kwargs, rng):
         rng.standard_normal(w_shape),
         rng.standard_normal(c_out),
     ]
-    _compare(
+    torch_compare(
         lambda x, w, b: F.conv_transpose3d(x, w, b, **kwargs),
         lambda x, w, b: torch.nn.functional.conv_transpose3d(x, w, b, **kwargs),
         arrays,
-        rng,
+        1e-10,
     )
 
 
@@ -101,7 +84,7 @@ def test_conv3d_gradients_match_finite_differences(rng):
         ("ConvTranspose3d", (2, 3, (2, 1, 3)), {"padding": 1, "dilation": 2}, (2, 3, 3, 4)),
     ],
 )
-def test_conv3d_layers_match_torch(name, args, kwargs, x_shape, rng):
+def test_conv3d_layers_match_torch(name, args, kwargs, x_shape, rng, torch_compare):
     torch = pytest.importorskip("torch")
     module, module_t = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
     assert repr(module) == repr(module_t)
@@ -114,7 +97,7 @@ def test_conv3d_layers_match_torch(name, args, kwargs, x_shape, rng):
     assert np.abs(module.weight.numpy()).max() > 0.5 * bound
     module.double(), module_t.double()
     module.load_state_dict({k: v.detach().numpy() for k, v in module_t.state_dict().items()})
-    _compare(module, module_t, [rng.standard_normal(x_shape)], rng)
+    torch_compare(module, module_t, [rng.standard_normal(x_shape)], 1e-10)
     grads = {k: p.grad.numpy() for k, p in module.named_parameters()}
     for key, p in module_t.named_parameters():
         np.testing.assert_allclose(grads[key], p.grad.numpy(), rtol=1e-10, atol=1e-10)
@@ -145,22 +128,20 @@ UNFOLD = [
 
 @pytest.mark.torch
 @pytest.mark.parametrize(("shape", "kwargs"), UNFOLD)
-def test_unfold_and_fold_match_torch(shape, kwargs, rng):
+def test_unfold_and_fold_match_torch(shape, kwargs, rng, torch_compare):
     torch = pytest.importorskip("torch")
-    _compare(
+    torch_compare(
         lambda x: F.unfold(x, **kwargs),
         lambda x: torch.nn.functional.unfold(x, **kwargs),
         [rng.standard_normal(shape)],
-        rng,
         0,
     )
     cols = torch.nn.functional.unfold(torch.zeros(shape), **kwargs).shape
     size = shape[-2:]
-    _compare(
+    torch_compare(
         lambda c: F.fold(c, size, **kwargs),
         lambda c: torch.nn.functional.fold(c, size, **kwargs),
         [rng.standard_normal(tuple(cols))],
-        rng,
         1e-12,
     )
     module, module_t = nn.Fold(size, **kwargs), torch.nn.Fold(size, **kwargs)

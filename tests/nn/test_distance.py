@@ -9,20 +9,6 @@ import lucid.nn.functional as F
 from lucid.autograd import gradcheck
 
 
-def _compare(fn, fn_t, arrays, rng, tol=1e-12):
-    torch = pytest.importorskip("torch")
-    xs = [lucid.tensor(a, requires_grad=True) for a in arrays]
-    xts = [torch.tensor(a, requires_grad=True) for a in arrays]
-    y, yt = fn(*xs), fn_t(*xts)
-    upstream = rng.standard_normal(tuple(yt.shape)).astype(arrays[0].dtype)
-    y.backward(upstream)
-    yt.backward(torch.tensor(upstream))
-    assert y.shape == tuple(yt.shape) and y.dtype == arrays[0].dtype
-    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=tol, atol=tol)
-    for x, xt in zip(xs, xts, strict=True):
-        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=tol, atol=tol)
-
-
 @pytest.mark.torch
 @pytest.mark.parametrize(
     ("shape", "kwargs"),
@@ -36,17 +22,16 @@ def _compare(fn, fn_t, arrays, rng, tol=1e-12):
     ],
 )
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_normalize_matches_torch(shape, kwargs, dtype, rng):
+def test_normalize_matches_torch(shape, kwargs, dtype, rng, torch_compare):
     torch = pytest.importorskip("torch")
     data = rng.standard_normal(shape).astype(dtype)
     if data.size:
         data.reshape(-1)[:3] = 0  # a zero vector where the shapes allow one
     tol = 1e-6 if dtype == np.float32 else 1e-12
-    _compare(
+    torch_compare(
         lambda x: F.normalize(x, **kwargs),
         lambda x: torch.nn.functional.normalize(x, **kwargs),
         [data],
-        rng,
         tol,
     )
 
@@ -61,15 +46,14 @@ def test_normalize_matches_torch(shape, kwargs, dtype, rng):
         (((6,), (6,)), {"dim": 0}),
     ],
 )
-def test_cosine_similarity_matches_torch(shapes, kwargs, rng):
+def test_cosine_similarity_matches_torch(shapes, kwargs, rng, torch_compare):
     torch = pytest.importorskip("torch")
     arrays = [rng.standard_normal(s) for s in shapes]
     arrays[0].reshape(-1)[:2] = 1e-4  # small norms: the clamp's side
-    _compare(
+    torch_compare(
         lambda a, b: F.cosine_similarity(a, b, **kwargs),
         lambda a, b: torch.nn.functional.cosine_similarity(a, b, **kwargs),
         arrays,
-        rng,
     )
     xs = [lucid.tensor(a, requires_grad=True) for a in arrays]
     assert gradcheck(lambda a, b: F.cosine_similarity(a, b, **kwargs), xs)
@@ -85,14 +69,13 @@ def test_cosine_similarity_matches_torch(shapes, kwargs, rng):
         (((5,), (5,)), {"eps": 0.1}),
     ],
 )
-def test_pairwise_distance_matches_torch(shapes, kwargs, rng):
+def test_pairwise_distance_matches_torch(shapes, kwargs, rng, torch_compare):
     torch = pytest.importorskip("torch")
     arrays = [rng.standard_normal(s) for s in shapes]
-    _compare(
+    torch_compare(
         lambda a, b: F.pairwise_distance(a, b, **kwargs),
         lambda a, b: torch.nn.functional.pairwise_distance(a, b, **kwargs),
         arrays,
-        rng,
     )
     xs = [lucid.tensor(a, requires_grad=True) for a in arrays]
     assert gradcheck(lambda a, b: F.pairwise_distance(a, b, **kwargs), xs)
@@ -103,11 +86,11 @@ def test_pairwise_distance_matches_torch(shapes, kwargs, rng):
     ("name", "kwargs"),
     [("CosineSimilarity", {"dim": 0}), ("PairwiseDistance", {"p": 1.0, "keepdim": True})],
 )
-def test_distance_modules_match_torch(name, kwargs, rng):
+def test_distance_modules_match_torch(name, kwargs, rng, torch_compare):
     torch = pytest.importorskip("torch")
     module, module_t = getattr(nn, name)(**kwargs), getattr(torch.nn, name)(**kwargs)
     assert repr(module) == repr(module_t) and module.state_dict() == {}
-    _compare(module, module_t, [rng.standard_normal((3, 4)), rng.standard_normal((3, 4))], rng)
+    torch_compare(module, module_t, [rng.standard_normal((3, 4)), rng.standard_normal((3, 4))])
 
 
 def test_normalize_gradient_matches_finite_differences(rng):

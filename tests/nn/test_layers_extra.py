@@ -9,20 +9,6 @@ import lucid.nn as nn
 import lucid.nn.functional as F
 from lucid.autograd import gradcheck
 
-
-def _compare(fn, fn_t, arrays, rng, tol=1e-12):
-    torch = pytest.importorskip("torch")
-    xs = [lucid.tensor(a, requires_grad=True) for a in arrays]
-    xts = [torch.tensor(a, requires_grad=True) for a in arrays]
-    y, yt = fn(*xs), fn_t(*xts)
-    upstream = rng.standard_normal(tuple(yt.shape))
-    y.backward(upstream)
-    yt.backward(torch.tensor(upstream))
-    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=tol, atol=tol)
-    for x, xt in zip(xs, xts, strict=True):
-        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=tol, atol=tol)
-
-
 INPLACE = [
     "relu",
     "leaky_relu",
@@ -92,12 +78,12 @@ def test_underscore_functions_change_their_input_as_torch(name, args, rng):
 
 
 @pytest.mark.torch
-def test_rrelu_matches_torch_in_eval_and_draws_slopes_while_training(rng):
+def test_rrelu_matches_torch_in_eval_and_draws_slopes_while_training(rng, torch_compare):
     torch = pytest.importorskip("torch")
     module, module_t = nn.RReLU(0.1, 0.3), torch.nn.RReLU(0.1, 0.3)
     assert repr(module) == repr(module_t)
     module.eval(), module_t.eval()
-    _compare(module, module_t, [rng.standard_normal((3, 5))], rng)
+    torch_compare(module, module_t, [rng.standard_normal((3, 5))])
     lucid.random.seed(0)
     data = -rng.uniform(1, 2, 2000)
     x = lucid.tensor(data, requires_grad=True)
@@ -112,21 +98,21 @@ def test_rrelu_matches_torch_in_eval_and_draws_slopes_while_training(rng):
 
 @pytest.mark.torch
 @pytest.mark.parametrize("shape", [(2, 3, 4, 5), (3, 4, 5)])
-def test_softmax2d_matches_torch(shape, rng):
+def test_softmax2d_matches_torch(shape, rng, torch_compare):
     torch = pytest.importorskip("torch")
-    _compare(nn.Softmax2d(), torch.nn.Softmax2d(), [rng.standard_normal(shape)], rng)
+    torch_compare(nn.Softmax2d(), torch.nn.Softmax2d(), [rng.standard_normal(shape)])
     with pytest.raises(ValueError, match="3-D or 4-D"):
         nn.Softmax2d()(lucid.ones(2, 3))
 
 
 @pytest.mark.torch
-def test_batch_norm3d_matches_torch_with_buffers(rng):
+def test_batch_norm3d_matches_torch_with_buffers(rng, torch_compare):
     torch = pytest.importorskip("torch")
     module, module_t = nn.BatchNorm3d(3).double(), torch.nn.BatchNorm3d(3).double()
     assert repr(module) == repr(module_t)
     for train in (True, False):
         module.train(train), module_t.train(train)
-        _compare(module, module_t, [rng.standard_normal((2, 3, 2, 3, 4))], rng, 1e-10)
+        torch_compare(module, module_t, [rng.standard_normal((2, 3, 2, 3, 4))], 1e-10)
         np.testing.assert_allclose(module.running_var.numpy(), module_t.running_var.numpy())
     with pytest.raises(ValueError, match=r"\(N, 3, D, H, W\)"):
         module(lucid.ones(2, 3, 4, 4))
@@ -136,13 +122,12 @@ def test_batch_norm3d_matches_torch_with_buffers(rng):
 @pytest.mark.parametrize(
     ("shape", "groups"), [((2, 6, 3, 2), 3), ((1, 4, 5), 2), ((2, 6, 1, 1, 2), 6)]
 )
-def test_channel_shuffle_matches_torch(shape, groups, rng):
+def test_channel_shuffle_matches_torch(shape, groups, rng, torch_compare):
     torch = pytest.importorskip("torch")
-    _compare(
+    torch_compare(
         lambda x: F.channel_shuffle(x, groups),
         lambda x: torch.nn.functional.channel_shuffle(x, groups),
         [rng.standard_normal(shape)],
-        rng,
         0,
     )
     assert repr(nn.ChannelShuffle(groups)) == repr(torch.nn.ChannelShuffle(groups))
@@ -160,12 +145,12 @@ def test_channel_shuffle_matches_torch(shape, groups, rng):
         ("LPPool3d", (1, 2, 4, 4, 4), (2.0, 2), {}),
     ],
 )
-def test_lp_pool_matches_torch(name, shape, args, kwargs, rng):
+def test_lp_pool_matches_torch(name, shape, args, kwargs, rng, torch_compare):
     torch = pytest.importorskip("torch")
     module, module_t = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
     assert repr(module) == repr(module_t)
     data = rng.uniform(0.2, 2, shape)
-    _compare(module, module_t, [data], rng)
+    torch_compare(module, module_t, [data])
     assert gradcheck(module, (lucid.tensor(data, requires_grad=True),))
 
 
@@ -179,18 +164,17 @@ def test_lp_pool_matches_torch(name, shape, args, kwargs, rng):
         (3, (1, 2, 4, 6, 4), {}),
     ],
 )
-def test_max_unpool_inverts_max_pool_as_torch(spatial, shape, kwargs, rng):
+def test_max_unpool_inverts_max_pool_as_torch(spatial, shape, kwargs, rng, torch_compare):
     torch = pytest.importorskip("torch")
     pool_t = getattr(torch.nn.functional, f"max_pool{spatial}d")
     values, index = pool_t(torch.tensor(rng.standard_normal(shape)), 2, return_indices=True)
     name = f"MaxUnpool{spatial}d"
     module, module_t = getattr(nn, name)(2), getattr(torch.nn, name)(2)
     assert repr(module) == repr(module_t)
-    _compare(
+    torch_compare(
         lambda v: module(v, lucid.tensor(index.numpy()), **kwargs),
         lambda v: module_t(v, index, **kwargs),
         [values.numpy()],
-        rng,
         0,
     )
     # Lucid's own pool: the same indices
@@ -204,10 +188,10 @@ def test_max_unpool_inverts_max_pool_as_torch(spatial, shape, kwargs, rng):
 
 @pytest.mark.torch
 @pytest.mark.parametrize("p", [2.0, 1.0, 3.0])
-def test_pdist_matches_torch(p, rng):
+def test_pdist_matches_torch(p, rng, torch_compare):
     torch = pytest.importorskip("torch")
     data = rng.standard_normal((5, 3))
-    _compare(lambda x: F.pdist(x, p), lambda x: torch.nn.functional.pdist(x, p), [data], rng)
+    torch_compare(lambda x: F.pdist(x, p), lambda x: torch.nn.functional.pdist(x, p), [data])
     assert gradcheck(lambda x: F.pdist(x, p), (lucid.tensor(data, requires_grad=True),))
     with pytest.raises(ValueError, match="2-D"):
         F.pdist(lucid.ones(3))

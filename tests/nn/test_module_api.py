@@ -237,6 +237,20 @@ def test_always_call_forward_hook_runs_when_forward_raises():
     assert _always_call(lucid) == _always_call(torch) == [None]
 
 
+def _on_linear_twins(run, rng):
+    """``run(lib, layer, x, upstream)`` on a float64 Linear(3, 2) of Lucid and of PyTorch with
+    the same weights; every array it returns must agree. Lucid's arrays, x and upstream."""
+    torch = pytest.importorskip("torch")
+    x, upstream = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+    ours, theirs = nn.Linear(3, 2).double(), torch.nn.Linear(3, 2).double()
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    got = run(lucid, ours, x, upstream)
+    expected = run(torch, theirs, x, upstream)
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    return got, x, upstream
+
+
 def _backward_hook_gradients(lib, layer, x, upstream):
     grads = []
     layer.register_full_backward_hook(lambda m, gi, go: grads.append((gi, go)))
@@ -247,14 +261,7 @@ def _backward_hook_gradients(lib, layer, x, upstream):
 
 @pytest.mark.torch
 def test_full_backward_hook_sees_torchs_gradients(rng):
-    torch = pytest.importorskip("torch")
-    x, upstream = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
-    ours, theirs = nn.Linear(3, 2).double(), torch.nn.Linear(3, 2).double()
-    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
-    got = _backward_hook_gradients(lucid, ours, x, upstream)
-    expected = _backward_hook_gradients(torch, theirs, x, upstream)
-    for a, b in zip(got, expected, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-12)
+    _on_linear_twins(_backward_hook_gradients, rng)  # grad_input and grad_output agree
 
 
 def _repr_classes(lib):
@@ -299,14 +306,7 @@ def _backward_pre_hook_gradients(lib, layer, x, upstream):
 
 @pytest.mark.torch
 def test_full_backward_pre_hook_replaces_grad_output_as_torch(rng):
-    torch = pytest.importorskip("torch")
-    x, upstream = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
-    ours, theirs = nn.Linear(3, 2).double(), torch.nn.Linear(3, 2).double()
-    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
-    got = _backward_pre_hook_gradients(lucid, ours, x, upstream)
-    expected = _backward_pre_hook_gradients(torch, theirs, x, upstream)
-    for a, b in zip(got, expected, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-12)
+    got, x, upstream = _on_linear_twins(_backward_pre_hook_gradients, rng)
     np.testing.assert_allclose(got[2], 3 * upstream.T @ x, rtol=1e-12)
 
 

@@ -34,13 +34,6 @@ def _x_shape(kwargs: dict, batched: bool, length: int = 5, batch: int = 2, size:
     return (batch, length, size) if kwargs.get("batch_first") else (length, batch, size)
 
 
-def _copy_to_torch(module, torch_module, torch) -> None:
-    assert list(module.state_dict()) == list(torch_module.state_dict())
-    with torch.no_grad():
-        for key, value in torch_module.state_dict().items():
-            value.copy_(torch.tensor(module.state_dict()[key].numpy()))
-
-
 def _hx(kind, values):
     """The forward's hx argument from a list of initial states (None: not given)."""
     if values is None:
@@ -48,30 +41,25 @@ def _hx(kind, values):
     return tuple(values) if kind == "LSTM" else values[0]
 
 
-def _compare(layer, reference, kind, x_data, starts, rng, torch, atol=1e-10):
-    """Outputs and gradients (random upstream) of ``layer`` and its PyTorch twin."""
+def _compare(layer, reference, kind, x_data, starts, check, torch, atol=1e-10):
+    """Outputs and gradients (random upstream) of ``layer`` and its PyTorch twin; ``check``
+    is the backward_matches_torch fixture."""
     x, xt = lucid.tensor(x_data, requires_grad=True), torch.tensor(x_data, requires_grad=True)
     h = None if starts is None else [lucid.tensor(s, requires_grad=True) for s in starts]
     ht = None if starts is None else [torch.tensor(s, requires_grad=True) for s in starts]
     out, hidden = layer(x, _hx(kind, h))
     out_t, hidden_t = reference(xt, _hx(kind, ht))
     results, results_t = (out, *_states(hidden)), (out_t, *_states(hidden_t))
-    loss, loss_t = 0, 0
-    for r, rt in zip(results, results_t, strict=True):
-        assert r.shape == tuple(rt.shape) and r.dtype == x.dtype
-        np.testing.assert_allclose(r.numpy(), rt.detach().numpy(), rtol=1e-8, atol=atol)
-        upstream = rng.standard_normal(r.shape).astype(x_data.dtype)
-        loss = loss + (r * upstream).sum()
-        loss_t = loss_t + (rt * torch.tensor(upstream)).sum()
-    loss.backward()
-    loss_t.backward()
-    for a, t in zip([x, *(h or [])], [xt, *(ht or [])], strict=True):
-        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-7, atol=atol)
-    for (key, p), (_, pt) in zip(
-        layer.named_parameters(), reference.named_parameters(), strict=True
-    ):
-        np.testing.assert_allclose(p.grad.numpy(), pt.grad.numpy(), rtol=1e-7, atol=atol,
-                                   err_msg=key)  # fmt: skip
+    check(
+        zip(results, results_t, strict=True),
+        [x, *(h or [])],
+        [xt, *(ht or [])],
+        layer,
+        reference,
+        out_tol=(1e-8, atol),
+        grad_tol=(1e-7, atol),
+        dtype=x_data.dtype,
+    )
 
 
 @pytest.mark.torch
@@ -79,38 +67,50 @@ def _compare(layer, reference, kind, x_data, starts, rng, torch, atol=1e-10):
 @pytest.mark.parametrize("kwargs", VARIANTS, ids=VARIANT_IDS)
 @pytest.mark.parametrize("batched", [True, False], ids=["batched", "unbatched"])
 @pytest.mark.parametrize("given", [True, False], ids=["h0", "no-h0"])
-def test_rnn_matches_torch_in_float64(kind, kwargs, batched, given, rng):
+def test_rnn_matches_torch_in_float64(
+    kind, kwargs, batched, given, rng, copy_to_torch, backward_matches_torch
+):
     torch = pytest.importorskip("torch")
     layer = getattr(nn, kind)(3, 4, **kwargs).double()
     reference = getattr(torch.nn, kind)(3, 4, **kwargs).double()
-    _copy_to_torch(layer, reference, torch)
+    copy_to_torch(layer, reference)
     n_states = kwargs["num_layers"] * (2 if kwargs["bidirectional"] else 1)
     state_shape = (n_states, 2, 4) if batched else (n_states, 4)
     starts = [rng.standard_normal(state_shape) for _ in range(2 if kind == "LSTM" else 1)]
     x = rng.standard_normal(_x_shape(kwargs, batched))
-    _compare(layer, reference, kind, x, starts if given else None, rng, torch)
+    _compare(layer, reference, kind, x, starts if given else None, backward_matches_torch, torch)
 
 
 @pytest.mark.torch
 @pytest.mark.parametrize("kind", KINDS)
-def test_rnn_float32_matches_torch(kind, rng):
+def test_rnn_float32_matches_torch(kind, rng, copy_to_torch, backward_matches_torch):
     torch = pytest.importorskip("torch")
     layer = getattr(nn, kind)(6, 8, num_layers=2, bidirectional=True)
     reference = getattr(torch.nn, kind)(6, 8, num_layers=2, bidirectional=True)
-    _copy_to_torch(layer, reference, torch)
+    copy_to_torch(layer, reference)
     x = rng.standard_normal((7, 3, 6)).astype(np.float32)
-    _compare(layer, reference, kind, x, None, rng, torch, atol=1e-5)
+    _compare(layer, reference, kind, x, None, backward_matches_torch, torch, atol=1e-5)
 
 
 @pytest.mark.torch
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_rnn_relu_nonlinearity_matches_torch(bidirectional, rng):
+def test_rnn_relu_nonlinearity_matches_torch(
+    bidirectional, rng, copy_to_torch, backward_matches_torch
+):
     torch = pytest.importorskip("torch")
     kwargs = {"nonlinearity": "relu", "num_layers": 2, "bidirectional": bidirectional}
     layer, reference = nn.RNN(3, 4, **kwargs).double(), torch.nn.RNN(3, 4, **kwargs).double()
-    _copy_to_torch(layer, reference, torch)
+    copy_to_torch(layer, reference)
     starts = [rng.standard_normal((2 * (2 if bidirectional else 1), 2, 4))]
-    _compare(layer, reference, "RNN", rng.standard_normal((5, 2, 3)), starts, rng, torch)
+    _compare(
+        layer,
+        reference,
+        "RNN",
+        rng.standard_normal((5, 2, 3)),
+        starts,
+        backward_matches_torch,
+        torch,
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -177,11 +177,11 @@ def test_rnn_interleaved_forwards_and_backwards_are_independent(kind, rng):
 
 @pytest.mark.torch
 @pytest.mark.parametrize("kind", KINDS)
-def test_rnn_dropout_between_layers_only_in_training(kind, rng):
+def test_rnn_dropout_between_layers_only_in_training(kind, rng, copy_to_torch):
     torch = pytest.importorskip("torch")
     layer = getattr(nn, kind)(3, 4, num_layers=2, dropout=0.5)
     reference = getattr(torch.nn, kind)(3, 4, num_layers=2, dropout=0.5)
-    _copy_to_torch(layer, reference, torch)
+    copy_to_torch(layer, reference)
     data = rng.standard_normal((5, 2, 3)).astype(np.float32)
     x = lucid.tensor(data)
     layer.eval()
@@ -313,14 +313,14 @@ def test_rnn_bad_arguments_raise(make, error, message):
 @pytest.mark.torch
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("packed", [False, True], ids=["padded", "packed"])
-def test_rnn_second_derivative_matches_torch(kind, packed, rng):
+def test_rnn_second_derivative_matches_torch(kind, packed, rng, copy_to_torch):
     """create_graph through a layer (a gradient penalty): the recorded gradient."""
     torch = pytest.importorskip("torch")
     from lucid.nn.utils import rnn as R
 
     layer = getattr(nn, kind)(3, 4, bidirectional=True).double()
     reference = getattr(torch.nn, kind)(3, 4, bidirectional=True).double()
-    _copy_to_torch(layer, reference, torch)
+    copy_to_torch(layer, reference)
     lengths = [5, 2, 4]
     data = rng.standard_normal((5, 3, 3))
     upstream = rng.standard_normal((sum(lengths), 8) if packed else (5, 3, 8))

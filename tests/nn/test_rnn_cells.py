@@ -44,15 +44,14 @@ def test_cell_gradient_matches_finite_differences(kind, bias, rng):
 @pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias"])
 @pytest.mark.parametrize("batched", [True, False], ids=["batched", "unbatched"])
 @pytest.mark.parametrize("given", [True, False], ids=["hx", "no-hx"])
-def test_cell_matches_torch_in_float64(kind, bias, batched, given, rng):
+def test_cell_matches_torch_in_float64(
+    kind, bias, batched, given, rng, copy_to_torch, backward_matches_torch
+):
     torch = pytest.importorskip("torch")
     extra = {"nonlinearity": "relu"} if kind == "RNNCell" and bias else {}
     cell = _make(kind, 3, 4, bias=bias, **extra).double()
     reference = getattr(torch.nn, kind)(3, 4, bias=bias, **extra).double()
-    assert list(cell.state_dict()) == list(reference.state_dict())
-    with torch.no_grad():
-        for key, value in reference.state_dict().items():
-            value.copy_(torch.tensor(cell.state_dict()[key].numpy()))
+    copy_to_torch(cell, reference)
     x_data = rng.standard_normal((5, 3) if batched else (3,))
     shape = (5, 4) if batched else (4,)
     starts = [rng.standard_normal(shape) for _ in range(2 if kind == "LSTMCell" else 1)]
@@ -61,20 +60,15 @@ def test_cell_matches_torch_in_float64(kind, bias, batched, given, rng):
     ht = [torch.tensor(s, requires_grad=True) for s in starts] if given else None
     results = _outputs(cell(x, _hx(kind, h)))
     results_t = _outputs(reference(xt, _hx(kind, ht)))
-    loss, loss_t = 0, 0
-    for r, rt in zip(results, results_t, strict=True):
-        assert r.shape == tuple(rt.shape)
-        np.testing.assert_allclose(r.numpy(), rt.detach().numpy(), rtol=1e-10, atol=1e-12)
-        upstream = rng.standard_normal(r.shape)
-        loss, loss_t = loss + (r * upstream).sum(), loss_t + (rt * torch.tensor(upstream)).sum()
-    loss.backward()
-    loss_t.backward()
-    for a, t in zip([x, *(h or [])], [xt, *(ht or [])], strict=True):
-        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
-    for (key, p), (_, pt) in zip(cell.named_parameters(), reference.named_parameters(),
-                                 strict=True):  # fmt: skip
-        np.testing.assert_allclose(p.grad.numpy(), pt.grad.numpy(), rtol=1e-10, atol=1e-12,
-                                   err_msg=key)  # fmt: skip
+    backward_matches_torch(
+        zip(results, results_t, strict=True),
+        [x, *(h or [])],
+        [xt, *(ht or [])],
+        cell,
+        reference,
+        out_tol=(1e-10, 1e-12),
+        grad_tol=(1e-10, 1e-12),
+    )
 
 
 @pytest.mark.parametrize("kind", CELLS)

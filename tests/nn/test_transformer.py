@@ -34,20 +34,6 @@ def _x_shape(kwargs: dict, n: int, length: int, d: int) -> tuple:
     return (n, length, d) if kwargs.get("batch_first") else (length, n, d)
 
 
-def _copy_to_torch(module, torch_module, torch) -> None:
-    with torch.no_grad():
-        for key, value in torch_module.state_dict().items():
-            value.copy_(torch.tensor(module.state_dict()[key].numpy()))
-
-
-def _twin(module, reference, training: bool, torch) -> None:
-    """Make ``reference`` (same state-dict keys) a copy of ``module``, both in one mode."""
-    assert list(module.state_dict()) == list(reference.state_dict())
-    _copy_to_torch(module, reference, torch)
-    module.train(training)
-    reference.train(training)
-
-
 @pytest.mark.parametrize("kwargs, masks", CASES, ids=IDS)
 def test_encoder_layer_gradient_matches_finite_differences(kwargs, masks, rng):
     layer = nn.TransformerEncoderLayer(4, 2, 6, dropout=0.0, **kwargs).double()
@@ -65,41 +51,54 @@ def test_encoder_gradient_matches_finite_differences(rng):
     assert gradcheck(lambda x, *p: encoder(x, **mask), (x, *encoder.parameters()))
 
 
-def _compare(module, reference, x_shape, forward_kwargs, torch, rng):
-    """Forward, input and parameter gradients of module and its PyTorch twin, random upstream."""
+def _compare(module, reference, x_shape, forward_kwargs, torch, rng, check):
+    """Forward, input and parameter gradients of module and its PyTorch twin, random upstream;
+    ``check`` is the backward_matches_torch fixture."""
     data = rng.standard_normal(x_shape).astype(np.float32)
     x, xt = lucid.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
     y = module(x, **forward_kwargs)
     yt = reference(xt, **{k: torch.tensor(v) for k, v in forward_kwargs.items()})
-    assert y.shape == tuple(yt.shape) and y.dtype == np.float32
-    upstream = rng.standard_normal(y.shape).astype(np.float32)
-    y.backward(upstream)
-    yt.backward(torch.tensor(upstream))
-    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-4, atol=1e-4)
-    for (key, p), (_, pt) in zip(
-        module.named_parameters(), reference.named_parameters(), strict=True
-    ):
-        np.testing.assert_allclose(p.grad, pt.grad.numpy(), rtol=1e-4, atol=1e-4, err_msg=key)
+    check(
+        [(y, yt)],
+        [x],
+        [xt],
+        module,
+        reference,
+        out_tol=(1e-4, 1e-5),
+        grad_tol=(1e-4, 1e-4),
+        dtype=np.float32,
+    )
 
 
 @pytest.mark.torch
 @pytest.mark.parametrize("training", [True, False], ids=["train-no-dropout", "eval-dropout"])
 @pytest.mark.parametrize("kwargs, masks", CASES, ids=IDS)
-def test_encoder_layer_matches_torch(kwargs, masks, training, rng):
+def test_encoder_layer_matches_torch(
+    kwargs, masks, training, rng, copy_to_torch, backward_matches_torch
+):
     torch = pytest.importorskip("torch")
     dropout = 0.0 if training else 0.3
     layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=dropout, **kwargs)
     reference = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=dropout, **kwargs)
-    _twin(layer, reference, training, torch)
+    copy_to_torch(layer, reference, training)
     forward_kwargs = _masks(masks, "src_mask", 2, 5)
-    _compare(layer, reference, _x_shape(kwargs, 2, 5, 8), forward_kwargs, torch, rng)
+    _compare(
+        layer,
+        reference,
+        _x_shape(kwargs, 2, 5, 8),
+        forward_kwargs,
+        torch,
+        rng,
+        backward_matches_torch,
+    )
 
 
 @pytest.mark.torch
 @pytest.mark.parametrize("training", [True, False], ids=["train-no-dropout", "eval-dropout"])
 @pytest.mark.parametrize("kwargs, masks", CASES, ids=IDS)
-def test_encoder_matches_torch(kwargs, masks, training, rng):
+def test_encoder_matches_torch(
+    kwargs, masks, training, rng, copy_to_torch, backward_matches_torch
+):
     torch = pytest.importorskip("torch")
     dropout = 0.0 if training else 0.2
     layer = nn.TransformerEncoderLayer(8, 2, 12, dropout=dropout, **kwargs)
@@ -110,18 +109,28 @@ def test_encoder_matches_torch(kwargs, masks, training, rng):
         norm=torch.nn.LayerNorm(8),
         enable_nested_tensor=False,  # PyTorch's fast path zeroes padded positions
     )
-    _twin(encoder, reference, training, torch)
+    copy_to_torch(encoder, reference, training)
     forward_kwargs = _masks(masks, "mask", 2, 5)
-    _compare(encoder, reference, _x_shape(kwargs, 2, 5, 8), forward_kwargs, torch, rng)
+    _compare(
+        encoder,
+        reference,
+        _x_shape(kwargs, 2, 5, 8),
+        forward_kwargs,
+        torch,
+        rng,
+        backward_matches_torch,
+    )
 
 
 @pytest.mark.torch
-def test_encoder_layer_callable_activation_matches_torch(rng):
+def test_encoder_layer_callable_activation_matches_torch(
+    rng, copy_to_torch, backward_matches_torch
+):
     torch = pytest.importorskip("torch")
     layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, activation=nn.SiLU())
     reference = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, activation=torch.nn.SiLU())
-    _copy_to_torch(layer, reference, torch)
-    _compare(layer, reference, (4, 2, 8), {}, torch, rng)
+    copy_to_torch(layer, reference)
+    _compare(layer, reference, (4, 2, 8), {}, torch, rng, backward_matches_torch)
 
 
 def test_encoder_layers_are_independent_copies():

@@ -59,64 +59,52 @@ def _shape(kwargs: dict, length: int) -> tuple:
     return (N, length, D) if kwargs.get("batch_first") else (length, N, D)
 
 
-def _twin(module, reference, torch, training: bool) -> None:
-    assert list(module.state_dict()) == list(reference.state_dict())
-    with torch.no_grad():
-        for key, value in reference.state_dict().items():
-            value.copy_(torch.tensor(module.state_dict()[key].numpy()))
-    module.train(training)
-    reference.train(training)
-
-
-def _compare(module, reference, inputs, forward_kwargs, torch, rng) -> None:
-    """Output and the gradients of every input and parameter, random upstream, float64."""
+def _compare(module, reference, inputs, forward_kwargs, torch, check) -> None:
+    """Output and the gradients of every input and parameter, random upstream, float64;
+    ``check`` is the backward_matches_torch fixture."""
     xs = [lucid.tensor(a, requires_grad=True) for a in inputs]
     xts = [torch.tensor(a, requires_grad=True) for a in inputs]
     y = module(*xs, **forward_kwargs)
     yt = reference(*xts, **{k: torch.tensor(v) if isinstance(v, np.ndarray) else v
                             for k, v in forward_kwargs.items()})  # fmt: skip
-    assert y.shape == tuple(yt.shape)
-    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-9, atol=1e-10)
-    upstream = rng.standard_normal(y.shape)
-    y.backward(upstream)
-    yt.backward(torch.tensor(upstream))
-    for x, xt in zip(xs, xts, strict=True):
-        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-8, atol=1e-10)
-    for (key, p), (_, pt) in zip(module.named_parameters(), reference.named_parameters(),
-                                 strict=True):  # fmt: skip
-        np.testing.assert_allclose(p.grad.numpy(), pt.grad.numpy(), rtol=1e-8, atol=1e-10,
-                                   err_msg=key)  # fmt: skip
+    check([(y, yt)], xs, xts, module, reference, out_tol=(1e-9, 1e-10), grad_tol=(1e-8, 1e-10))
 
 
 @pytest.mark.torch
 @pytest.mark.parametrize("training", [True, False], ids=["train-no-dropout", "eval-dropout"])
 @pytest.mark.parametrize("kwargs, masks", CASES, ids=IDS)
-def test_decoder_layer_matches_torch(kwargs, masks, training, rng):
+def test_decoder_layer_matches_torch(
+    kwargs, masks, training, rng, copy_to_torch, backward_matches_torch
+):
     torch = pytest.importorskip("torch")
     dropout = 0.0 if training else 0.3
     layer = nn.TransformerDecoderLayer(D, 2, 16, dropout=dropout, **kwargs).double()
     reference = torch.nn.TransformerDecoderLayer(D, 2, 16, dropout=dropout, **kwargs).double()
-    _twin(layer, reference, torch, training)
+    copy_to_torch(layer, reference, training)
     inputs = [rng.standard_normal(_shape(kwargs, T)), rng.standard_normal(_shape(kwargs, S))]
-    _compare(layer, reference, inputs, _masks(masks), torch, rng)
+    _compare(layer, reference, inputs, _masks(masks), torch, backward_matches_torch)
 
 
 @pytest.mark.torch
-def test_decoder_layer_unbatched_and_callable_activation_match_torch(rng):
+def test_decoder_layer_unbatched_and_callable_activation_match_torch(
+    rng, copy_to_torch, backward_matches_torch
+):
     torch = pytest.importorskip("torch")
     layer = nn.TransformerDecoderLayer(D, 2, 16, dropout=0.0, activation=nn.SiLU()).double()
     reference = torch.nn.TransformerDecoderLayer(D, 2, 16, dropout=0.0,
                                                  activation=torch.nn.SiLU()).double()  # fmt: skip
-    _twin(layer, reference, torch, True)
+    copy_to_torch(layer, reference, True)
     inputs = [rng.standard_normal((T, D)), rng.standard_normal((S, D))]
-    _compare(layer, reference, inputs, {"tgt_mask": _causal(T, "bool")}, torch, rng)
+    _compare(
+        layer, reference, inputs, {"tgt_mask": _causal(T, "bool")}, torch, backward_matches_torch
+    )
 
 
 @pytest.mark.torch
 @pytest.mark.parametrize(
     "kwargs, masks", [CASES[0], CASES[5], CASES[6]], ids=[IDS[0], IDS[5], IDS[6]]
 )
-def test_decoder_matches_torch(kwargs, masks, rng):
+def test_decoder_matches_torch(kwargs, masks, rng, copy_to_torch, backward_matches_torch):
     torch = pytest.importorskip("torch")
     layer = nn.TransformerDecoderLayer(D, 2, 12, dropout=0.0, **kwargs)
     decoder = nn.TransformerDecoder(layer, 2, norm=nn.LayerNorm(D)).double()
@@ -124,9 +112,9 @@ def test_decoder_matches_torch(kwargs, masks, rng):
         torch.nn.TransformerDecoderLayer(D, 2, 12, dropout=0.0, **kwargs), 2,
         norm=torch.nn.LayerNorm(D),
     ).double()  # fmt: skip
-    _twin(decoder, reference, torch, True)
+    copy_to_torch(decoder, reference, True)
     inputs = [rng.standard_normal(_shape(kwargs, T)), rng.standard_normal(_shape(kwargs, S))]
-    _compare(decoder, reference, inputs, _masks(masks), torch, rng)
+    _compare(decoder, reference, inputs, _masks(masks), torch, backward_matches_torch)
 
 
 @pytest.mark.torch
@@ -137,17 +125,17 @@ def test_decoder_matches_torch(kwargs, masks, rng):
     ids=["default", "bf-pre-gelu"],
 )
 @pytest.mark.parametrize("masks", ["none", "all-bool", "all-float"])
-def test_transformer_matches_torch(kwargs, masks, rng):
+def test_transformer_matches_torch(kwargs, masks, rng, copy_to_torch, backward_matches_torch):
     torch = pytest.importorskip("torch")
     model = nn.Transformer(D, 2, 2, 2, 12, dropout=0.0, **kwargs).double()
     reference = torch.nn.Transformer(D, 2, 2, 2, 12, dropout=0.0, **kwargs).double()
-    _twin(model, reference, torch, True)
+    copy_to_torch(model, reference, True)
     forward_kwargs = _masks(masks)
     if masks != "none":
         forward_kwargs["src_key_padding_mask"] = _padding(N, S, masks.split("-")[1])
         forward_kwargs["src_mask"] = _causal(S, masks.split("-")[1])
     inputs = [rng.standard_normal(_shape(kwargs, S)), rng.standard_normal(_shape(kwargs, T))]
-    _compare(model, reference, inputs, forward_kwargs, torch, rng)
+    _compare(model, reference, inputs, forward_kwargs, torch, backward_matches_torch)
 
 
 @pytest.mark.torch

@@ -118,7 +118,9 @@ PACKED_CASES = [
 )
 @pytest.mark.parametrize("order", ["sorted", "unsorted"])
 @pytest.mark.parametrize("given", [True, False], ids=["h0", "no-h0"])
-def test_packed_rnn_matches_torch_in_float64(kind, kwargs, order, given, rng):
+def test_packed_rnn_matches_torch_in_float64(
+    kind, kwargs, order, given, rng, backward_matches_torch
+):
     torch = pytest.importorskip("torch")
     layer = getattr(nn, kind)(3, 4, **kwargs).double()
     reference = getattr(torch.nn, kind)(3, 4, **kwargs).double()
@@ -146,20 +148,15 @@ def test_packed_rnn_matches_torch_in_float64(kind, kwargs, order, given, rng):
     np.testing.assert_array_equal(out.batch_sizes.numpy(), out_t.batch_sizes.numpy())
     results = (out.data, *(hidden if kind == "LSTM" else (hidden,)))
     results_t = (out_t.data, *(hidden_t if kind == "LSTM" else (hidden_t,)))
-    loss, loss_t = 0, 0
-    for r, rt in zip(results, results_t, strict=True):
-        assert r.shape == tuple(rt.shape)
-        np.testing.assert_allclose(r.numpy(), rt.detach().numpy(), rtol=1e-10, atol=1e-12)
-        upstream = rng.standard_normal(r.shape)
-        loss, loss_t = loss + (r * upstream).sum(), loss_t + (rt * torch.tensor(upstream)).sum()
-    loss.backward()
-    loss_t.backward()
-    for a, t in zip([x, *(h or [])], [xt, *(ht or [])], strict=True):
-        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-9, atol=1e-12)
-    for (key, p), (_, pt) in zip(layer.named_parameters(), reference.named_parameters(),
-                                 strict=True):  # fmt: skip
-        np.testing.assert_allclose(p.grad.numpy(), pt.grad.numpy(), rtol=1e-9, atol=1e-12,
-                                   err_msg=key)  # fmt: skip
+    backward_matches_torch(
+        zip(results, results_t, strict=True),
+        [x, *(h or [])],
+        [xt, *(ht or [])],
+        layer,
+        reference,
+        out_tol=(1e-10, 1e-12),
+        grad_tol=(1e-9, 1e-12),
+    )
 
 
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])

@@ -6,66 +6,47 @@ import pytest
 import lucid
 from lucid.autograd import gradcheck
 
+from .._helpers import away_from_zero, normal, off_integers, positive, unit
+
 SHAPES = [(), (5,), (3, 4), (2, 1, 3)]
-
-
-def _normal(rng, shape):
-    return rng.standard_normal(shape)
-
-
-def _positive(rng, shape):
-    return rng.uniform(0.3, 3.0, shape)
-
-
-def _away_from_zero(rng, shape):
-    return rng.uniform(0.2, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
-
-
-def _unit(rng, shape):
-    return rng.uniform(-0.9, 0.9, shape)
-
-
-def _off_integers(rng, shape):
-    """Values whose floor, ceil and round stay put under a small step (no half-integers)."""
-    return rng.integers(-3, 4, shape) + rng.choice([0.2, 0.3, 0.7, 0.8], shape)
 
 
 # name: (lucid function, torch function name, input sampler)
 UNARY = {
-    "neg": (lucid.neg, "neg", _normal),
-    "exp": (lucid.exp, "exp", _normal),
-    "log": (lucid.log, "log", _positive),
-    "log2": (lucid.log2, "log2", _positive),
-    "sqrt": (lucid.sqrt, "sqrt", _positive),
-    "square": (lucid.square, "square", _normal),
-    "abs": (lucid.abs, "abs", _away_from_zero),
-    "sign": (lucid.sign, "sign", _away_from_zero),
-    "reciprocal": (lucid.reciprocal, "reciprocal", _away_from_zero),
-    "sin": (lucid.sin, "sin", _normal),
-    "cos": (lucid.cos, "cos", _normal),
-    "tan": (lucid.tan, "tan", _unit),
-    "tanh": (lucid.tanh, "tanh", _normal),
-    "sinh": (lucid.sinh, "sinh", _normal),
-    "cosh": (lucid.cosh, "cosh", _normal),
-    "arcsin": (lucid.arcsin, "asin", _unit),
-    "arccos": (lucid.arccos, "acos", _unit),
-    "arctan": (lucid.arctan, "atan", _normal),
-    "sigmoid": (lucid.sigmoid, "sigmoid", _normal),
-    "relu": (lucid.relu, "relu", _away_from_zero),
-    "floor": (lucid.floor, "floor", _off_integers),
-    "ceil": (lucid.ceil, "ceil", _off_integers),
-    "round": (lucid.round, "round", _off_integers),
+    "neg": (lucid.neg, "neg", normal),
+    "exp": (lucid.exp, "exp", normal),
+    "log": (lucid.log, "log", positive),
+    "log2": (lucid.log2, "log2", positive),
+    "sqrt": (lucid.sqrt, "sqrt", positive),
+    "square": (lucid.square, "square", normal),
+    "abs": (lucid.abs, "abs", away_from_zero),
+    "sign": (lucid.sign, "sign", away_from_zero),
+    "reciprocal": (lucid.reciprocal, "reciprocal", away_from_zero),
+    "sin": (lucid.sin, "sin", normal),
+    "cos": (lucid.cos, "cos", normal),
+    "tan": (lucid.tan, "tan", unit),
+    "tanh": (lucid.tanh, "tanh", normal),
+    "sinh": (lucid.sinh, "sinh", normal),
+    "cosh": (lucid.cosh, "cosh", normal),
+    "arcsin": (lucid.arcsin, "asin", unit),
+    "arccos": (lucid.arccos, "acos", unit),
+    "arctan": (lucid.arctan, "atan", normal),
+    "sigmoid": (lucid.sigmoid, "sigmoid", normal),
+    "relu": (lucid.relu, "relu", away_from_zero),
+    "floor": (lucid.floor, "floor", off_integers),
+    "ceil": (lucid.ceil, "ceil", off_integers),
+    "round": (lucid.round, "round", off_integers),
 }
 
 # name: (lucid function, torch function name, sampler of a, sampler of b)
 BINARY = {
-    "add": (lucid.add, "add", _normal, _normal),
-    "sub": (lucid.sub, "sub", _normal, _normal),
-    "multiply": (lucid.multiply, "mul", _normal, _normal),
-    "div": (lucid.div, "div", _normal, _away_from_zero),
-    "power": (lucid.power, "pow", _positive, _normal),
-    "maximum": (lucid.maximum, "maximum", _normal, _normal),
-    "minimum": (lucid.minimum, "minimum", _normal, _normal),
+    "add": (lucid.add, "add", normal, normal),
+    "sub": (lucid.sub, "sub", normal, normal),
+    "multiply": (lucid.multiply, "mul", normal, normal),
+    "div": (lucid.div, "div", normal, away_from_zero),
+    "power": (lucid.power, "pow", positive, normal),
+    "maximum": (lucid.maximum, "maximum", normal, normal),
+    "minimum": (lucid.minimum, "minimum", normal, normal),
 }
 
 BROADCAST_PAIRS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 3), (4, 1)), ((), (3,)), ((3, 1), ())]

@@ -12,65 +12,47 @@ from hypothesis.extra.numpy import arrays
 import lucid
 from lucid.autograd import gradcheck, gradgradcheck
 
+from .._helpers import away_from_zero, normal, off_integers, positive, unit
+
 SHAPES = [(), (0,), (5,), (3, 4), (2, 1, 3)]
-
-
-def _normal(rng, shape):
-    return rng.standard_normal(shape)
-
-
-def _positive(rng, shape):
-    return rng.uniform(0.3, 3.0, shape)
 
 
 def _above_one(rng, shape):
     return rng.uniform(1.2, 4.0, shape)
 
 
-def _unit(rng, shape):
-    return rng.uniform(-0.9, 0.9, shape)
-
-
-def _off_integers(rng, shape):
-    return rng.integers(-3, 4, shape) + rng.choice([0.2, 0.3, 0.7, 0.8], shape)
-
-
-def _away_from_zero(rng, shape):
-    return rng.uniform(0.2, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
-
-
 # name: (lucid function, torch function, sampler, smooth: gradgradcheck applies)
 UNARY = {
-    "erf": (lucid.erf, "erf", _normal, True),
-    "erfc": (lucid.erfc, "erfc", _normal, True),
-    "erfinv": (lucid.erfinv, "erfinv", _unit, True),
-    "log10": (lucid.log10, "log10", _positive, True),
-    "log1p": (lucid.log1p, "log1p", _positive, True),
-    "expm1": (lucid.expm1, "expm1", _normal, True),
-    "exp2": (lucid.exp2, "exp2", _normal, True),
-    "rsqrt": (lucid.rsqrt, "rsqrt", _positive, True),
-    "trunc": (lucid.trunc, "trunc", _off_integers, False),
-    "frac": (lucid.frac, "frac", _off_integers, False),
-    "sinc": (lucid.sinc, "sinc", _normal, True),
-    "asinh": (lucid.asinh, "asinh", _normal, True),
+    "erf": (lucid.erf, "erf", normal, True),
+    "erfc": (lucid.erfc, "erfc", normal, True),
+    "erfinv": (lucid.erfinv, "erfinv", unit, True),
+    "log10": (lucid.log10, "log10", positive, True),
+    "log1p": (lucid.log1p, "log1p", positive, True),
+    "expm1": (lucid.expm1, "expm1", normal, True),
+    "exp2": (lucid.exp2, "exp2", normal, True),
+    "rsqrt": (lucid.rsqrt, "rsqrt", positive, True),
+    "trunc": (lucid.trunc, "trunc", off_integers, False),
+    "frac": (lucid.frac, "frac", off_integers, False),
+    "sinc": (lucid.sinc, "sinc", normal, True),
+    "asinh": (lucid.asinh, "asinh", normal, True),
     "acosh": (lucid.acosh, "acosh", _above_one, True),
-    "atanh": (lucid.atanh, "atanh", _unit, True),
-    "deg2rad": (lucid.deg2rad, "deg2rad", _normal, False),
-    "rad2deg": (lucid.rad2deg, "rad2deg", _normal, False),
-    "sgn": (lucid.sgn, "sgn", _away_from_zero, False),
-    "nan_to_num": (lucid.nan_to_num, "nan_to_num", _normal, False),
+    "atanh": (lucid.atanh, "atanh", unit, True),
+    "deg2rad": (lucid.deg2rad, "deg2rad", normal, False),
+    "rad2deg": (lucid.rad2deg, "rad2deg", normal, False),
+    "sgn": (lucid.sgn, "sgn", away_from_zero, False),
+    "nan_to_num": (lucid.nan_to_num, "nan_to_num", normal, False),
 }
 
 # name: (lucid function, torch function, sampler of a, sampler of b)
 BINARY = {
-    "logaddexp": (lucid.logaddexp, "logaddexp", _normal, _normal),
-    "logaddexp2": (lucid.logaddexp2, "logaddexp2", _normal, _normal),
-    "hypot": (lucid.hypot, "hypot", _away_from_zero, _away_from_zero),
-    "copysign": (lucid.copysign, "copysign", _away_from_zero, _away_from_zero),
-    "xlogy": (lucid.xlogy, "xlogy", _normal, _positive),
-    "remainder": (lucid.remainder, "remainder", _normal, _away_from_zero),
-    "fmod": (lucid.fmod, "fmod", _normal, _away_from_zero),
-    "float_power": (lucid.float_power, "float_power", _positive, _normal),
+    "logaddexp": (lucid.logaddexp, "logaddexp", normal, normal),
+    "logaddexp2": (lucid.logaddexp2, "logaddexp2", normal, normal),
+    "hypot": (lucid.hypot, "hypot", away_from_zero, away_from_zero),
+    "copysign": (lucid.copysign, "copysign", away_from_zero, away_from_zero),
+    "xlogy": (lucid.xlogy, "xlogy", normal, positive),
+    "remainder": (lucid.remainder, "remainder", normal, away_from_zero),
+    "fmod": (lucid.fmod, "fmod", normal, away_from_zero),
+    "float_power": (lucid.float_power, "float_power", positive, normal),
 }
 
 BROADCAST_PAIRS = [
@@ -166,7 +148,7 @@ def test_lerp_matches_torch_and_finite_differences(shapes, rng):
 @pytest.mark.parametrize("name", ["addcmul", "addcdiv"])
 def test_addcmul_addcdiv_match_torch(name, value, rng):
     torch = pytest.importorskip("torch")
-    data = [rng.standard_normal((3, 4)), rng.standard_normal((4,)), _away_from_zero(rng, (3, 1))]
+    data = [rng.standard_normal((3, 4)), rng.standard_normal((4,)), away_from_zero(rng, (3, 1))]
     ours = [_leaf(d) for d in data]
     theirs = [torch.tensor(d, requires_grad=True) for d in data]
     upstream = rng.standard_normal((3, 4))
@@ -226,13 +208,13 @@ def test_integer_inputs_give_the_default_float(name):
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # log10, acosh of negatives: NaN
 def test_aliases_and_method_twins(rng):
-    x = lucid.tensor(_unit(rng, (4,)))
+    x = lucid.tensor(unit(rng, (4,)))
     assert lucid.arcsinh is lucid.asinh and lucid.arctanh is lucid.atanh
     assert lucid.arccosh is lucid.acosh and lucid.fix is lucid.trunc
     for name in UNARY:
         if name != "nan_to_num":
             np.testing.assert_array_equal(getattr(x, name)().numpy(), UNARY[name][0](x).numpy())
-    y = lucid.tensor(_positive(rng, (4,)))
+    y = lucid.tensor(positive(rng, (4,)))
     for name in BINARY:
         np.testing.assert_array_equal(getattr(x, name)(y).numpy(), BINARY[name][0](x, y).numpy())
 
@@ -242,7 +224,7 @@ def test_aliases_and_method_twins(rng):
 def test_clamp_min_and_clamp_max_match_torch(bounds, rng):
     torch = pytest.importorskip("torch")
     kind, value = bounds
-    data, upstream = _away_from_zero(rng, (3, 4)), rng.standard_normal((3, 4))
+    data, upstream = away_from_zero(rng, (3, 4)), rng.standard_normal((3, 4))
     x, xt = _leaf(data), torch.tensor(data, requires_grad=True)
     ours = getattr(lucid, f"clamp_{kind}")(x, value)
     _compare(ours, getattr(torch, f"clamp_{kind}")(xt, value), [x], [xt], upstream)
@@ -319,7 +301,7 @@ def test_hypot_copysign_laws(a, data):
 
 
 def _negative(rng, shape):
-    return _off_integers(rng, shape) - 4
+    return off_integers(rng, shape) - 4
 
 
 def _probability(rng, shape):
@@ -327,11 +309,11 @@ def _probability(rng, shape):
 
 
 GAMMA = {
-    "lgamma": (lucid.lgamma, lambda t, x: t.lgamma(x), _positive),
+    "lgamma": (lucid.lgamma, lambda t, x: t.lgamma(x), positive),
     "lgamma_negative": (lucid.lgamma, lambda t, x: t.lgamma(x), _negative),
-    "digamma": (lucid.digamma, lambda t, x: t.digamma(x), _positive),
+    "digamma": (lucid.digamma, lambda t, x: t.digamma(x), positive),
     "digamma_negative": (lucid.digamma, lambda t, x: t.digamma(x), _negative),
-    "trigamma": (lambda x: lucid.polygamma(1, x), lambda t, x: t.polygamma(1, x), _positive),
+    "trigamma": (lambda x: lucid.polygamma(1, x), lambda t, x: t.polygamma(1, x), positive),
     "logit": (lucid.logit, lambda t, x: t.logit(x), _probability),
     "logit_eps": (lambda x: lucid.logit(x, 0.2), lambda t, x: t.logit(x, 0.2), _probability),
 }

@@ -380,18 +380,24 @@ def _adaptive_avg_pool(c: Context) -> str:
 # --------------------------------------------------------------------------- normalization
 
 
+def _affine_inputs(c: Context) -> tuple[str | None, str | None]:
+    """A norm op's optional weight and bias inputs (after x, in that order), None if absent."""
+    i = 1
+    scale = bias = None
+    if c.op.has_weight:
+        scale, i = c.input(i), i + 1
+    if c.op.has_bias:
+        bias = c.input(i)
+    return scale, bias
+
+
 @converts(nm.BatchNorm)
 def _batch_norm(c: Context) -> str:
     op = c.op
     if op.training:
         raise c.unsupported("with batch statistics (training mode)")
     channels = c.vals[0].shape[1]
-    i = 1
-    scale = bias = None
-    if op.has_weight:
-        scale, i = c.input(i), i + 1
-    if op.has_bias:
-        bias = c.input(i)
+    scale, bias = _affine_inputs(c)
     inputs = [
         c.input(0),
         scale or c.g.const(np.ones(channels, c.dtype)),
@@ -406,12 +412,7 @@ def _batch_norm(c: Context) -> str:
 def _layer_norm(c: Context) -> str:
     op = c.op
     shape = c.vals[0].shape[len(c.vals[0].shape) - op.n_axes :]
-    i = 1
-    scale = bias = None
-    if op.has_weight:
-        scale, i = c.input(i), i + 1
-    if op.has_bias:
-        bias = c.input(i)
+    scale, bias = _affine_inputs(c)
     inputs = [c.input(0), scale or c.g.const(np.ones(shape, c.dtype))]
     if bias is not None:
         inputs.append(bias)
