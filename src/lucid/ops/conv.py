@@ -149,6 +149,17 @@ def _spatial_input(fn: str, x: TensorLike, spatial: int) -> Tensor:
     return x
 
 
+def _ints(fn: str, name: str, value: Any, n: int) -> tuple[int, ...]:
+    """An int repeated n times, or a tuple of n ints; ValueError naming ``fn`` otherwise (also
+    the 3-D ops', lucid.ops.pool's and the conv and padding layers' geometry check)."""
+    if isinstance(value, (int, np.integer)):
+        return (int(value),) * n
+    value = tuple(value)
+    if len(value) != n or not all(isinstance(v, (int, np.integer)) for v in value):
+        raise ValueError(f"{fn}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+    return tuple(int(v) for v in value)
+
+
 def _one(fn: str, what: str, value: Any) -> int:
     """A 1-D geometry argument: an int or a 1-tuple of one."""
     if isinstance(value, (tuple, list)) and len(value) == 1:
@@ -412,15 +423,6 @@ def fold(
 # --------------------------------------------------------------------------- 3-D convolutions
 
 
-def _triple(fn: str, name: str, value: Any) -> tuple[int, int, int]:
-    if isinstance(value, (int, np.integer)):
-        return (int(value),) * 3
-    value = tuple(value)
-    if len(value) != 3 or not all(isinstance(v, (int, np.integer)) for v in value):
-        raise ValueError(f"{fn}: {name} must be an int or a tuple of 3 ints, got {value!r}")
-    return tuple(int(v) for v in value)
-
-
 def _conv3d_input(fn: str, x: TensorLike, weight: TensorLike) -> tuple[Tensor, Tensor, bool]:
     x = x if isinstance(x, Tensor) else Tensor(x)
     weight = weight if isinstance(weight, Tensor) else Tensor(weight)
@@ -451,7 +453,7 @@ def conv3d(
     """
     fn = "conv3d"
     x, weight, unbatched = _conv3d_input(fn, x, weight)
-    (sd, sh, sw), (dd, dh, dw) = _triple(fn, "stride", stride), _triple(fn, "dilation", dilation)
+    (sd, sh, sw), (dd, dh, dw) = _ints(fn, "stride", stride, 3), _ints(fn, "dilation", dilation, 3)
     kd, kh, kw = weight.shape[2:]
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
@@ -464,7 +466,7 @@ def conv3d(
         ]
         pads = [(t // 2, t - t // 2) for t in totals]  # PyTorch pads the end more
     else:
-        pads = [(p, p) for p in _triple(fn, "padding", padding)]
+        pads = [(p, p) for p in _ints(fn, "padding", padding, 3)]
     n, c = x.shape[:2]
     if c % groups or weight.shape[0] % groups or weight.shape[1] * groups != c:
         raise ValueError(
@@ -513,9 +515,9 @@ def conv_transpose3d(
     """
     fn = "conv_transpose3d"
     x, weight, unbatched = _conv3d_input(fn, x, weight)
-    (sd, sh, sw), (dd, dh, dw) = _triple(fn, "stride", stride), _triple(fn, "dilation", dilation)
-    (pd, ph, pw) = _triple(fn, "padding", padding)
-    (opd, oph, opw) = _triple(fn, "output_padding", output_padding)
+    (sd, sh, sw), (dd, dh, dw) = _ints(fn, "stride", stride, 3), _ints(fn, "dilation", dilation, 3)
+    (pd, ph, pw) = _ints(fn, "padding", padding, 3)
+    (opd, oph, opw) = _ints(fn, "output_padding", output_padding, 3)
     n, c_in, depth, h, w = x.shape
     kd, kh, kw = weight.shape[2:]
     g = groups

@@ -15,7 +15,7 @@ import numpy as np
 from lucid._graph import no_grad, unary_func_op
 from lucid.kernels import pool as K
 from lucid.ops.activation import relu
-from lucid.ops.conv import _geometry_1d, _Spatial, _spatial_input
+from lucid.ops.conv import _geometry_1d, _ints, _Spatial, _spatial_input
 from lucid.ops.creation import zeros
 from lucid.ops.elementwise import abs as abs_
 from lucid.ops.elementwise import sign
@@ -232,15 +232,6 @@ def _volume_input(fn: str, x: TensorLike, spatial: int) -> tuple[Tensor, bool]:
     return x, unbatched
 
 
-def _triple(fn: str, name: str, value: Any) -> tuple[int, int, int]:
-    if isinstance(value, (int, np.integer)):
-        return (int(value),) * 3
-    value = tuple(value)
-    if len(value) != 3 or not all(isinstance(v, (int, np.integer)) for v in value):
-        raise ValueError(f"{fn}: {name} must be an int or a tuple of 3 ints, got {value!r}")
-    return tuple(int(v) for v in value)
-
-
 def _pick(x: Tensor, flat: np.ndarray, out_spatial: tuple) -> Tensor:
     """x (N, C, *spatial) at the flat spatial positions ``flat`` (N, C, *out_spatial)."""
     n, c = x.shape[:2]
@@ -271,9 +262,9 @@ def max_pool3d(
     its ``D*H*W`` volume. The maximum is separable: over (h, w) windows, then over depth."""
     fn = "max_pool3d"
     x, unbatched = _volume_input(fn, x, 3)
-    k = _triple(fn, "kernel_size", kernel_size)
-    s = k if stride is None else _triple(fn, "stride", stride)
-    p, d = _triple(fn, "padding", padding), _triple(fn, "dilation", dilation)
+    k = _ints(fn, "kernel_size", kernel_size, 3)
+    s = k if stride is None else _ints(fn, "stride", stride, 3)
+    p, d = _ints(fn, "padding", padding, 3), _ints(fn, "dilation", dilation, 3)
     n, c, depth, h, w = x.shape
     with no_grad():
         plane = Tensor._wrap(x._data.reshape(n, c * depth, h, w))
@@ -303,9 +294,9 @@ def avg_pool3d(
     pooling runs as a 2-D one over (h, w) and a 1-D one over depth."""
     fn = "avg_pool3d"
     x, unbatched = _volume_input(fn, x, 3)
-    k = _triple(fn, "kernel_size", kernel_size)
-    s = k if stride is None else _triple(fn, "stride", stride)
-    p = _triple(fn, "padding", padding)
+    k = _ints(fn, "kernel_size", kernel_size, 3)
+    s = k if stride is None else _ints(fn, "stride", stride, 3)
+    p = _ints(fn, "padding", padding, 3)
     if divisor_override is not None and divisor_override <= 0:
         raise ValueError(f"{fn}: divisor_override must be positive, got {divisor_override}")
     n, c, depth, h, w = x.shape
