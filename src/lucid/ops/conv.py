@@ -140,11 +140,10 @@ def _spatial_input(fn: str, x: TensorLike, spatial: int) -> Tensor:
     """``x`` as a Tensor; ValueError unless it is ``(C, *spatial)`` or ``(N, C, *spatial)``."""
     x = x if isinstance(x, Tensor) else Tensor(x)
     if x.ndim not in (spatial + 1, spatial + 2):
-        axes = "(C, L)" if spatial == 1 else "(C, H, W)"
-        batched = "(N, C, L)" if spatial == 1 else "(N, C, H, W)"
+        axes = {1: "L", 2: "H, W", 3: "D, H, W"}[spatial]
         raise ValueError(
-            f"{fn}: expected a {spatial + 1}-D {axes} or {spatial + 2}-D {batched} input, "
-            f"got shape {x.shape}"
+            f"{fn}: expected a {spatial + 1}-D (C, {axes}) or {spatial + 2}-D (N, C, {axes}) "
+            f"input, got shape {x.shape}"
         )
     return x
 
@@ -424,12 +423,8 @@ def fold(
 
 
 def _conv3d_input(fn: str, x: TensorLike, weight: TensorLike) -> tuple[Tensor, Tensor, bool]:
-    x = x if isinstance(x, Tensor) else Tensor(x)
+    x = _spatial_input(fn, x, 3)
     weight = weight if isinstance(weight, Tensor) else Tensor(weight)
-    if x.ndim not in (4, 5):
-        raise ValueError(
-            f"{fn}: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got shape {x.shape}"
-        )
     if weight.ndim != 5:
         raise ValueError(f"{fn}: weight must be 5-D, got shape {weight.shape}")
     return (x if x.ndim == 5 else x[None]), weight, x.ndim == 4

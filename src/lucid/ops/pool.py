@@ -216,15 +216,7 @@ def adaptive_avg_pool1d(x: TensorLike, output_size: Any) -> Tensor:
 
 
 def _volume_input(fn: str, x: TensorLike, spatial: int) -> tuple[Tensor, bool]:
-    x = (
-        _spatial_input(fn, x, spatial)
-        if spatial < 3
-        else (x if isinstance(x, Tensor) else Tensor(x))
-    )
-    if spatial == 3 and x.ndim not in (4, 5):
-        raise ValueError(
-            f"{fn}: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got shape {x.shape}"
-        )
+    x = _spatial_input(fn, x, spatial)
     unbatched = x.ndim == spatial + 1
     x = x[None] if unbatched else x
     if x.dtype.kind != "f":
