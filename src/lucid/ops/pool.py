@@ -327,8 +327,7 @@ def _adaptive_argmax(a: np.ndarray, out_sizes: tuple) -> np.ndarray:
     pos = np.broadcast_to(np.arange(math.prod(spatial)).reshape(spatial), a.shape)
     for axis in range(len(spatial) - 1, -1, -1):
         n, o = spatial[axis], out_sizes[axis]
-        start = (np.arange(o) * n) // o
-        stop = -((-(np.arange(o) + 1) * n) // o)
+        start, stop = K._adaptive_axis(n, o)
         width = int((stop - start).max())
         slots = np.arange(width)
         idx = np.where(slots < (stop - start)[:, None], start[:, None] + slots, start[:, None])
