@@ -430,6 +430,18 @@ def _conv3d_input(fn: str, x: TensorLike, weight: TensorLike) -> tuple[Tensor, T
     return (x if x.ndim == 5 else x[None]), weight, x.ndim == 4
 
 
+def _finish_3d(fn: str, out: Tensor, bias: TensorLike | None, unbatched: bool) -> Tensor:
+    """The 3-D convolutions' last step: ``bias`` (C_out,) added per output channel of ``out``
+    (N, C_out, D, H, W), and the batch axis dropped again for an unbatched input."""
+    if bias is not None:
+        c_out = out.shape[1]
+        b = bias if isinstance(bias, Tensor) else Tensor(bias)
+        if b.shape != (c_out,):
+            raise ValueError(f"{fn}: bias of shape {b.shape} must be ({c_out},)")
+        out = out + b.reshape(c_out, 1, 1, 1)
+    return out[0] if unbatched else out
+
+
 def conv3d(
     x: TensorLike,
     weight: TensorLike,
@@ -483,12 +495,7 @@ def conv3d(
     w2 = weight.permute(0, 2, 1, 3, 4).reshape(c_out, kd * weight.shape[1], kh, kw)
     out = conv2d(x2, w2, None, (sh, sw), (pads[1], pads[2]), (dh, dw), groups)
     out = out.reshape(n, od, c_out, *out.shape[2:]).permute(0, 2, 1, 3, 4)
-    if bias is not None:
-        b = bias if isinstance(bias, Tensor) else Tensor(bias)
-        if b.shape != (c_out,):
-            raise ValueError(f"{fn}: bias of shape {b.shape} must be ({c_out},)")
-        out = out + b.reshape(c_out, 1, 1, 1)
-    return out[0] if unbatched else out
+    return _finish_3d(fn, out, bias, unbatched)
 
 
 def conv_transpose3d(
@@ -544,9 +551,4 @@ def conv_transpose3d(
     # one 2-D product (BLAS): (OD, D*kd) @ (D*kd, N*rest)
     flat = matmul(m, y.permute(1, 0, 2).reshape(depth * kd, -1)).reshape(od, n, g * cg, oh, ow)
     out = flat.permute(1, 2, 0, 3, 4)
-    if bias is not None:
-        b = bias if isinstance(bias, Tensor) else Tensor(bias)
-        if b.shape != (g * cg,):
-            raise ValueError(f"{fn}: bias of shape {b.shape} must be ({g * cg},)")
-        out = out + b.reshape(g * cg, 1, 1, 1)
-    return out[0] if unbatched else out
+    return _finish_3d(fn, out, bias, unbatched)
