@@ -20,16 +20,6 @@ __all__ = [
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
-def _tuple(value: Any, n: int, what: str, layer: str) -> tuple[int, ...]:
-    """An int repeated n times, or a tuple of n ints, as PyTorch stores layer geometry."""
-    if isinstance(value, (int, np.integer)):
-        return (int(value),) * n
-    value = tuple(value)
-    if len(value) != n or not all(isinstance(v, (int, np.integer)) for v in value):
-        raise ValueError(f"{layer}: {what} must be an int or a tuple of {n} ints, got {value!r}")
-    return tuple(int(v) for v in value)
-
-
 class _ConvNd(Module):
     """What every convolution layer shares: geometry, parameters, init and the input check."""
 
@@ -70,8 +60,8 @@ class _ConvNd(Module):
         if device is not None and str(device).split(":")[0] != "cpu":
             raise ValueError(f"{name}: Lucid runs on the CPU only, got device {device!r}")
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = _tuple(kernel_size, n, "kernel_size", name)
-        self.stride = _tuple(stride, n, "stride", name)
+        self.kernel_size = C._ints(name, "kernel_size", kernel_size, n)
+        self.stride = C._ints(name, "stride", stride, n)
         if isinstance(padding, str):
             if padding not in ("same", "valid") or self.transposed:
                 allowed = "ints" if self.transposed else "'same', 'valid' or ints"
@@ -83,9 +73,9 @@ class _ConvNd(Module):
                 )
             self.padding = padding
         else:
-            self.padding = _tuple(padding, n, "padding", name)
-        self.dilation = _tuple(dilation, n, "dilation", name)
-        self.output_padding = _tuple(output_padding, n, "output_padding", name)
+            self.padding = C._ints(name, "padding", padding, n)
+        self.dilation = C._ints(name, "dilation", dilation, n)
+        self.output_padding = C._ints(name, "output_padding", output_padding, n)
         self.groups, self.padding_mode = groups, padding_mode
         if self.transposed:
             shape = (in_channels, out_channels // groups, *self.kernel_size)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from lucid.nn.module import Module
+from lucid.ops.conv import _ints
 from lucid.ops.shape import pad_torch
 from lucid.tensor import Tensor
 
@@ -26,16 +25,7 @@ class _PadNd(Module):
 
     def __init__(self, padding: Any) -> None:
         super().__init__()
-        n = 2 * self.spatial
-        if isinstance(padding, (int, np.integer)):
-            padding = (int(padding),) * n
-        padding = tuple(padding)
-        if len(padding) != n or not all(isinstance(p, (int, np.integer)) for p in padding):
-            raise ValueError(
-                f"{type(self).__name__}: padding must be an int or a tuple of {n} ints, "
-                f"got {padding!r}"
-            )
-        self.padding = tuple(int(p) for p in padding)
+        self.padding = _ints(type(self).__name__, "padding", padding, 2 * self.spatial)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
         return pad_torch(input, self.padding, self.mode)

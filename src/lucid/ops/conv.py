@@ -140,13 +140,23 @@ def _spatial_input(fn: str, x: TensorLike, spatial: int) -> Tensor:
     """``x`` as a Tensor; ValueError unless it is ``(C, *spatial)`` or ``(N, C, *spatial)``."""
     x = x if isinstance(x, Tensor) else Tensor(x)
     if x.ndim not in (spatial + 1, spatial + 2):
-        axes = "(C, L)" if spatial == 1 else "(C, H, W)"
-        batched = "(N, C, L)" if spatial == 1 else "(N, C, H, W)"
+        axes = {1: "L", 2: "H, W", 3: "D, H, W"}[spatial]
         raise ValueError(
-            f"{fn}: expected a {spatial + 1}-D {axes} or {spatial + 2}-D {batched} input, "
-            f"got shape {x.shape}"
+            f"{fn}: expected a {spatial + 1}-D (C, {axes}) or {spatial + 2}-D (N, C, {axes}) "
+            f"input, got shape {x.shape}"
         )
     return x
+
+
+def _ints(fn: str, name: str, value: Any, n: int) -> tuple[int, ...]:
+    """An int repeated n times, or a tuple of n ints; ValueError naming ``fn`` otherwise (also
+    the 3-D ops', lucid.ops.pool's and the conv and padding layers' geometry check)."""
+    if isinstance(value, (int, np.integer)):
+        return (int(value),) * n
+    value = tuple(value)
+    if len(value) != n or not all(isinstance(v, (int, np.integer)) for v in value):
+        raise ValueError(f"{fn}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+    return tuple(int(v) for v in value)
 
 
 def _one(fn: str, what: str, value: Any) -> int:
@@ -412,25 +422,24 @@ def fold(
 # --------------------------------------------------------------------------- 3-D convolutions
 
 
-def _triple(fn: str, name: str, value: Any) -> tuple[int, int, int]:
-    if isinstance(value, (int, np.integer)):
-        return (int(value),) * 3
-    value = tuple(value)
-    if len(value) != 3 or not all(isinstance(v, (int, np.integer)) for v in value):
-        raise ValueError(f"{fn}: {name} must be an int or a tuple of 3 ints, got {value!r}")
-    return tuple(int(v) for v in value)
-
-
 def _conv3d_input(fn: str, x: TensorLike, weight: TensorLike) -> tuple[Tensor, Tensor, bool]:
-    x = x if isinstance(x, Tensor) else Tensor(x)
+    x = _spatial_input(fn, x, 3)
     weight = weight if isinstance(weight, Tensor) else Tensor(weight)
-    if x.ndim not in (4, 5):
-        raise ValueError(
-            f"{fn}: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got shape {x.shape}"
-        )
     if weight.ndim != 5:
         raise ValueError(f"{fn}: weight must be 5-D, got shape {weight.shape}")
     return (x if x.ndim == 5 else x[None]), weight, x.ndim == 4
+
+
+def _finish_3d(fn: str, out: Tensor, bias: TensorLike | None, unbatched: bool) -> Tensor:
+    """The 3-D convolutions' last step: ``bias`` (C_out,) added per output channel of ``out``
+    (N, C_out, D, H, W), and the batch axis dropped again for an unbatched input."""
+    if bias is not None:
+        c_out = out.shape[1]
+        b = bias if isinstance(bias, Tensor) else Tensor(bias)
+        if b.shape != (c_out,):
+            raise ValueError(f"{fn}: bias of shape {b.shape} must be ({c_out},)")
+        out = out + b.reshape(c_out, 1, 1, 1)
+    return out[0] if unbatched else out
 
 
 def conv3d(
@@ -451,7 +460,7 @@ def conv3d(
     """
     fn = "conv3d"
     x, weight, unbatched = _conv3d_input(fn, x, weight)
-    (sd, sh, sw), (dd, dh, dw) = _triple(fn, "stride", stride), _triple(fn, "dilation", dilation)
+    (sd, sh, sw), (dd, dh, dw) = _ints(fn, "stride", stride, 3), _ints(fn, "dilation", dilation, 3)
     kd, kh, kw = weight.shape[2:]
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
@@ -464,7 +473,7 @@ def conv3d(
         ]
         pads = [(t // 2, t - t // 2) for t in totals]  # PyTorch pads the end more
     else:
-        pads = [(p, p) for p in _triple(fn, "padding", padding)]
+        pads = [(p, p) for p in _ints(fn, "padding", padding, 3)]
     n, c = x.shape[:2]
     if c % groups or weight.shape[0] % groups or weight.shape[1] * groups != c:
         raise ValueError(
@@ -486,12 +495,7 @@ def conv3d(
     w2 = weight.permute(0, 2, 1, 3, 4).reshape(c_out, kd * weight.shape[1], kh, kw)
     out = conv2d(x2, w2, None, (sh, sw), (pads[1], pads[2]), (dh, dw), groups)
     out = out.reshape(n, od, c_out, *out.shape[2:]).permute(0, 2, 1, 3, 4)
-    if bias is not None:
-        b = bias if isinstance(bias, Tensor) else Tensor(bias)
-        if b.shape != (c_out,):
-            raise ValueError(f"{fn}: bias of shape {b.shape} must be ({c_out},)")
-        out = out + b.reshape(c_out, 1, 1, 1)
-    return out[0] if unbatched else out
+    return _finish_3d(fn, out, bias, unbatched)
 
 
 def conv_transpose3d(
@@ -513,9 +517,9 @@ def conv_transpose3d(
     """
     fn = "conv_transpose3d"
     x, weight, unbatched = _conv3d_input(fn, x, weight)
-    (sd, sh, sw), (dd, dh, dw) = _triple(fn, "stride", stride), _triple(fn, "dilation", dilation)
-    (pd, ph, pw) = _triple(fn, "padding", padding)
-    (opd, oph, opw) = _triple(fn, "output_padding", output_padding)
+    (sd, sh, sw), (dd, dh, dw) = _ints(fn, "stride", stride, 3), _ints(fn, "dilation", dilation, 3)
+    (pd, ph, pw) = _ints(fn, "padding", padding, 3)
+    (opd, oph, opw) = _ints(fn, "output_padding", output_padding, 3)
     n, c_in, depth, h, w = x.shape
     kd, kh, kw = weight.shape[2:]
     g = groups
@@ -547,9 +551,4 @@ def conv_transpose3d(
     # one 2-D product (BLAS): (OD, D*kd) @ (D*kd, N*rest)
     flat = matmul(m, y.permute(1, 0, 2).reshape(depth * kd, -1)).reshape(od, n, g * cg, oh, ow)
     out = flat.permute(1, 2, 0, 3, 4)
-    if bias is not None:
-        b = bias if isinstance(bias, Tensor) else Tensor(bias)
-        if b.shape != (g * cg,):
-            raise ValueError(f"{fn}: bias of shape {b.shape} must be ({g * cg},)")
-        out = out + b.reshape(g * cg, 1, 1, 1)
-    return out[0] if unbatched else out
+    return _finish_3d(fn, out, bias, unbatched)

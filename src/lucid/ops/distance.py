@@ -25,6 +25,19 @@ def _floating(fn: str, x: Tensor) -> Tensor:
     return x
 
 
+def _broadcast_pair(fn: str, x1: Any, x2: Any) -> tuple[Tensor, Tensor, tuple[int, ...]]:
+    """Two floating-point tensors and their broadcast shape; ValueError if they do not
+    broadcast together."""
+    x1, x2 = _floating(fn, _tensor(x1)), _floating(fn, _tensor(x2))
+    try:
+        shape = np.broadcast_shapes(x1.shape, x2.shape)
+    except ValueError:
+        raise ValueError(
+            f"{fn}: shapes {x1.shape} and {x2.shape} do not broadcast together"
+        ) from None
+    return x1, x2, shape
+
+
 def normalize(
     input: Any,  # noqa: A002 - PyTorch's name
     p: float = 2.0,
@@ -48,13 +61,7 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
     broadcast together; as ``torch.nn.functional.cosine_similarity``, whose clamp does not
     enter the gradient (the norm's gradient flows as if unclamped)."""
     fn = "cosine_similarity"
-    x1, x2 = _floating(fn, _tensor(x1)), _floating(fn, _tensor(x2))
-    try:
-        shape = np.broadcast_shapes(x1.shape, x2.shape)
-    except ValueError:
-        raise ValueError(
-            f"{fn}: shapes {x1.shape} and {x2.shape} do not broadcast together"
-        ) from None
+    x1, x2, shape = _broadcast_pair(fn, x1, x2)
     axis = normalize_axis(dim, len(shape), fn)
     x1, x2 = x1.broadcast_to(shape), x2.broadcast_to(shape)
 
@@ -71,14 +78,7 @@ def pairwise_distance(
 ) -> Tensor:
     """``||x1 - x2 + eps||_p`` along the last axis of the broadcast inputs, as
     ``torch.nn.functional.pairwise_distance``."""
-    fn = "pairwise_distance"
-    x1, x2 = _floating(fn, _tensor(x1)), _floating(fn, _tensor(x2))
-    try:
-        np.broadcast_shapes(x1.shape, x2.shape)
-    except ValueError:
-        raise ValueError(
-            f"{fn}: shapes {x1.shape} and {x2.shape} do not broadcast together"
-        ) from None
+    x1, x2, _ = _broadcast_pair("pairwise_distance", x1, x2)
     d = x1 - x2 + eps
     if d.ndim == 0:
         return norm(d.reshape(1), p=p, dim=0, keepdim=False)

@@ -112,17 +112,21 @@ def _noise_dropout(
     return Noise((kept * a).astype(dtype), shift)(x)
 
 
+def _channel_dropout(fn: str, x: Tensor, unbatched_ndim: int, p: float, training: bool) -> Tensor:
+    """Channel-wise dropout of ``x``; an unbatched input (``unbatched_ndim`` axes, no N) runs as
+    a batch of one."""
+    if x.ndim == unbatched_ndim:
+        return _noise_dropout(fn, x[None], p, training, True, False)[0]
+    return _noise_dropout(fn, x, p, training, True, False)
+
+
 def dropout1d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
     """Zero whole channels of ``(N, C, L)`` or ``(C, L)`` with probability ``p``, scaling the
     rest by ``1 / (1 - p)``, as ``torch.nn.functional.dropout1d``."""
     x = input if isinstance(input, Tensor) else Tensor(input)
     if x.ndim not in (2, 3):
         raise ValueError(f"dropout1d: expected a 2-D or 3-D input, got shape {x.shape}")
-    if x.ndim == 2:
-        out = _noise_dropout("dropout1d", x[None], p, training, True, False)[0]
-    else:
-        out = _noise_dropout("dropout1d", x, p, training, True, False)
-    return _inplace(x, out, inplace)
+    return _inplace(x, _channel_dropout("dropout1d", x, 2, p, training), inplace)
 
 
 def dropout2d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -143,11 +147,7 @@ def dropout3d(input: Any, p: float = 0.5, training: bool = True, inplace: bool =
     """Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` with probability ``p``,
     as ``torch.nn.functional.dropout3d``."""
     x = input if isinstance(input, Tensor) else Tensor(input)
-    if x.ndim == 4:
-        out = _noise_dropout("dropout3d", x[None], p, training, True, False)[0]
-    else:
-        out = _noise_dropout("dropout3d", x, p, training, True, False)
-    return _inplace(x, out, inplace)
+    return _inplace(x, _channel_dropout("dropout3d", x, 4, p, training), inplace)
 
 
 def alpha_dropout(

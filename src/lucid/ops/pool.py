@@ -15,7 +15,7 @@ import numpy as np
 from lucid._graph import no_grad, unary_func_op
 from lucid.kernels import pool as K
 from lucid.ops.activation import relu
-from lucid.ops.conv import _geometry_1d, _Spatial, _spatial_input
+from lucid.ops.conv import _geometry_1d, _ints, _Spatial, _spatial_input
 from lucid.ops.creation import zeros
 from lucid.ops.elementwise import abs as abs_
 from lucid.ops.elementwise import sign
@@ -216,29 +216,12 @@ def adaptive_avg_pool1d(x: TensorLike, output_size: Any) -> Tensor:
 
 
 def _volume_input(fn: str, x: TensorLike, spatial: int) -> tuple[Tensor, bool]:
-    x = (
-        _spatial_input(fn, x, spatial)
-        if spatial < 3
-        else (x if isinstance(x, Tensor) else Tensor(x))
-    )
-    if spatial == 3 and x.ndim not in (4, 5):
-        raise ValueError(
-            f"{fn}: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got shape {x.shape}"
-        )
+    x = _spatial_input(fn, x, spatial)
     unbatched = x.ndim == spatial + 1
     x = x[None] if unbatched else x
     if x.dtype.kind != "f":
         x = x.astype(np.float32)
     return x, unbatched
-
-
-def _triple(fn: str, name: str, value: Any) -> tuple[int, int, int]:
-    if isinstance(value, (int, np.integer)):
-        return (int(value),) * 3
-    value = tuple(value)
-    if len(value) != 3 or not all(isinstance(v, (int, np.integer)) for v in value):
-        raise ValueError(f"{fn}: {name} must be an int or a tuple of 3 ints, got {value!r}")
-    return tuple(int(v) for v in value)
 
 
 def _pick(x: Tensor, flat: np.ndarray, out_spatial: tuple) -> Tensor:
@@ -271,9 +254,9 @@ def max_pool3d(
     its ``D*H*W`` volume. The maximum is separable: over (h, w) windows, then over depth."""
     fn = "max_pool3d"
     x, unbatched = _volume_input(fn, x, 3)
-    k = _triple(fn, "kernel_size", kernel_size)
-    s = k if stride is None else _triple(fn, "stride", stride)
-    p, d = _triple(fn, "padding", padding), _triple(fn, "dilation", dilation)
+    k = _ints(fn, "kernel_size", kernel_size, 3)
+    s = k if stride is None else _ints(fn, "stride", stride, 3)
+    p, d = _ints(fn, "padding", padding, 3), _ints(fn, "dilation", dilation, 3)
     n, c, depth, h, w = x.shape
     with no_grad():
         plane = Tensor._wrap(x._data.reshape(n, c * depth, h, w))
@@ -303,9 +286,9 @@ def avg_pool3d(
     pooling runs as a 2-D one over (h, w) and a 1-D one over depth."""
     fn = "avg_pool3d"
     x, unbatched = _volume_input(fn, x, 3)
-    k = _triple(fn, "kernel_size", kernel_size)
-    s = k if stride is None else _triple(fn, "stride", stride)
-    p = _triple(fn, "padding", padding)
+    k = _ints(fn, "kernel_size", kernel_size, 3)
+    s = k if stride is None else _ints(fn, "stride", stride, 3)
+    p = _ints(fn, "padding", padding, 3)
     if divisor_override is not None and divisor_override <= 0:
         raise ValueError(f"{fn}: divisor_override must be positive, got {divisor_override}")
     n, c, depth, h, w = x.shape
@@ -344,8 +327,7 @@ def _adaptive_argmax(a: np.ndarray, out_sizes: tuple) -> np.ndarray:
     pos = np.broadcast_to(np.arange(math.prod(spatial)).reshape(spatial), a.shape)
     for axis in range(len(spatial) - 1, -1, -1):
         n, o = spatial[axis], out_sizes[axis]
-        start = (np.arange(o) * n) // o
-        stop = -((-(np.arange(o) + 1) * n) // o)
+        start, stop = K._adaptive_axis(n, o)
         width = int((stop - start).max())
         slots = np.arange(width)
         idx = np.where(slots < (stop - start)[:, None], start[:, None] + slots, start[:, None])

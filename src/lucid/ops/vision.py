@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from lucid.kernels.pool import _adaptive_matrix  # mode="area" is adaptive average pooling
 from lucid.ops.elementwise import clip, floor, where
 from lucid.ops.index import take
 from lucid.ops.linalg import matmul
@@ -81,14 +82,10 @@ def _axis_matrix(
     n_in: int, n_out: int, mode: str, align_corners: bool, scale: float | None, dtype
 ) -> np.ndarray:
     """The (n_out, n_in) matrix that interpolates one axis as PyTorch's ``mode`` does."""
+    if mode == "area":  # adaptive average pooling windows
+        return _adaptive_matrix(n_in, n_out, dtype)
     rows = np.arange(n_out)[:, None]
     m = np.zeros((n_out, n_in), dtype=dtype)
-    if mode == "area":  # adaptive average pooling windows
-        start = (np.arange(n_out) * n_in) // n_out
-        stop = -((-(np.arange(n_out) + 1) * n_in) // n_out)
-        cols = np.arange(n_in)
-        inside = (cols >= start[:, None]) & (cols < stop[:, None])
-        return (inside / (stop - start)[:, None]).astype(dtype)
     cubic = mode == "bicubic"
     src = _source(n_in, n_out, align_corners, scale, cubic, dtype)
     base = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
