@@ -12,7 +12,7 @@ from lucid import _graph
 from lucid.nn.module import Module
 from lucid.nn.parameter import Parameter
 from lucid.nn.utils import _norms
-from lucid.nn.utils.weight_norm import _find_hook
+from lucid.nn.utils.weight_norm import _find_hook, _parameter_to_hook
 from lucid.tensor import Tensor
 
 __all__ = ["spectral_norm", "remove_spectral_norm"]
@@ -68,12 +68,8 @@ def spectral_norm(
     """Divide ``module.<name>`` by its spectral norm before each call: parameter ``<name>_orig``
     replaces it, buffers ``<name>_u`` and ``<name>_v`` (random unit vectors at first, drawn from
     Lucid's generator) carry the power iteration. Returns the module."""
-    for hook, _ in module._forward_pre_hooks.values():
-        if isinstance(hook, SpectralNorm) and hook.name == name:
-            raise RuntimeError(f"spectral_norm: two spectral_norm hooks on {name!r}")
-    weight = module._parameters.get(name)
-    if weight is None:
-        raise AttributeError(f"spectral_norm: {type(module).__name__} has no parameter {name!r}")
+    twice = f"spectral_norm: two spectral_norm hooks on {name!r}"
+    weight = _parameter_to_hook(module, SpectralNorm, name, "spectral_norm", twice)
     if dim is None:
         dim = default_dim(module)
     fn = SpectralNorm(name, n_power_iterations, dim, eps)
