@@ -79,6 +79,14 @@ class _Table(Module):
             self.weight._data[self.padding_idx] = 0
 
 
+def _pretrained(op: str, embeddings: Any) -> np.ndarray:
+    """``from_pretrained``'s table as an array, checked to be 2-D."""
+    data = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+    if data.ndim != 2:
+        raise ValueError(f"{op}.from_pretrained: expected a 2-D table, got {data.shape}")
+    return data
+
+
 def embedding(
     input: Any,  # noqa: A002 - PyTorch's name
     weight: Tensor,
@@ -157,9 +165,7 @@ class Embedding(_Table):
         cls, embeddings: Any, freeze: bool = True, padding_idx: int | None = None
     ) -> Embedding:
         """An Embedding holding a copy of the 2-D ``embeddings``; frozen unless ``freeze``."""
-        data = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
-        if data.ndim != 2:
-            raise ValueError(f"Embedding.from_pretrained: expected a 2-D table, got {data.shape}")
+        data = _pretrained("Embedding", embeddings)
         return cls(*data.shape, padding_idx=padding_idx, _weight=data, _freeze=freeze)
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002 - PyTorch's name
@@ -344,11 +350,7 @@ class EmbeddingBag(_Table):
         padding_idx: int | None = None,
     ) -> EmbeddingBag:
         """An EmbeddingBag holding a copy of the 2-D ``embeddings``; frozen unless ``freeze``."""
-        data = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
-        if data.ndim != 2:
-            raise ValueError(
-                f"EmbeddingBag.from_pretrained: expected a 2-D table, got {data.shape}"
-            )
+        data = _pretrained("EmbeddingBag", embeddings)
         bag = cls(
             *data.shape,
             max_norm,
