@@ -47,11 +47,48 @@ def _pass_through(receive: Callable[[tuple], tuple], tensors: list[Tensor]) -> t
     return out if isinstance(out, tuple) else (out,)
 
 
+def _wire(items: list | tuple, receive: Callable[[tuple], tuple]) -> tuple[list[int], list]:
+    """Pass the tensors among ``items`` that need a gradient through one identity op (their
+    gradients go to ``receive``): their positions, and ``items`` with them replaced."""
+    wired = [i for i, a in enumerate(items) if isinstance(a, Tensor) and a.requires_grad]
+    items = list(items)
+    if wired:
+        passed = _pass_through(receive, [items[i] for i in wired])
+        for i, t in zip(wired, passed, strict=True):
+            items[i] = t
+    return wired, items
+
+
 def _as_gradient(value: Any, like: Any) -> Any:
     """A hook's replacement gradient in the form the pass uses (Tensor or array)."""
     if value is None or isinstance(like, Tensor):
         return value
     return np.asarray(value._data if isinstance(value, Tensor) else value)
+
+
+def _spread(n: int, positions: list[int], grads: tuple) -> tuple:
+    """A length-``n`` tuple: ``grads`` at ``positions``, None elsewhere."""
+    full: list[Any] = [None] * n
+    for i, g in zip(positions, grads, strict=True):
+        full[i] = g
+    return tuple(full)
+
+
+def _apply(hooks: dict, call: Callable, grads: tuple, module: Any, what: str, of: str) -> tuple:
+    """``call(hook, grads)`` for each hook in turn; a result that is not None replaces
+    ``grads`` (as many gradients, else RuntimeError naming ``what`` and ``of``)."""
+    for hook in list(hooks.values()):
+        result = call(hook, grads)
+        if result is None:
+            continue
+        result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+        if len(result) != len(grads):
+            raise RuntimeError(
+                f"{what} of {type(module).__name__} returned {len(result)} gradients for "
+                f"{len(grads)} {of}"
+            )
+        grads = result
+    return grads
 
 
 class BackwardHookCall:
@@ -68,45 +105,26 @@ class BackwardHookCall:
 
     def wrap_inputs(self, args: tuple) -> tuple:
         self.n_args = len(args)
-        self.wired = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
-        if not self.wired:
-            return args
-        passed = _pass_through(self._inputs_done, [args[i] for i in self.wired])
-        args = list(args)
-        for i, t in zip(self.wired, passed, strict=True):
-            args[i] = t
-        return tuple(args)
+        self.wired, passed = _wire(args, self._inputs_done)
+        return tuple(passed) if self.wired else args
 
     def wrap_outputs(self, result: Any) -> Any:
         outputs = list(result) if isinstance(result, (tuple, list)) else [result]
-        wired = [i for i, o in enumerate(outputs) if isinstance(o, Tensor) and o.requires_grad]
-        self.n_outputs, self.outputs_wired = len(outputs), wired
-        if not wired:
+        self.n_outputs = len(outputs)
+        self.outputs_wired, outputs = _wire(outputs, self._outputs_done)
+        if not self.outputs_wired:
             return result
-        passed = _pass_through(self._outputs_done, [outputs[i] for i in wired])
-        for i, t in zip(wired, passed, strict=True):
-            outputs[i] = t
         if isinstance(result, (tuple, list)):
             return type(result)(outputs)
         return outputs[0]
 
     def _outputs_done(self, grads: tuple) -> tuple:
-        full: list[Any] = [None] * self.n_outputs
-        for i, g in zip(self.outputs_wired, grads, strict=True):
-            full[i] = g
-        grad_output = tuple(full)
-        for hook in list(self.pre_hooks.values()):  # full backward pre-hooks may replace them
-            result = hook(self.module, grad_output)
-            if result is None:
-                continue
-            result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
-            if len(result) != len(grad_output):
-                raise RuntimeError(
-                    f"backward pre-hook of {type(self.module).__name__} returned "
-                    f"{len(result)} gradients for {len(grad_output)} outputs"
-                )
-            grad_output = result
-        self.grad_output = grad_output
+        grad_output = _spread(self.n_outputs, self.outputs_wired, grads)
+        # full backward pre-hooks may replace them
+        self.grad_output = grad_output = _apply(
+            self.pre_hooks, lambda hook, g: hook(self.module, g), grad_output, self.module,
+            "backward pre-hook", "outputs",
+        )  # fmt: skip
         if self.hooks and not self.wired:  # no input needs a gradient: hooks see None for each
             self._call_hooks((None,) * self.n_args)
         return tuple(
@@ -114,22 +132,9 @@ class BackwardHookCall:
         )
 
     def _inputs_done(self, grads: tuple) -> tuple:
-        full: list[Any] = [None] * self.n_args
-        for i, g in zip(self.wired, grads, strict=True):
-            full[i] = g
-        full = self._call_hooks(tuple(full))
+        full = self._call_hooks(_spread(self.n_args, self.wired, grads))
         return tuple(_as_gradient(full[i], g) for i, g in zip(self.wired, grads, strict=True))
 
     def _call_hooks(self, grad_input: tuple) -> tuple:
-        for hook in list(self.hooks.values()):
-            result = hook(self.module, grad_input, self.grad_output)
-            if result is None:
-                continue
-            result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
-            if len(result) != len(grad_input):
-                raise RuntimeError(
-                    f"backward hook of {type(self.module).__name__} returned {len(result)} "
-                    f"gradients for {len(grad_input)} inputs"
-                )
-            grad_input = result
-        return grad_input
+        return _apply(self.hooks, lambda hook, g: hook(self.module, g, self.grad_output),
+                      grad_input, self.module, "backward hook", "inputs")  # fmt: skip

@@ -284,6 +284,21 @@ def _start_rows(states: tuple, starts: tuple, prev: int, rows: int, prev_rows: i
             state[prev, prev_rows:rows] = start[prev_rows:rows]
 
 
+def _walk(sizes: np.ndarray | None, length: int, batch: int, reverse: bool, states: tuple,
+          starts: tuple):  # fmt: skip
+    """Forward processing order: ``(t, rows, before)``, ``before`` the views of each state
+    (L, N, H) one step back (the ``starts`` (N, H) for the first step) on the active rows.
+    Rows that begin late (packed, reverse) are started from ``starts`` on the way."""
+    rows_before = batch
+    for t, prev, rows in _steps(sizes, length, batch, reverse):
+        if prev < 0:
+            yield t, rows, tuple(s[:rows] for s in starts)
+        else:
+            _start_rows(states, starts, prev, rows, rows_before)
+            yield t, rows, tuple(s[prev, :rows] for s in states)
+        rows_before = rows
+
+
 def _finals(arrays: tuple, sizes: np.ndarray | None, length: int, reverse: bool) -> list:
     """Each sequence's last state: at step len-1 (forward) or 0 (reverse), copied."""
     if length == 0:
@@ -337,14 +352,7 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, b, sizes=None, reverse=False, gates=None
     cs = _alloc(sizes, (length, batch, hidden), dtype)  # the cell states
     buf = np.empty((batch, 4 * hidden), dtype)
     tanh_c = np.empty((batch, hidden), dtype)
-    rows_before = batch
-    for t, prev, rows in _steps(sizes, length, batch, reverse):
-        if prev < 0:
-            hp, cp = h0[:rows], c0[:rows]
-        else:
-            _start_rows((out, cs), (h0, c0), prev, rows, rows_before)
-            hp, cp = out[prev, :rows], cs[prev, :rows]
-        rows_before = rows
+    for t, rows, (hp, cp) in _walk(sizes, length, batch, reverse, (out, cs), (h0, c0)):
         g = gates[t, :rows]
         hw = np.matmul(hp, wt, out=buf[:rows])
         if jit:
@@ -419,14 +427,7 @@ def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, sizes=None, reverse=False, gates=
     out = _alloc(sizes, (length, batch, hidden), dtype)
     hn = _alloc(sizes, (length, batch, hidden), dtype)  # h W_hn^T + b_hn
     buf = np.empty((batch, 3 * hidden), dtype)
-    rows_before = batch
-    for t, prev, rows in _steps(sizes, length, batch, reverse):
-        if prev < 0:
-            hp = h0[:rows]
-        else:
-            _start_rows((out,), (h0,), prev, rows, rows_before)
-            hp = out[prev, :rows]
-        rows_before = rows
+    for t, rows, (hp,) in _walk(sizes, length, batch, reverse, (out,), (h0,)):
         g = gates[t, :rows]
         hw = np.matmul(hp, wt, out=buf[:rows])
         rz, n = g[:, : 2 * hidden], g[:, 2 * hidden :]
@@ -488,14 +489,7 @@ def rnn_forward(x, h0, w_ih, w_hh, b, relu=False, sizes=None, reverse=False) -> 
     wt = np.ascontiguousarray(w_hh.T)
     h0 = _state(h0, dtype)
     buf = np.empty((batch, hidden), dtype)
-    rows_before = batch
-    for t, prev, rows in _steps(sizes, length, batch, reverse):
-        if prev < 0:
-            hp = h0[:rows]
-        else:
-            _start_rows((out,), (h0,), prev, rows, rows_before)
-            hp = out[prev, :rows]
-        rows_before = rows
+    for t, rows, (hp,) in _walk(sizes, length, batch, reverse, (out,), (h0,)):
         o = out[t, :rows]
         o += np.matmul(hp, wt, out=buf[:rows])
         if relu:

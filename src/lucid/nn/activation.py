@@ -17,18 +17,44 @@ from lucid.ops.elementwise import tanh
 from lucid.tensor import Tensor, _dtype
 
 
-class ReLU(Module):
-    """``max(x, 0)``, elementwise."""
+class _Inplace(Module):
+    """An activation whose only argument is PyTorch's ``inplace``."""
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
         self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        return A.relu(input, self.inplace)
-
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
+
+
+class _Alpha(Module):
+    """An activation whose arguments are ``alpha`` and ``inplace`` (ELU, CELU)."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class _AlongDim(Module):
+    """An activation along one axis ``dim`` (softmax and its kin)."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class ReLU(_Inplace):
+    """``max(x, 0)``, elementwise."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+        return A.relu(input, self.inplace)
 
 
 class LeakyReLU(Module):
@@ -45,18 +71,11 @@ class LeakyReLU(Module):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
-class ELU(Module):
+class ELU(_Alpha):
     """``x if x > 0 else alpha * (exp(x) - 1)``, elementwise."""
-
-    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__()
-        self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
         return A.elu(input, self.alpha, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class GELU(Module):
@@ -73,32 +92,18 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class SiLU(Module):
+class SiLU(_Inplace):
     """``x * sigmoid(x)``, elementwise."""
-
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
         return A.silu(input, self.inplace)
 
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
 
-
-class Mish(Module):
+class Mish(_Inplace):
     """``x * tanh(softplus(x))``, elementwise."""
-
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
         return A.mish(input, self.inplace)
-
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
 
 
 class Sigmoid(Module):
@@ -147,46 +152,21 @@ class Hardtanh(Module):
         )
 
 
-class Softmax(Module):
+class Softmax(_AlongDim):
     """``exp(x) / sum(exp(x))`` along ``dim`` (required when called; PyTorch guesses one)."""
-
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
         return A.softmax(input, dim=self.dim)
 
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
 
-
-class LogSoftmax(Module):
+class LogSoftmax(_AlongDim):
     """``x - logsumexp(x)`` along ``dim``."""
-
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
         return A.log_softmax(input, dim=self.dim)
 
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
-
 
 # --------------------------------------------------------------------------- more activations
-
-
-class _Inplace(Module):
-    """An activation whose only argument is PyTorch's ``inplace``."""
-
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
 
 
 class SELU(_Inplace):
@@ -196,18 +176,11 @@ class SELU(_Inplace):
         return A.selu(input, self.inplace)
 
 
-class CELU(Module):
+class CELU(_Alpha):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``, elementwise."""
-
-    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__()
-        self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
         return A.celu(input, self.alpha, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class ReLU6(Hardtanh):
@@ -282,32 +255,21 @@ class Hardshrink(Softshrink):
         return A.hardshrink(input, self.lambd)
 
 
-class Softmin(Module):
+class Softmin(_AlongDim):
     """``softmax(-x)`` along ``dim``."""
-
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
         return A.softmin(input, self.dim)
 
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
 
-
-class GLU(Module):
+class GLU(_AlongDim):
     """``a * sigmoid(b)`` for the two halves ``a, b`` of the input along ``dim``."""
 
     def __init__(self, dim: int = -1) -> None:
-        super().__init__()
-        self.dim = dim
+        super().__init__(dim)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
         return A.glu(input, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
 
 
 class Threshold(Module):

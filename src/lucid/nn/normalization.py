@@ -46,17 +46,10 @@ def _reset_affine(module: Module) -> None:
         init.zeros_(module.bias)
 
 
-class _BatchNorm(Module):
-    """Batch normalisation over every axis but the channel axis 1.
-
-    Training: normalise with the batch's statistics and update the running buffers (momentum
-    ``m``: ``running = (1 - m) running + m batch``, the variance unbiased; ``momentum=None``: a
-    cumulative average over ``num_batches_tracked`` batches). Evaluation: use the running
-    statistics (the batch's if ``track_running_stats=False``).
-    """
-
-    _ranks: tuple[int, ...] = ()
-    _layout = ""
+class _NormBase(Module):
+    """What batch and instance norms share, as PyTorch's ``_NormBase``: per-channel affine
+    parameters and, with ``track_running_stats``, the ``running_mean``, ``running_var`` and
+    ``num_batches_tracked`` buffers (None otherwise)."""
 
     def __init__(
         self,
@@ -93,6 +86,26 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         _reset_affine(self)
 
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class _BatchNorm(_NormBase):
+    """Batch normalisation over every axis but the channel axis 1.
+
+    Training: normalise with the batch's statistics and update the running buffers (momentum
+    ``m``: ``running = (1 - m) running + m batch``, the variance unbiased; ``momentum=None``: a
+    cumulative average over ``num_batches_tracked`` batches). Evaluation: use the running
+    statistics (the batch's if ``track_running_stats=False``).
+    """
+
+    _ranks: tuple[int, ...] = ()
+    _layout = ""
+
     def _check_input(self, x: Tensor) -> None:
         shape = tuple(x.shape)
         if len(shape) not in self._ranks or shape[1] != self.num_features:
@@ -119,13 +132,6 @@ class _BatchNorm(Module):
             use_batch,
             factor,
             self.eps,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, bias={self.bias is not None}, "
-            f"track_running_stats={self.track_running_stats}"
         )
 
 
@@ -241,7 +247,7 @@ class GroupNorm(Module):
 # --------------------------------------------------------------------------- instance, RMS, LRN
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(_NormBase):
     """Instance normalisation: each (sample, channel) over its spatial axes, as PyTorch's
     ``InstanceNorm*d`` (no affine parameters and no running statistics by default)."""
 
@@ -259,28 +265,9 @@ class _InstanceNorm(Module):
         *,
         bias: bool = True,
     ) -> None:
-        super().__init__()
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        dt = _float(dtype)
-        _affine_parameters(self, (num_features,), dt, affine, affine and bias)
-        if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dt)))
-            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dt)))
-            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
-        else:
-            for name in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(name, None)
-
-    def reset_running_stats(self) -> None:
-        if self.track_running_stats:
-            init.zeros_(self.running_mean)
-            init.ones_(self.running_var)
-            self.num_batches_tracked._data[...] = 0
-
-    def reset_parameters(self) -> None:
-        self.reset_running_stats()
-        _reset_affine(self)
+        super().__init__(
+            num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias
+        )
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
         x = input if isinstance(input, Tensor) else Tensor(input)
@@ -309,13 +296,6 @@ class _InstanceNorm(Module):
             self.eps,
         )
         return out[0] if unbatched else out
-
-    def extra_repr(self) -> str:
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, bias={self.bias is not None}, "
-            f"track_running_stats={self.track_running_stats}"
-        )
 
 
 class InstanceNorm1d(_InstanceNorm):

@@ -47,6 +47,46 @@ def _unsupported(op: str, scale_grad_by_freq: bool, sparse: bool) -> None:
         raise NotImplementedError(f"{op}: scale_grad_by_freq and sparse are not supported")
 
 
+def _padding_row(op: str, padding_idx: int | None, num_embeddings: int) -> int | None:
+    """``padding_idx`` as a row in [0, num_embeddings) (negative counts from the end)."""
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise IndexError(
+            f"{op}: padding_idx {padding_idx} is out of range for {num_embeddings} embeddings"
+        )
+    return padding_idx % num_embeddings
+
+
+class _Table(Module):
+    """The ``(num_embeddings, embedding_dim)`` ``weight`` of Embedding and EmbeddingBag:
+    PyTorch's init N(0, 1) with the ``padding_idx`` row zero, or a given ``_weight``."""
+
+    def _init_weight(self, op: str, _weight: Any, dtype: Any) -> None:
+        shape = (self.num_embeddings, self.embedding_dim)
+        if _weight is None:
+            dt = np.float32 if dtype is None else _dtype(dtype)
+            self.weight = Parameter(np.empty(shape, dtype=dt))
+            self.reset_parameters()
+        else:
+            self.weight = Parameter(_weight)
+            if self.weight.shape != shape:
+                raise ValueError(f"{op}: _weight has shape {self.weight.shape}, expected {shape}")
+
+    def reset_parameters(self) -> None:
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight._data[self.padding_idx] = 0
+
+
+def _pretrained(op: str, embeddings: Any) -> np.ndarray:
+    """``from_pretrained``'s table as an array, checked to be 2-D."""
+    data = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+    if data.ndim != 2:
+        raise ValueError(f"{op}.from_pretrained: expected a 2-D table, got {data.shape}")
+    return data
+
+
 def embedding(
     input: Any,  # noqa: A002 - PyTorch's name
     weight: Tensor,
@@ -88,7 +128,7 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     return Tensor._wrap((index[..., None] == np.arange(num_classes)).astype(np.int64))
 
 
-class Embedding(Module):
+class Embedding(_Table):
     """A table of ``num_embeddings`` learnable vectors of size ``embedding_dim``, looked up by
     integer index: (...) -> (..., embedding_dim).
 
@@ -113,27 +153,11 @@ class Embedding(Module):
     ) -> None:
         super().__init__()
         _unsupported("Embedding", scale_grad_by_freq, sparse)
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise IndexError(
-                    f"Embedding: padding_idx {padding_idx} is out of range for "
-                    f"{num_embeddings} embeddings"
-                )
-            padding_idx %= num_embeddings
+        padding_idx = _padding_row("Embedding", padding_idx, num_embeddings)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
-        if _weight is None:
-            dt = np.float32 if dtype is None else _dtype(dtype)
-            self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dt))
-            self.reset_parameters()
-        else:
-            self.weight = Parameter(_weight)
-            if self.weight.shape != (num_embeddings, embedding_dim):
-                raise ValueError(
-                    f"Embedding: _weight has shape {self.weight.shape}, expected "
-                    f"{(num_embeddings, embedding_dim)}"
-                )
+        self._init_weight("Embedding", _weight, dtype)
         self.weight.requires_grad = not _freeze
 
     @classmethod
@@ -141,15 +165,8 @@ class Embedding(Module):
         cls, embeddings: Any, freeze: bool = True, padding_idx: int | None = None
     ) -> Embedding:
         """An Embedding holding a copy of the 2-D ``embeddings``; frozen unless ``freeze``."""
-        data = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
-        if data.ndim != 2:
-            raise ValueError(f"Embedding.from_pretrained: expected a 2-D table, got {data.shape}")
+        data = _pretrained("Embedding", embeddings)
         return cls(*data.shape, padding_idx=padding_idx, _weight=data, _freeze=freeze)
-
-    def reset_parameters(self) -> None:
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            self.weight._data[self.padding_idx] = 0
 
     def forward(self, input: Any) -> Tensor:  # noqa: A002 - PyTorch's name
         return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
@@ -286,7 +303,7 @@ def embedding_bag(
     return total / count
 
 
-class EmbeddingBag(Module):
+class EmbeddingBag(_Table):
     """Sums, means or maxima of bags of embeddings, as ``torch.nn.EmbeddingBag``:
     ``forward(input, offsets=None, per_sample_weights=None)`` gives ``(bags, dim)``.
 
@@ -312,28 +329,12 @@ class EmbeddingBag(Module):
         _unsupported("EmbeddingBag", scale_grad_by_freq, sparse)
         if mode not in _BAG_MODES:
             raise ValueError(f"EmbeddingBag: mode must be one of {_BAG_MODES}, got {mode!r}")
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise IndexError(
-                    f"EmbeddingBag: padding_idx {padding_idx} is out of range for "
-                    f"{num_embeddings} embeddings"
-                )
-            padding_idx %= num_embeddings
+        padding_idx = _padding_row("EmbeddingBag", padding_idx, num_embeddings)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.max_norm, self.norm_type, self.mode = max_norm, norm_type, mode
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         self.include_last_offset, self.padding_idx = include_last_offset, padding_idx
-        if _weight is None:
-            dt = np.float32 if dtype is None else _dtype(dtype)
-            self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dt))
-            self.reset_parameters()
-        else:
-            self.weight = Parameter(_weight)
-            if self.weight.shape != (num_embeddings, embedding_dim):
-                raise ValueError(
-                    f"EmbeddingBag: _weight has shape {self.weight.shape}, expected "
-                    f"{(num_embeddings, embedding_dim)}"
-                )
+        self._init_weight("EmbeddingBag", _weight, dtype)
 
     @classmethod
     def from_pretrained(
@@ -349,11 +350,7 @@ class EmbeddingBag(Module):
         padding_idx: int | None = None,
     ) -> EmbeddingBag:
         """An EmbeddingBag holding a copy of the 2-D ``embeddings``; frozen unless ``freeze``."""
-        data = embeddings._data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
-        if data.ndim != 2:
-            raise ValueError(
-                f"EmbeddingBag.from_pretrained: expected a 2-D table, got {data.shape}"
-            )
+        data = _pretrained("EmbeddingBag", embeddings)
         bag = cls(
             *data.shape,
             max_norm,
@@ -367,11 +364,6 @@ class EmbeddingBag(Module):
         )
         bag.weight.requires_grad = not freeze
         return bag
-
-    def reset_parameters(self) -> None:
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            self.weight._data[self.padding_idx] = 0
 
     def forward(
         self,

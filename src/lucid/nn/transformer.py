@@ -40,7 +40,54 @@ def _activation(name: str, activation: str | Callable) -> Callable:
     return activation
 
 
-class TransformerEncoderLayer(Module):
+def _stack(name: str, layer: Module, num_layers: int) -> ModuleList:
+    """``num_layers`` independent deep copies of ``layer``."""
+    if not isinstance(num_layers, int) or num_layers < 1:
+        raise ValueError(f"{name}: num_layers must be >= 1, got {num_layers!r}")
+    return ModuleList([copy.deepcopy(layer) for _ in range(num_layers)])
+
+
+class _TransformerLayer(Module):
+    """What the encoder and decoder layers share: residual blocks (one per attention module
+    named in ``_attentions``, then the feed-forward one), block i with LayerNorm ``norm<i>``
+    and dropout ``dropout<i>``. Submodules register in PyTorch's order."""
+
+    _attentions: tuple[str, ...] = ()
+
+    def __init__(self, name: str, d_model: int, nhead: int,
+                 dim_feedforward: int, dropout: float, activation: str | Callable,
+                 layer_norm_eps: float, batch_first: bool, norm_first: bool, bias: bool,
+                 device: Any, dtype: Any) -> None:  # fmt: skip
+        super().__init__()
+        activation = _activation(name, activation)
+        factory = {"device": device, "dtype": dtype}
+        for attr in self._attentions:
+            mha = MultiheadAttention(
+                d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **factory
+            )
+            setattr(self, attr, mha)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
+        self.norm_first = norm_first
+        blocks = len(self._attentions) + 1
+        for i in range(1, blocks + 1):
+            setattr(self, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory))
+        for i in range(1, blocks + 1):
+            setattr(self, f"dropout{i}", Dropout(dropout))
+        self.activation = activation  # a Module activation registers as a submodule, as torch
+
+    def _sa_block(self, x: Tensor, mask: Any, padding: Any, is_causal: bool) -> Tensor:
+        x = self.self_attn(x, x, x, attn_mask=mask, key_padding_mask=padding,
+                           need_weights=False, is_causal=is_causal)[0]  # fmt: skip
+        return self.dropout1(x)
+
+    def _ff_block(self, x: Tensor) -> Tensor:
+        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
+        return getattr(self, f"dropout{len(self._attentions) + 1}")(x)
+
+
+class TransformerEncoderLayer(_TransformerLayer):
     """Self-attention then a feed-forward block, each with a residual connection and LayerNorm,
     as ``torch.nn.TransformerEncoderLayer``.
 
@@ -50,6 +97,8 @@ class TransformerEncoderLayer(Module):
     ``activation`` is ``'relu'``, ``'gelu'`` or a callable. Submodule and state-dict names are
     PyTorch's (``self_attn``, ``linear1``, ``linear2``, ``norm1``, ``norm2``).
     """
+
+    _attentions = ("self_attn",)
 
     def __init__(
         self,
@@ -65,38 +114,9 @@ class TransformerEncoderLayer(Module):
         device: Any = None,
         dtype: Any = None,
     ) -> None:
-        super().__init__()
-        activation = _activation("TransformerEncoderLayer", activation)
-        factory = {"device": device, "dtype": dtype}
-        self.self_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **factory
-        )
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.activation = activation  # a Module activation registers as a submodule, as torch
-
-    def _sa_block(
-        self, x: Tensor, attn_mask: Any, key_padding_mask: Any, is_causal: bool
-    ) -> Tensor:
-        x = self.self_attn(
-            x,
-            x,
-            x,
-            attn_mask=attn_mask,
-            key_padding_mask=key_padding_mask,
-            need_weights=False,
-            is_causal=is_causal,
-        )[0]
-        return self.dropout1(x)
-
-    def _ff_block(self, x: Tensor) -> Tensor:
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        super().__init__("TransformerEncoderLayer", d_model, nhead, dim_feedforward, dropout,
+                         activation, layer_norm_eps, batch_first, norm_first, bias, device,
+                         dtype)  # fmt: skip
 
     def forward(
         self,
@@ -129,9 +149,7 @@ class TransformerEncoder(Module):
         mask_check: bool = True,
     ) -> None:
         super().__init__()
-        if not isinstance(num_layers, int) or num_layers < 1:
-            raise ValueError(f"TransformerEncoder: num_layers must be >= 1, got {num_layers!r}")
-        self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
+        self.layers = _stack("TransformerEncoder", encoder_layer, num_layers)
         self.num_layers = num_layers
         self.norm = norm
 
@@ -153,7 +171,7 @@ class TransformerEncoder(Module):
         return x if self.norm is None else self.norm(x)
 
 
-class TransformerDecoderLayer(Module):
+class TransformerDecoderLayer(_TransformerLayer):
     """Self-attention, attention over the encoder's output (``memory``), then a feed-forward
     block, each with a residual connection and LayerNorm, as ``torch.nn.TransformerDecoderLayer``.
 
@@ -166,6 +184,8 @@ class TransformerDecoderLayer(Module):
     True = not allowed; float: added); ``tgt_is_causal`` without ``tgt_mask`` applies the
     causal mask (PyTorch raises there and asks for the mask).
     """
+
+    _attentions = ("self_attn", "multihead_attn")
 
     def __init__(
         self,
@@ -181,31 +201,9 @@ class TransformerDecoderLayer(Module):
         device: Any = None,
         dtype: Any = None,
     ) -> None:
-        super().__init__()
-        activation = _activation("TransformerDecoderLayer", activation)
-        factory = {"device": device, "dtype": dtype}
-        self.self_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **factory
-        )
-        self.multihead_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **factory
-        )
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
-        self.activation = activation
-
-    def _sa_block(self, x: Tensor, mask: Any, padding: Any, is_causal: bool) -> Tensor:
-        x = self.self_attn(x, x, x, attn_mask=mask, key_padding_mask=padding,
-                           need_weights=False, is_causal=is_causal)[0]  # fmt: skip
-        return self.dropout1(x)
+        super().__init__("TransformerDecoderLayer", d_model, nhead, dim_feedforward, dropout,
+                         activation, layer_norm_eps, batch_first, norm_first, bias, device,
+                         dtype)  # fmt: skip
 
     def _mha_block(
         self, x: Tensor, memory: Tensor, mask: Any, padding: Any, is_causal: bool
@@ -213,9 +211,6 @@ class TransformerDecoderLayer(Module):
         x = self.multihead_attn(x, memory, memory, attn_mask=mask, key_padding_mask=padding,
                                 need_weights=False, is_causal=is_causal)[0]  # fmt: skip
         return self.dropout2(x)
-
-    def _ff_block(self, x: Tensor) -> Tensor:
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
 
     def forward(
         self,
@@ -250,9 +245,7 @@ class TransformerDecoder(Module):
         self, decoder_layer: TransformerDecoderLayer, num_layers: int, norm: Module | None = None
     ) -> None:
         super().__init__()
-        if not isinstance(num_layers, int) or num_layers < 1:
-            raise ValueError(f"TransformerDecoder: num_layers must be >= 1, got {num_layers!r}")
-        self.layers = ModuleList([copy.deepcopy(decoder_layer) for _ in range(num_layers)])
+        self.layers = _stack("TransformerDecoder", decoder_layer, num_layers)
         self.num_layers = num_layers
         self.norm = norm
 

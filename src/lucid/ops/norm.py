@@ -186,6 +186,42 @@ def _check_param(op: str, name: str, p: Any, shape: tuple[int, ...]) -> None:
         raise ValueError(f"{op}: {name} must have shape {shape}, got {tuple(_tensor(p).shape)}")
 
 
+def _check_channel_params(op: str, c: int, *params: Any) -> None:
+    """``running_mean``, ``running_var``, ``weight``, ``bias``: each None or of shape (c,)."""
+    for name, p in zip(("running_mean", "running_var", "weight", "bias"), params, strict=True):
+        _check_param(op, name, p, (c,))
+
+
+def _trailing_shape(op: str, x: Tensor, normalized_shape: Any) -> tuple[int, ...]:
+    """``normalized_shape`` as a tuple, checked to be the last axes of ``x``."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or x.ndim < k or x.shape[x.ndim - k :] != shape:
+        raise ValueError(
+            f"{op}: expected an input whose last {k} dimensions are {shape} "
+            f"(normalized_shape), got shape {x.shape}"
+        )
+    return shape
+
+
+def _channel_affine(out: Tensor, weight: Any, bias: Any) -> Tensor:
+    """``out * weight + bias`` per channel (axis 1), each skipped when None."""
+    per_channel = (out.shape[1],) + (1,) * (out.ndim - 2)
+    if weight is not None:
+        out = out * _tensor(weight).reshape(per_channel)
+    if bias is not None:
+        out = out + _tensor(bias).reshape(per_channel)
+    return out
+
+
+def _update_running(momentum: float, *pairs: tuple[Tensor | None, Any]) -> None:
+    """``buffer = (1 - momentum) * buffer + momentum * stat`` in place, for each given buffer."""
+    for buffer, stat in pairs:
+        if buffer is not None:
+            buffer._data[...] = (1 - momentum) * buffer._data + momentum * stat
+            buffer._version += 1
+
+
 def layer_norm(
     input: Any,  # noqa: A002 - PyTorch's name
     normalized_shape: Any,
@@ -198,16 +234,10 @@ def layer_norm(
     x = _tensor(input)
     if _xp.is_half(x):
         return _xp.through_float32(layer_norm, x, normalized_shape, weight, bias, eps)
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    k = len(shape)
-    if k == 0 or x.ndim < k or x.shape[x.ndim - k :] != shape:
-        raise ValueError(
-            f"layer_norm: expected an input whose last {k} dimensions are {shape} "
-            f"(normalized_shape), got shape {x.shape}"
-        )
+    shape = _trailing_shape("layer_norm", x, normalized_shape)
     _check_param("layer_norm", "weight", weight, shape)
     _check_param("layer_norm", "bias", bias, shape)
-    op = LayerNorm(k, eps, weight is not None, bias is not None)
+    op = LayerNorm(len(shape), eps, weight is not None, bias is not None)
     return op(x, *_affine(weight, bias))
 
 
@@ -231,9 +261,7 @@ def batch_norm(
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
     c = x.shape[1]
-    for name, p in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):  # fmt: skip
-        _check_param("batch_norm", name, p, (c,))
+    _check_channel_params("batch_norm", c, running_mean, running_var, weight, bias)
     affine = _affine(weight, bias)
     if not training:
         if running_mean is None or running_var is None:
@@ -249,11 +277,9 @@ def batch_norm(
         )
     op = BatchNorm(None, None, eps, weight is not None, bias is not None)
     out = op(x, *affine)
-    m = momentum
-    for buffer, stat in ((running_mean, op.batch_mean), (running_var, op.batch_var * n / (n - 1))):
-        if buffer is not None:
-            buffer._data[...] = (1 - m) * buffer._data + m * stat
-            buffer._version += 1
+    _update_running(
+        momentum, (running_mean, op.batch_mean), (running_var, op.batch_var * n / (n - 1))
+    )
     return out
 
 
@@ -277,12 +303,7 @@ def group_norm(
     _check_param("group_norm", "bias", bias, (c,))
     grouped = x.reshape(x.shape[0], num_groups, math.prod(x.shape[1:]) // num_groups)
     out = LayerNorm(1, eps, False, False)(grouped).reshape(x.shape)
-    per_channel = (c,) + (1,) * (x.ndim - 2)
-    if weight is not None:
-        out = out * _tensor(weight).reshape(per_channel)
-    if bias is not None:
-        out = out + _tensor(bias).reshape(per_channel)
-    return out
+    return _channel_affine(out, weight, bias)
 
 
 # --------------------------------------------------------------------------- instance, RMS, LRN
@@ -310,9 +331,7 @@ def instance_norm(
             f"instance_norm: expected an input of shape (N, C, d1, ...), got {x.shape}"
         )
     n, c = x.shape[:2]
-    for name, p in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):  # fmt: skip
-        _check_param("instance_norm", name, p, (c,))
+    _check_channel_params("instance_norm", c, running_mean, running_var, weight, bias)
     if not use_input_stats:
         if running_mean is None or running_var is None:
             raise ValueError("instance_norm: use_input_stats=False needs running_mean and var")
@@ -325,18 +344,11 @@ def instance_norm(
         )
     op = LayerNorm(1, eps, False, False)
     out = op(x.reshape(n * c, size)).reshape(x.shape)
-    per_channel = (c,) + (1,) * (x.ndim - 2)
-    if weight is not None:
-        out = out * _tensor(weight).reshape(per_channel)
-    if bias is not None:
-        out = out + _tensor(bias).reshape(per_channel)
+    out = _channel_affine(out, weight, bias)
     if n and (running_mean is not None or running_var is not None):
         rows = x._data.reshape(n, c, size).astype(np.float64)
         mean, var = rows.mean(axis=(0, 2)), rows.var(axis=2, ddof=1).mean(axis=0)
-        for buffer, stat in ((running_mean, mean), (running_var, var)):
-            if buffer is not None:
-                buffer._data[...] = (1 - momentum) * buffer._data + momentum * stat
-                buffer._version += 1
+        _update_running(momentum, (running_mean, mean), (running_var, var))
     return out
 
 
@@ -349,13 +361,8 @@ def rms_norm(
     """``x / sqrt(mean(x**2) + eps) * weight`` over the trailing ``normalized_shape`` axes, as
     ``torch.nn.functional.rms_norm``; ``eps=None`` is the dtype's machine epsilon."""
     x = _tensor(input)
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    shape = _trailing_shape("rms_norm", x, normalized_shape)
     k = len(shape)
-    if k == 0 or x.ndim < k or x.shape[x.ndim - k :] != shape:
-        raise ValueError(
-            f"rms_norm: expected an input whose last {k} dimensions are {shape} "
-            f"(normalized_shape), got shape {x.shape}"
-        )
     if x.dtype.kind != "f":
         raise TypeError(f"rms_norm: expected a floating-point input, got {x.dtype}")
     _check_param("rms_norm", "weight", weight, shape)

@@ -6,7 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from lucid import random as lucid_random
 from lucid.ops.elementwise import maximum, sqrt
+from lucid.ops.linalg import matmul
 from lucid.ops.reduce import sum as _sum
 from lucid.tensor import Tensor
 
@@ -40,3 +42,28 @@ def normalize_array(x: np.ndarray, eps: float) -> np.ndarray:
 def normalize(x: Any, eps: float) -> Tensor:
     """``x / max(||x||, eps)`` over all of ``x``, recorded."""
     return x / maximum(sqrt(_sum(x * x)), eps)
+
+
+# --------------------------------------------------------------------------- spectral norm
+
+
+def check_power_iterations(n_power_iterations: int) -> None:
+    if n_power_iterations <= 0:
+        raise ValueError(
+            f"spectral_norm: n_power_iterations must be positive, got {n_power_iterations}"
+        )
+
+
+def random_unit_vectors(shape: tuple[int, int], dtype: Any, eps: float) -> tuple:
+    """The power iteration's start: unit vectors ``u`` (``shape[0]``) and ``v`` (``shape[1]``)
+    drawn from Lucid's generator, in that order."""
+    gen = lucid_random.generator()
+    u = gen.standard_normal(shape[0]).astype(dtype)
+    v = gen.standard_normal(shape[1]).astype(dtype)
+    return normalize_array(u, eps), normalize_array(v, eps)
+
+
+def sigma(w: Tensor, u: np.ndarray, v: np.ndarray) -> Tensor:
+    """``u^T W v``, the spectral norm estimate: recorded in the matrix ``w`` only (copies of
+    the vectors, which the power iteration updates in place)."""
+    return _sum(Tensor._wrap(u.copy()) * matmul(w, Tensor._wrap(v.copy())))

@@ -8,13 +8,10 @@ from typing import Any
 import numpy as np
 
 from lucid import _graph
-from lucid import random as lucid_random
 from lucid.nn.module import Module
 from lucid.nn.utils import _norms
 from lucid.nn.utils.parametrize import register_parametrization
 from lucid.nn.utils.spectral_norm import default_dim, weight_matrix
-from lucid.ops.linalg import matmul
-from lucid.ops.reduce import sum as _sum
 from lucid.tensor import Tensor
 
 __all__ = ["weight_norm", "spectral_norm"]
@@ -64,19 +61,14 @@ class _SpectralNorm(Module):
             raise IndexError(
                 f"spectral_norm: dim {dim} is out of range for a weight of {ndim} dimensions"
             )
-        if n_power_iterations <= 0:
-            raise ValueError(
-                f"spectral_norm: n_power_iterations must be positive, got {n_power_iterations}"
-            )
+        _norms.check_power_iterations(n_power_iterations)
         self.dim = dim % ndim if ndim else 0
         self.eps, self.n_power_iterations = eps, n_power_iterations
         if ndim > 1:
             mat = weight_matrix(weight, self.dim)._data
-            gen = lucid_random.generator()
-            u = gen.standard_normal(mat.shape[0]).astype(weight.dtype)
-            v = gen.standard_normal(mat.shape[1]).astype(weight.dtype)
-            self.register_buffer("_u", Tensor._wrap(_norms.normalize_array(u, eps)))
-            self.register_buffer("_v", Tensor._wrap(_norms.normalize_array(v, eps)))
+            u, v = _norms.random_unit_vectors(mat.shape, weight.dtype, eps)
+            self.register_buffer("_u", Tensor._wrap(u))
+            self.register_buffer("_v", Tensor._wrap(v))
             self._power_method(mat, 15)
 
     def _power_method(self, mat: np.ndarray, n: int) -> None:
@@ -94,9 +86,7 @@ class _SpectralNorm(Module):
         if self.training:
             with _graph.no_grad():
                 self._power_method(w._data, self.n_power_iterations)
-        u, v = Tensor._wrap(self._u._data.copy()), Tensor._wrap(self._v._data.copy())
-        sigma = _sum(u * matmul(w, v))
-        return weight / sigma
+        return weight / _norms.sigma(w, self._u._data, self._v._data)
 
     def right_inverse(self, value: Any) -> Any:
         return value

@@ -9,13 +9,10 @@ from typing import Any
 import numpy as np
 
 from lucid import _graph
-from lucid import random as lucid_random
 from lucid.nn.module import Module
 from lucid.nn.parameter import Parameter
 from lucid.nn.utils import _norms
-from lucid.nn.utils.weight_norm import _find_hook
-from lucid.ops.linalg import matmul
-from lucid.ops.reduce import sum as _sum
+from lucid.nn.utils.weight_norm import _find_hook, _parameter_to_hook
 from lucid.tensor import Tensor
 
 __all__ = ["spectral_norm", "remove_spectral_norm"]
@@ -39,10 +36,7 @@ class SpectralNorm:
     ``v`` buffers in place: ``v = W^T u / |.|``, then ``u = W v / |.|``)."""
 
     def __init__(self, name: str, n_power_iterations: int, dim: int, eps: float) -> None:
-        if n_power_iterations <= 0:
-            raise ValueError(
-                f"spectral_norm: n_power_iterations must be positive, got {n_power_iterations}"
-            )
+        _norms.check_power_iterations(n_power_iterations)
         self.name, self.n_power_iterations, self.dim, self.eps = (
             name, n_power_iterations, dim, eps)  # fmt: skip
 
@@ -58,9 +52,7 @@ class SpectralNorm:
                 u._data[...] = _norms.normalize_array(mat @ v._data, self.eps)
             u._version += 1
             v._version += 1
-        u_now, v_now = Tensor._wrap(u._data.copy()), Tensor._wrap(v._data.copy())
-        sigma = _sum(u_now * matmul(w, v_now))
-        return weight / sigma
+        return weight / _norms.sigma(w, u._data, v._data)
 
     def __call__(self, module: Module, args: Any) -> None:
         setattr(module, self.name, self.compute_weight(module, module.training))
@@ -76,19 +68,12 @@ def spectral_norm(
     """Divide ``module.<name>`` by its spectral norm before each call: parameter ``<name>_orig``
     replaces it, buffers ``<name>_u`` and ``<name>_v`` (random unit vectors at first, drawn from
     Lucid's generator) carry the power iteration. Returns the module."""
-    for hook, _ in module._forward_pre_hooks.values():
-        if isinstance(hook, SpectralNorm) and hook.name == name:
-            raise RuntimeError(f"spectral_norm: two spectral_norm hooks on {name!r}")
-    weight = module._parameters.get(name)
-    if weight is None:
-        raise AttributeError(f"spectral_norm: {type(module).__name__} has no parameter {name!r}")
+    twice = f"spectral_norm: two spectral_norm hooks on {name!r}"
+    weight = _parameter_to_hook(module, SpectralNorm, name, "spectral_norm", twice)
     if dim is None:
         dim = default_dim(module)
     fn = SpectralNorm(name, n_power_iterations, dim, eps)
-    h, w = weight_matrix(weight, dim).shape
-    gen = lucid_random.generator()
-    u = _norms.normalize_array(gen.standard_normal(h).astype(weight.dtype), eps)
-    v = _norms.normalize_array(gen.standard_normal(w).astype(weight.dtype), eps)
+    u, v = _norms.random_unit_vectors(weight_matrix(weight, dim).shape, weight.dtype, eps)
     del module._parameters[name]
     module.register_parameter(name + "_orig", weight)
     setattr(module, name, Tensor._wrap(weight._data))

@@ -37,6 +37,18 @@ def _find_hook(module: Module, kind: type, name: str, op: str) -> tuple[int, Any
     raise ValueError(f"{op}: {name!r} is not normalised in {type(module).__name__}")
 
 
+def _parameter_to_hook(module: Module, kind: type, name: str, op: str, twice: str) -> Parameter:
+    """The Parameter ``name`` that a ``kind`` hook is about to take over: RuntimeError
+    ``twice`` if such a hook has it already, AttributeError if there is no such parameter."""
+    for hook, _ in module._forward_pre_hooks.values():
+        if isinstance(hook, kind) and hook.name == name:
+            raise RuntimeError(twice)
+    weight = module._parameters.get(name)
+    if weight is None:
+        raise AttributeError(f"{op}: {type(module).__name__} has no parameter {name!r}")
+    return weight
+
+
 def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:
     """Reparametrise ``module.<name>`` as ``g * v / ||v||``: parameters ``<name>_g`` (the norm
     over every axis but ``dim``, kept as size-1 axes; ``dim=None`` one norm for the whole
@@ -50,12 +62,8 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     )
     if dim is None:
         dim = -1
-    for hook, _ in module._forward_pre_hooks.values():
-        if isinstance(hook, WeightNorm) and hook.name == name:
-            raise RuntimeError(f"weight_norm: cannot register two weight_norm hooks on {name!r}")
-    weight = module._parameters.get(name)
-    if weight is None:
-        raise AttributeError(f"weight_norm: {type(module).__name__} has no parameter {name!r}")
+    twice = f"weight_norm: cannot register two weight_norm hooks on {name!r}"
+    weight = _parameter_to_hook(module, WeightNorm, name, "weight_norm", twice)
     fn = WeightNorm(name, dim)
     del module._parameters[name]
     with _graph.no_grad():
