@@ -783,13 +783,29 @@ def _check_schedulers(name: str, optimizer: Optimizer, schedulers: list[Any]) ->
             )
 
 
-class SequentialLR(LRScheduler):
+class _SchedulerList(LRScheduler):
+    """The shared part of ``SequentialLR`` and ``ChainedScheduler``: schedulers kept in
+    ``_schedulers``, whose state dicts go into this one's under ``"_schedulers"``."""
+
+    _not_state = (*LRScheduler._not_state, "_schedulers")
+    _schedulers: list[LRScheduler]
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        for scheduler, saved in zip(self._schedulers, state_dict["_schedulers"], strict=True):
+            scheduler.load_state_dict(saved)
+
+
+class SequentialLR(_SchedulerList):
     """Runs ``schedulers[0]`` until ``milestones[0]``, then ``schedulers[1]`` (started afresh
     at that epoch) until ``milestones[1]``, and so on; e.g. a ``LinearLR`` warmup followed by
     ``CosineAnnealingLR``. Its state dict holds each scheduler's.
     """
-
-    _not_state = (*LRScheduler._not_state, "_schedulers")
 
     def __init__(
         self,
@@ -834,22 +850,10 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self) -> dict[str, Any]:
-        state = super().state_dict()
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        super().load_state_dict(state_dict)
-        for scheduler, saved in zip(self._schedulers, state_dict["_schedulers"], strict=True):
-            scheduler.load_state_dict(saved)
-
-
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(_SchedulerList):
     """Steps every scheduler in ``schedulers`` at each ``step()``, so their factors compose
     (e.g. ``ConstantLR`` and ``ExponentialLR`` together). Its state dict holds each one's."""
-
-    _not_state = (*LRScheduler._not_state, "_schedulers")
 
     def __init__(self, schedulers: list[LRScheduler], optimizer: Optimizer | None = None) -> None:
         schedulers = list(schedulers)
@@ -866,13 +870,3 @@ class ChainedScheduler(LRScheduler):
         for scheduler in self._schedulers:
             scheduler.step()
         self._last_lr = self._current_lrs()
-
-    def state_dict(self) -> dict[str, Any]:
-        state = super().state_dict()
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        super().load_state_dict(state_dict)
-        for scheduler, saved in zip(self._schedulers, state_dict["_schedulers"], strict=True):
-            scheduler.load_state_dict(saved)
