@@ -76,6 +76,15 @@ def _legacy_reduction(reduction: str, size_average: Any, reduce: Any) -> str:
     return "mean" if size_average else "sum"
 
 
+def _reduction(
+    op: str, reduction: str, size_average: Any, reduce: Any, allowed: tuple[str, ...] = REDUCTIONS
+) -> str:
+    """The reduction to use (the legacy pair honoured, as ``_legacy_reduction``), checked."""
+    reduction = _legacy_reduction(reduction, size_average, reduce)
+    _check_reduction(op, reduction, allowed)
+    return reduction
+
+
 def _reduce(loss: Tensor, reduction: str, denominator: float | None = None) -> Tensor:
     """``loss`` itself, its sum, or its sum over ``denominator`` (default: its size)."""
     if reduction == "none":
@@ -294,7 +303,7 @@ def cross_entropy(
     probabilities), as PyTorch; the deprecated ``size_average``/``reduce`` are honoured. An index
     out of range raises IndexError naming it.
     """
-    reduction = _legacy_reduction(reduction, size_average, reduce)
+    reduction = _reduction("cross_entropy", reduction, size_average, reduce)
     if _xp.is_half(input):
         return _xp.through_float32(
             cross_entropy,
@@ -305,7 +314,6 @@ def cross_entropy(
             reduction=reduction,
             label_smoothing=label_smoothing,
         )
-    _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(
             f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}"
@@ -342,8 +350,7 @@ def nll_loss(
     """Negative log-likelihood ``-w_y input[y]`` of log-probabilities ``input`` (N, C), (C,) or
     (N, C, d1, ...) against class indices ``target`` (N, d1, ...); ``"mean"`` divides by the
     summed weights of the counted targets, as PyTorch."""
-    reduction = _legacy_reduction(reduction, size_average, reduce)
-    _check_reduction("nll_loss", reduction)
+    reduction = _reduction("nll_loss", reduction, size_average, reduce)
     x, w = _class_loss_setup("nll_loss", input, target, weight)
     t = target._data if isinstance(target, Tensor) else np.asarray(target)
     flat = _check_class_target("nll_loss", x._data, t, ignore_index)
@@ -414,8 +421,7 @@ def mse_loss(
     ``weight`` (the input's shape) multiplies each element; its ``"mean"`` is
     ``sum(w l) / sum(w)``, as PyTorch's.
     """
-    reduction = _legacy_reduction(reduction, size_average, reduce)
-    _check_reduction("mse_loss", reduction)
+    reduction = _reduction("mse_loss", reduction, size_average, reduce)
     x, t = _tensor(input), _tensor(target)
     _warn_broadcast("mse_loss", x, t)
     if weight is not None:
@@ -434,8 +440,7 @@ def l1_loss(
 ) -> Tensor:
     """Absolute error ``|input - target|``, reduced (subgradient 0 where they are equal);
     ``weight`` as in ``mse_loss``."""
-    reduction = _legacy_reduction(reduction, size_average, reduce)
-    _check_reduction("l1_loss", reduction)
+    reduction = _reduction("l1_loss", reduction, size_average, reduce)
     x, t = _tensor(input), _tensor(target)
     _warn_broadcast("l1_loss", x, t)
     if weight is not None:
@@ -483,8 +488,7 @@ def smooth_l1_loss(
 ) -> Tensor:
     """``0.5 d**2 / beta`` for ``|d| < beta``, else ``|d| - 0.5 beta`` (d = input - target);
     ``beta=0`` is the L1 loss."""
-    reduction = _legacy_reduction(reduction, size_average, reduce)
-    _check_reduction("smooth_l1_loss", reduction)
+    reduction = _reduction("smooth_l1_loss", reduction, size_average, reduce)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must not be negative, got {beta}")
     x, t = _tensor(input), _tensor(target)
@@ -526,8 +530,7 @@ def poisson_nll_loss(
     """Poisson negative log-likelihood of ``target`` under rate ``exp(input)`` (``log_input``)
     or ``input``: ``exp(x) - t x``, or ``x - t log(x + eps)``. ``full`` adds Stirling's
     approximation of ``log(t!)``, ``t log t - t + 0.5 log(2 pi t)``, where ``t > 1``."""
-    reduction = _legacy_reduction(reduction, size_average, reduce)
-    _check_reduction("poisson_nll_loss", reduction)
+    reduction = _reduction("poisson_nll_loss", reduction, size_average, reduce)
     x, t = _tensor(input), _tensor(target)
     if log_input:
         loss = _exp(x) - t * x
@@ -673,8 +676,7 @@ def binary_cross_entropy(
     """``-w (t log x + (1 - t) log(1 - x))`` for probabilities ``x`` in [0, 1], logs floored at
     -100 as in PyTorch; ``weight`` broadcasts against the input. Prefer
     ``binary_cross_entropy_with_logits`` on logits: it is stable."""
-    reduction = _legacy_reduction(reduction, size_average, reduce)
-    _check_reduction("binary_cross_entropy", reduction)
+    reduction = _reduction("binary_cross_entropy", reduction, size_average, reduce)
     x, t = _tensor(input), _tensor(target)
     _check_same_shape("binary_cross_entropy", x, t)
     w = _array(weight, _float_dtype(x))
@@ -693,8 +695,7 @@ def binary_cross_entropy_with_logits(
     """Sigmoid plus binary cross-entropy in one stable op: ``-w (p t log sigmoid(x) + (1 - t)
     log(1 - sigmoid(x)))`` for logits ``x`` of any magnitude. ``pos_weight`` p weighs positives
     and broadcasts along the last (class) axis; ``weight`` w broadcasts against the input."""
-    reduction = _legacy_reduction(reduction, size_average, reduce)
-    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    reduction = _reduction("binary_cross_entropy_with_logits", reduction, size_average, reduce)
     x, t = _tensor(input), _tensor(target)
     _check_same_shape("binary_cross_entropy_with_logits", x, t)
     dtype = _float_dtype(x)
@@ -748,8 +749,7 @@ def kl_div(
     ``reduction="batchmean"`` divides the sum by the batch size (the KL divergence proper);
     ``"mean"`` divides by the element count, as PyTorch (which warns about it).
     """
-    reduction = _legacy_reduction(reduction, size_average, reduce)
-    _check_reduction("kl_div", reduction, REDUCTIONS + ("batchmean",))
+    reduction = _reduction("kl_div", reduction, size_average, reduce, REDUCTIONS + ("batchmean",))
     x, t = _tensor(input), _tensor(target)
     _warn_broadcast("kl_div", x, t)
     loss = KlDiv(log_target)(x, t)

@@ -13,7 +13,7 @@ from lucid.ops.activation import relu, softplus
 from lucid.ops.distance import pairwise_distance  # re-exported: one implementation
 from lucid.ops.elementwise import minimum, sqrt, where
 from lucid.ops.index import gather
-from lucid.ops.loss import _check_reduction, _legacy_reduction, _reduce, _tensor
+from lucid.ops.loss import _check_reduction, _reduce, _reduction, _tensor
 from lucid.ops.reduce import sum as _sum
 from lucid.ops.shape import unsqueeze
 from lucid.tensor import Tensor
@@ -27,12 +27,6 @@ __all__ = [
 # PyTorch adds this to each squared norm in cosine_embedding_loss, so that a zero vector gives
 # a cosine of 0 instead of 0 / 0.
 _COSINE_EPS = 1e-12
-
-
-def _reduction(op: str, reduction: str, size_average: Any, reduce: Any) -> str:
-    reduction = _legacy_reduction(reduction, size_average, reduce)
-    _check_reduction(op, reduction)
-    return reduction
 
 
 def _floating(op: str, name: str, x: Tensor) -> Tensor:
