@@ -157,6 +157,17 @@ def _check_weight(op: str, weight: np.ndarray | None, n_classes: int) -> None:
         )
 
 
+def _target_class_weights(
+    target: np.ndarray, weight: np.ndarray | None, ignore_index: int, dtype: np.dtype
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For flat class-index targets (M,): which are counted (``valid``), each one's class
+    ``y`` (0 where ignored) and its weight ``w_y`` in ``dtype`` (0 where ignored)."""
+    valid = target != ignore_index
+    y = np.where(valid, target, 0)
+    wy = (weight[y] if weight is not None else np.ones(target.shape[0], dtype)) * valid
+    return valid, y, wy.astype(dtype, copy=False)
+
+
 class CrossEntropy(operation):
     """l_i = -sum_c a_ic log softmax(x_i)_c;  d/dx_ij = A_i softmax(x_i)_j - a_ij, A = sum_c a.
 
@@ -201,9 +212,7 @@ class CrossEntropy(operation):
         """A (M, 1) and a (M, C) of the class docstring: d l_i / d x_i = A_i p_i - a_i."""
         n, c = self.rows.shape
         s, w, dtype = self.smoothing, self.weight, self.rows.dtype
-        valid = self.target != self.ignore_index
-        y = np.where(valid, self.target, 0)
-        wy = (w[y] if w is not None else np.ones(n, dtype)) * valid
+        valid, y, wy = _target_class_weights(self.target, w, self.ignore_index, dtype)
         total = (1 - s) * wy + s * (1.0 if w is None else w.mean()) * valid
         a = np.zeros((n, c), dtype)
         a[np.arange(n), y] = (1 - s) * wy
@@ -223,12 +232,10 @@ class NllLoss(operation):
         self.shape = x.shape
         self.save_for_backward()  # the gradient is a constant: -w_y at the target class
         x = _classes_last(x)
-        n = x.shape[0]
-        valid = self.target != self.ignore_index
-        self.y = np.where(valid, self.target, 0)
-        w = self.weight
-        self.wy = ((w[self.y] if w is not None else np.ones(n, x.dtype)) * valid).astype(x.dtype)
-        return -self.wy * x[np.arange(n), self.y]
+        _, self.y, self.wy = _target_class_weights(
+            self.target, self.weight, self.ignore_index, x.dtype
+        )
+        return -self.wy * x[np.arange(x.shape[0]), self.y]
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
         n = self.y.shape[0]
