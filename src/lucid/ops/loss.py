@@ -602,7 +602,25 @@ def _check_same_shape(op: str, x: Tensor, t: Tensor) -> None:
         raise ValueError(f"{op}: target shape {t.shape} must equal the input shape {x.shape}")
 
 
-class BinaryCrossEntropy(operation):
+class _WeightedBinaryLoss(operation):
+    """The part of the two binary cross-entropies that ``weight`` w touches: the loss and both
+    local derivatives are multiplied by it."""
+
+    weight: np.ndarray | None
+
+    def _weighted(self, loss: np.ndarray) -> np.ndarray:
+        return loss * self.weight if self.weight is not None else loss
+
+    def _to_parents(self, grad: Any, dx: Any, dt: Any, dtype: np.dtype) -> tuple:
+        """``grad`` times w dx to the input and times w dt to the target (in ``dtype``), None
+        to a parent that needs no gradient."""
+        dx, dt = self._weighted(dx), self._weighted(dt)
+        to_x = grad * dx.astype(dtype) if self.parents[0].requires_grad else None
+        to_t = grad * dt.astype(dtype) if self.parents[1].requires_grad else None
+        return to_x, to_t
+
+
+class BinaryCrossEntropy(_WeightedBinaryLoss):
     """-w (t log x + (1 - t) log(1 - x)), logs floored at -100;  d/dx = w (x - t) /
     max(x (1 - x), 1e-12), d/dt = w (log(1 - x) - log x)."""
 
@@ -623,23 +641,19 @@ class BinaryCrossEntropy(operation):
             log_x = np.maximum(np.log(x), _LOG_FLOOR)
             log_1mx = np.maximum(np.log1p(-x), _LOG_FLOOR)
         loss = -(t * log_x + (1 - t) * log_1mx)
-        return (loss * self.weight if self.weight is not None else loss).astype(x.dtype)
+        return self._weighted(loss).astype(x.dtype)
 
     def gradient(self, grad: np.ndarray) -> tuple:
-        (x, t), w = self.saved_tensors, self.weight
+        x, t = self.saved_tensors
         with np.errstate(divide="ignore"):  # the logs again: recorded under create_graph
             log_x = _xp.maximum(_xp.log(x), _LOG_FLOOR)
             log_1mx = _xp.maximum(_xp.log(1 - x), _LOG_FLOOR)
         dx = (x - t) / _xp.maximum(x * (1 - x), _BCE_EPS)
         dt = log_1mx - log_x
-        if w is not None:
-            dx, dt = dx * w, dt * w
-        to_x = grad * dx.astype(x.dtype) if self.parents[0].requires_grad else None
-        to_t = grad * dt.astype(x.dtype) if self.parents[1].requires_grad else None
-        return to_x, to_t
+        return self._to_parents(grad, dx, dt, x.dtype)
 
 
-class BinaryCrossEntropyWithLogits(operation):
+class BinaryCrossEntropyWithLogits(_WeightedBinaryLoss):
     """(1 - t) x + (1 + (p - 1) t) softplus(-x), times w (p: pos_weight);  d/dx = w (sigmoid(x)
     (1 - t + p t) - p t), d/dt = w (p softplus(-x) - softplus(x))."""
 
@@ -655,21 +669,17 @@ class BinaryCrossEntropyWithLogits(operation):
         sp_neg = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
         p = self.pos_weight
         loss = (1 - t) * x + (1 + (p - 1) * t if p is not None else 1) * sp_neg
-        return (loss * self.weight if self.weight is not None else loss).astype(x.dtype)
+        return self._weighted(loss).astype(x.dtype)
 
     def gradient(self, grad: np.ndarray) -> tuple:
-        (x, t), w = self.saved_tensors, self.weight
+        x, t = self.saved_tensors
         p = 1 if self.pos_weight is None else self.pos_weight
         # softplus(-x) again (recorded under create_graph)
         sp_neg = _xp.maximum(-x, 0) + _xp.log(1 + _xp.exp(-abs(x)))
         s = _xp.exp(-sp_neg)  # sigmoid(x) = exp(-softplus(-x))
         dx = s * (1 - t + p * t) - p * t
         dt = p * sp_neg - (sp_neg + x)  # softplus(x) = softplus(-x) + x
-        if w is not None:
-            dx, dt = dx * w, dt * w
-        to_x = grad * dx.astype(x.dtype) if self.parents[0].requires_grad else None
-        to_t = grad * dt.astype(x.dtype) if self.parents[1].requires_grad else None
-        return to_x, to_t
+        return self._to_parents(grad, dx, dt, x.dtype)
 
 
 def binary_cross_entropy(
