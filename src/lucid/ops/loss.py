@@ -97,7 +97,9 @@ def _reduce(loss: Tensor, reduction: str, denominator: float | None = None) -> T
     return total * (1 / n) if n else total * math.nan
 
 
-def _warn_broadcast(op: str, a: Tensor, b: Tensor) -> None:
+def _input_target(op: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
+    """Both as tensors, warning (at the loss's caller) when their shapes differ, as PyTorch."""
+    a, b = _tensor(input), _tensor(target)
     if a.shape != b.shape:
         warnings.warn(
             f"{op}: input shape {a.shape} and target shape {b.shape} differ and will be "
@@ -105,6 +107,7 @@ def _warn_broadcast(op: str, a: Tensor, b: Tensor) -> None:
             UserWarning,
             stacklevel=3,
         )
+    return a, b
 
 
 # --------------------------------------------------------------------------- class targets
@@ -429,8 +432,7 @@ def mse_loss(
     ``sum(w l) / sum(w)``, as PyTorch's.
     """
     reduction = _reduction("mse_loss", reduction, size_average, reduce)
-    x, t = _tensor(input), _tensor(target)
-    _warn_broadcast("mse_loss", x, t)
+    x, t = _input_target("mse_loss", input, target)
     if weight is not None:
         w = _elementwise_weight("mse_loss", weight, x)
         return _weighted_mean(MseLoss("none")(x, t), w, reduction)
@@ -448,8 +450,7 @@ def l1_loss(
     """Absolute error ``|input - target|``, reduced (subgradient 0 where they are equal);
     ``weight`` as in ``mse_loss``."""
     reduction = _reduction("l1_loss", reduction, size_average, reduce)
-    x, t = _tensor(input), _tensor(target)
-    _warn_broadcast("l1_loss", x, t)
+    x, t = _input_target("l1_loss", input, target)
     if weight is not None:
         w = _elementwise_weight("l1_loss", weight, x)
         return _weighted_mean(_abs(sub(x, t)), w, reduction)
@@ -498,8 +499,7 @@ def smooth_l1_loss(
     reduction = _reduction("smooth_l1_loss", reduction, size_average, reduce)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must not be negative, got {beta}")
-    x, t = _tensor(input), _tensor(target)
-    _warn_broadcast("smooth_l1_loss", x, t)
+    x, t = _input_target("smooth_l1_loss", input, target)
     return _reduce(SmoothL1(beta)(x, t), reduction)
 
 
@@ -516,8 +516,7 @@ def huber_loss(
     _check_reduction("huber_loss", reduction)
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
-    x, t = _tensor(input), _tensor(target)
-    _warn_broadcast("huber_loss", x, t)
+    x, t = _input_target("huber_loss", input, target)
     loss = SmoothL1(delta)(x, t) * delta
     if weight is not None:
         loss = loss * _elementwise_weight("huber_loss", weight, x)
@@ -767,8 +766,7 @@ def kl_div(
     ``"mean"`` divides by the element count, as PyTorch (which warns about it).
     """
     reduction = _reduction("kl_div", reduction, size_average, reduce, REDUCTIONS + ("batchmean",))
-    x, t = _tensor(input), _tensor(target)
-    _warn_broadcast("kl_div", x, t)
+    x, t = _input_target("kl_div", input, target)
     loss = KlDiv(log_target)(x, t)
     if reduction == "batchmean":
         return _reduce(loss, "mean", loss.shape[0] if loss.ndim else 1)
