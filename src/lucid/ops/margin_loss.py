@@ -13,7 +13,7 @@ from lucid.ops.activation import relu, softplus
 from lucid.ops.distance import pairwise_distance  # re-exported: one implementation
 from lucid.ops.elementwise import minimum, sqrt, where
 from lucid.ops.index import gather
-from lucid.ops.loss import _check_reduction, _reduce, _reduction, _tensor
+from lucid.ops.loss import _array, _check_reduction, _reduce, _reduction, _tensor
 from lucid.ops.reduce import sum as _sum
 from lucid.ops.shape import unsqueeze
 from lucid.tensor import Tensor
@@ -254,7 +254,7 @@ def multi_margin_loss(
     others[np.arange(n), y] = 0
     margins = margins * others
     if weight is not None:
-        w = np.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype=x.dtype)
+        w = _array(weight, x.dtype)
         if w.shape != (c,):
             raise ValueError(f"{op}: weight must have shape ({c},), got {w.shape}")
         margins = margins * w[y].reshape(-1, 1)
