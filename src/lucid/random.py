@@ -193,6 +193,24 @@ def _array(x: Any) -> np.ndarray:
     return Tensor._to_array(x, None, copy=False)
 
 
+def _sized_floats(
+    op: str,
+    method: str,
+    size: tuple,
+    kwargs: dict[str, Any],
+    generator: Any,
+    dtype: Any,
+    device: Any,
+    requires_grad: bool,
+) -> Tensor:
+    """``rand``/``randn``: the generator's ``method`` drawn in the shape of ``size`` (varargs,
+    a tuple, or ``size=``) in a floating-point ``dtype``."""
+    dt = _float_dtype(op, dtype)
+    draw = getattr(_rng(op, generator), method)
+    shape = _shape(op, sizes_keyword(op, size, kwargs))
+    return _tensor(op, _floats(draw, shape, dt), device, requires_grad)
+
+
 def randn(
     *size: Any,
     generator: Any = None,
@@ -202,13 +220,8 @@ def randn(
     **kwargs: Any,
 ) -> Tensor:
     """Standard normal samples of shape ``size`` (``randn(2, 3)`` or ``randn((2, 3))``)."""
-    dt = _float_dtype("randn", dtype)
-    draw = _rng("randn", generator).standard_normal
-    return _tensor(
-        "randn",
-        _floats(draw, _shape("randn", sizes_keyword("randn", size, kwargs)), dt),
-        device,
-        requires_grad,
+    return _sized_floats(
+        "randn", "standard_normal", size, kwargs, generator, dtype, device, requires_grad
     )
 
 
@@ -221,14 +234,7 @@ def rand(
     **kwargs: Any,
 ) -> Tensor:
     """Samples uniform in [0, 1) of shape ``size`` (varargs or a tuple)."""
-    dt = _float_dtype("rand", dtype)
-    draw = _rng("rand", generator).random
-    return _tensor(
-        "rand",
-        _floats(draw, _shape("rand", sizes_keyword("rand", size, kwargs)), dt),
-        device,
-        requires_grad,
-    )
+    return _sized_floats("rand", "random", size, kwargs, generator, dtype, device, requires_grad)
 
 
 def randint(

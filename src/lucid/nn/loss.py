@@ -20,8 +20,9 @@ from lucid.tensor import Tensor
 class _Loss(Module):
     def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean"):
         super().__init__()
-        reduction = L._legacy_reduction(reduction, size_average, reduce)
-        L._check_reduction(type(self).__name__, reduction, L.REDUCTIONS + ("batchmean",))
+        reduction = L._reduction(
+            type(self).__name__, reduction, size_average, reduce, L.REDUCTIONS + ("batchmean",)
+        )
         self.reduction = reduction
 
 

@@ -76,6 +76,15 @@ def _legacy_reduction(reduction: str, size_average: Any, reduce: Any) -> str:
     return "mean" if size_average else "sum"
 
 
+def _reduction(
+    op: str, reduction: str, size_average: Any, reduce: Any, allowed: tuple[str, ...] = REDUCTIONS
+) -> str:
+    """The reduction to use (the legacy pair honoured, as ``_legacy_reduction``), checked."""
+    reduction = _legacy_reduction(reduction, size_average, reduce)
+    _check_reduction(op, reduction, allowed)
+    return reduction
+
+
 def _reduce(loss: Tensor, reduction: str, denominator: float | None = None) -> Tensor:
     """``loss`` itself, its sum, or its sum over ``denominator`` (default: its size)."""
     if reduction == "none":
@@ -88,7 +97,9 @@ def _reduce(loss: Tensor, reduction: str, denominator: float | None = None) -> T
     return total * (1 / n) if n else total * math.nan
 
 
-def _warn_broadcast(op: str, a: Tensor, b: Tensor) -> None:
+def _input_target(op: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
+    """Both as tensors, warning (at the loss's caller) when their shapes differ, as PyTorch."""
+    a, b = _tensor(input), _tensor(target)
     if a.shape != b.shape:
         warnings.warn(
             f"{op}: input shape {a.shape} and target shape {b.shape} differ and will be "
@@ -96,6 +107,7 @@ def _warn_broadcast(op: str, a: Tensor, b: Tensor) -> None:
             UserWarning,
             stacklevel=3,
         )
+    return a, b
 
 
 # --------------------------------------------------------------------------- class targets
@@ -148,6 +160,17 @@ def _check_weight(op: str, weight: np.ndarray | None, n_classes: int) -> None:
         )
 
 
+def _target_class_weights(
+    target: np.ndarray, weight: np.ndarray | None, ignore_index: int, dtype: np.dtype
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For flat class-index targets (M,): which are counted (``valid``), each one's class
+    ``y`` (0 where ignored) and its weight ``w_y`` in ``dtype`` (0 where ignored)."""
+    valid = target != ignore_index
+    y = np.where(valid, target, 0)
+    wy = (weight[y] if weight is not None else np.ones(target.shape[0], dtype)) * valid
+    return valid, y, wy.astype(dtype, copy=False)
+
+
 class CrossEntropy(operation):
     """l_i = -sum_c a_ic log softmax(x_i)_c;  d/dx_ij = A_i softmax(x_i)_j - a_ij, A = sum_c a.
 
@@ -192,9 +215,7 @@ class CrossEntropy(operation):
         """A (M, 1) and a (M, C) of the class docstring: d l_i / d x_i = A_i p_i - a_i."""
         n, c = self.rows.shape
         s, w, dtype = self.smoothing, self.weight, self.rows.dtype
-        valid = self.target != self.ignore_index
-        y = np.where(valid, self.target, 0)
-        wy = (w[y] if w is not None else np.ones(n, dtype)) * valid
+        valid, y, wy = _target_class_weights(self.target, w, self.ignore_index, dtype)
         total = (1 - s) * wy + s * (1.0 if w is None else w.mean()) * valid
         a = np.zeros((n, c), dtype)
         a[np.arange(n), y] = (1 - s) * wy
@@ -214,12 +235,10 @@ class NllLoss(operation):
         self.shape = x.shape
         self.save_for_backward()  # the gradient is a constant: -w_y at the target class
         x = _classes_last(x)
-        n = x.shape[0]
-        valid = self.target != self.ignore_index
-        self.y = np.where(valid, self.target, 0)
-        w = self.weight
-        self.wy = ((w[self.y] if w is not None else np.ones(n, x.dtype)) * valid).astype(x.dtype)
-        return -self.wy * x[np.arange(n), self.y]
+        _, self.y, self.wy = _target_class_weights(
+            self.target, self.weight, self.ignore_index, x.dtype
+        )
+        return -self.wy * x[np.arange(x.shape[0]), self.y]
 
     def gradient(self, grad: np.ndarray) -> np.ndarray:
         n = self.y.shape[0]
@@ -294,7 +313,7 @@ def cross_entropy(
     probabilities), as PyTorch; the deprecated ``size_average``/``reduce`` are honoured. An index
     out of range raises IndexError naming it.
     """
-    reduction = _legacy_reduction(reduction, size_average, reduce)
+    reduction = _reduction("cross_entropy", reduction, size_average, reduce)
     if _xp.is_half(input):
         return _xp.through_float32(
             cross_entropy,
@@ -305,7 +324,6 @@ def cross_entropy(
             reduction=reduction,
             label_smoothing=label_smoothing,
         )
-    _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(
             f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}"
@@ -342,8 +360,7 @@ def nll_loss(
     """Negative log-likelihood ``-w_y input[y]`` of log-probabilities ``input`` (N, C), (C,) or
     (N, C, d1, ...) against class indices ``target`` (N, d1, ...); ``"mean"`` divides by the
     summed weights of the counted targets, as PyTorch."""
-    reduction = _legacy_reduction(reduction, size_average, reduce)
-    _check_reduction("nll_loss", reduction)
+    reduction = _reduction("nll_loss", reduction, size_average, reduce)
     x, w = _class_loss_setup("nll_loss", input, target, weight)
     t = target._data if isinstance(target, Tensor) else np.asarray(target)
     flat = _check_class_target("nll_loss", x._data, t, ignore_index)
@@ -414,10 +431,8 @@ def mse_loss(
     ``weight`` (the input's shape) multiplies each element; its ``"mean"`` is
     ``sum(w l) / sum(w)``, as PyTorch's.
     """
-    reduction = _legacy_reduction(reduction, size_average, reduce)
-    _check_reduction("mse_loss", reduction)
-    x, t = _tensor(input), _tensor(target)
-    _warn_broadcast("mse_loss", x, t)
+    reduction = _reduction("mse_loss", reduction, size_average, reduce)
+    x, t = _input_target("mse_loss", input, target)
     if weight is not None:
         w = _elementwise_weight("mse_loss", weight, x)
         return _weighted_mean(MseLoss("none")(x, t), w, reduction)
@@ -434,10 +449,8 @@ def l1_loss(
 ) -> Tensor:
     """Absolute error ``|input - target|``, reduced (subgradient 0 where they are equal);
     ``weight`` as in ``mse_loss``."""
-    reduction = _legacy_reduction(reduction, size_average, reduce)
-    _check_reduction("l1_loss", reduction)
-    x, t = _tensor(input), _tensor(target)
-    _warn_broadcast("l1_loss", x, t)
+    reduction = _reduction("l1_loss", reduction, size_average, reduce)
+    x, t = _input_target("l1_loss", input, target)
     if weight is not None:
         w = _elementwise_weight("l1_loss", weight, x)
         return _weighted_mean(_abs(sub(x, t)), w, reduction)
@@ -483,12 +496,10 @@ def smooth_l1_loss(
 ) -> Tensor:
     """``0.5 d**2 / beta`` for ``|d| < beta``, else ``|d| - 0.5 beta`` (d = input - target);
     ``beta=0`` is the L1 loss."""
-    reduction = _legacy_reduction(reduction, size_average, reduce)
-    _check_reduction("smooth_l1_loss", reduction)
+    reduction = _reduction("smooth_l1_loss", reduction, size_average, reduce)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must not be negative, got {beta}")
-    x, t = _tensor(input), _tensor(target)
-    _warn_broadcast("smooth_l1_loss", x, t)
+    x, t = _input_target("smooth_l1_loss", input, target)
     return _reduce(SmoothL1(beta)(x, t), reduction)
 
 
@@ -505,8 +516,7 @@ def huber_loss(
     _check_reduction("huber_loss", reduction)
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
-    x, t = _tensor(input), _tensor(target)
-    _warn_broadcast("huber_loss", x, t)
+    x, t = _input_target("huber_loss", input, target)
     loss = SmoothL1(delta)(x, t) * delta
     if weight is not None:
         loss = loss * _elementwise_weight("huber_loss", weight, x)
@@ -526,8 +536,7 @@ def poisson_nll_loss(
     """Poisson negative log-likelihood of ``target`` under rate ``exp(input)`` (``log_input``)
     or ``input``: ``exp(x) - t x``, or ``x - t log(x + eps)``. ``full`` adds Stirling's
     approximation of ``log(t!)``, ``t log t - t + 0.5 log(2 pi t)``, where ``t > 1``."""
-    reduction = _legacy_reduction(reduction, size_average, reduce)
-    _check_reduction("poisson_nll_loss", reduction)
+    reduction = _reduction("poisson_nll_loss", reduction, size_average, reduce)
     x, t = _tensor(input), _tensor(target)
     if log_input:
         loss = _exp(x) - t * x
@@ -592,7 +601,25 @@ def _check_same_shape(op: str, x: Tensor, t: Tensor) -> None:
         raise ValueError(f"{op}: target shape {t.shape} must equal the input shape {x.shape}")
 
 
-class BinaryCrossEntropy(operation):
+class _WeightedBinaryLoss(operation):
+    """The part of the two binary cross-entropies that ``weight`` w touches: the loss and both
+    local derivatives are multiplied by it."""
+
+    weight: np.ndarray | None
+
+    def _weighted(self, loss: np.ndarray) -> np.ndarray:
+        return loss * self.weight if self.weight is not None else loss
+
+    def _to_parents(self, grad: Any, dx: Any, dt: Any, dtype: np.dtype) -> tuple:
+        """``grad`` times w dx to the input and times w dt to the target (in ``dtype``), None
+        to a parent that needs no gradient."""
+        dx, dt = self._weighted(dx), self._weighted(dt)
+        to_x = grad * dx.astype(dtype) if self.parents[0].requires_grad else None
+        to_t = grad * dt.astype(dtype) if self.parents[1].requires_grad else None
+        return to_x, to_t
+
+
+class BinaryCrossEntropy(_WeightedBinaryLoss):
     """-w (t log x + (1 - t) log(1 - x)), logs floored at -100;  d/dx = w (x - t) /
     max(x (1 - x), 1e-12), d/dt = w (log(1 - x) - log x)."""
 
@@ -613,23 +640,19 @@ class BinaryCrossEntropy(operation):
             log_x = np.maximum(np.log(x), _LOG_FLOOR)
             log_1mx = np.maximum(np.log1p(-x), _LOG_FLOOR)
         loss = -(t * log_x + (1 - t) * log_1mx)
-        return (loss * self.weight if self.weight is not None else loss).astype(x.dtype)
+        return self._weighted(loss).astype(x.dtype)
 
     def gradient(self, grad: np.ndarray) -> tuple:
-        (x, t), w = self.saved_tensors, self.weight
+        x, t = self.saved_tensors
         with np.errstate(divide="ignore"):  # the logs again: recorded under create_graph
             log_x = _xp.maximum(_xp.log(x), _LOG_FLOOR)
             log_1mx = _xp.maximum(_xp.log(1 - x), _LOG_FLOOR)
         dx = (x - t) / _xp.maximum(x * (1 - x), _BCE_EPS)
         dt = log_1mx - log_x
-        if w is not None:
-            dx, dt = dx * w, dt * w
-        to_x = grad * dx.astype(x.dtype) if self.parents[0].requires_grad else None
-        to_t = grad * dt.astype(x.dtype) if self.parents[1].requires_grad else None
-        return to_x, to_t
+        return self._to_parents(grad, dx, dt, x.dtype)
 
 
-class BinaryCrossEntropyWithLogits(operation):
+class BinaryCrossEntropyWithLogits(_WeightedBinaryLoss):
     """(1 - t) x + (1 + (p - 1) t) softplus(-x), times w (p: pos_weight);  d/dx = w (sigmoid(x)
     (1 - t + p t) - p t), d/dt = w (p softplus(-x) - softplus(x))."""
 
@@ -645,21 +668,17 @@ class BinaryCrossEntropyWithLogits(operation):
         sp_neg = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
         p = self.pos_weight
         loss = (1 - t) * x + (1 + (p - 1) * t if p is not None else 1) * sp_neg
-        return (loss * self.weight if self.weight is not None else loss).astype(x.dtype)
+        return self._weighted(loss).astype(x.dtype)
 
     def gradient(self, grad: np.ndarray) -> tuple:
-        (x, t), w = self.saved_tensors, self.weight
+        x, t = self.saved_tensors
         p = 1 if self.pos_weight is None else self.pos_weight
         # softplus(-x) again (recorded under create_graph)
         sp_neg = _xp.maximum(-x, 0) + _xp.log(1 + _xp.exp(-abs(x)))
         s = _xp.exp(-sp_neg)  # sigmoid(x) = exp(-softplus(-x))
         dx = s * (1 - t + p * t) - p * t
         dt = p * sp_neg - (sp_neg + x)  # softplus(x) = softplus(-x) + x
-        if w is not None:
-            dx, dt = dx * w, dt * w
-        to_x = grad * dx.astype(x.dtype) if self.parents[0].requires_grad else None
-        to_t = grad * dt.astype(x.dtype) if self.parents[1].requires_grad else None
-        return to_x, to_t
+        return self._to_parents(grad, dx, dt, x.dtype)
 
 
 def binary_cross_entropy(
@@ -673,8 +692,7 @@ def binary_cross_entropy(
     """``-w (t log x + (1 - t) log(1 - x))`` for probabilities ``x`` in [0, 1], logs floored at
     -100 as in PyTorch; ``weight`` broadcasts against the input. Prefer
     ``binary_cross_entropy_with_logits`` on logits: it is stable."""
-    reduction = _legacy_reduction(reduction, size_average, reduce)
-    _check_reduction("binary_cross_entropy", reduction)
+    reduction = _reduction("binary_cross_entropy", reduction, size_average, reduce)
     x, t = _tensor(input), _tensor(target)
     _check_same_shape("binary_cross_entropy", x, t)
     w = _array(weight, _float_dtype(x))
@@ -693,8 +711,7 @@ def binary_cross_entropy_with_logits(
     """Sigmoid plus binary cross-entropy in one stable op: ``-w (p t log sigmoid(x) + (1 - t)
     log(1 - sigmoid(x)))`` for logits ``x`` of any magnitude. ``pos_weight`` p weighs positives
     and broadcasts along the last (class) axis; ``weight`` w broadcasts against the input."""
-    reduction = _legacy_reduction(reduction, size_average, reduce)
-    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    reduction = _reduction("binary_cross_entropy_with_logits", reduction, size_average, reduce)
     x, t = _tensor(input), _tensor(target)
     _check_same_shape("binary_cross_entropy_with_logits", x, t)
     dtype = _float_dtype(x)
@@ -748,10 +765,8 @@ def kl_div(
     ``reduction="batchmean"`` divides the sum by the batch size (the KL divergence proper);
     ``"mean"`` divides by the element count, as PyTorch (which warns about it).
     """
-    reduction = _legacy_reduction(reduction, size_average, reduce)
-    _check_reduction("kl_div", reduction, REDUCTIONS + ("batchmean",))
-    x, t = _tensor(input), _tensor(target)
-    _warn_broadcast("kl_div", x, t)
+    reduction = _reduction("kl_div", reduction, size_average, reduce, REDUCTIONS + ("batchmean",))
+    x, t = _input_target("kl_div", input, target)
     loss = KlDiv(log_target)(x, t)
     if reduction == "batchmean":
         return _reduce(loss, "mean", loss.shape[0] if loss.ndim else 1)

@@ -13,7 +13,7 @@ from lucid.ops.activation import relu, softplus
 from lucid.ops.distance import pairwise_distance  # re-exported: one implementation
 from lucid.ops.elementwise import minimum, sqrt, where
 from lucid.ops.index import gather
-from lucid.ops.loss import _check_reduction, _legacy_reduction, _reduce, _tensor
+from lucid.ops.loss import _array, _check_reduction, _reduce, _reduction, _tensor
 from lucid.ops.reduce import sum as _sum
 from lucid.ops.shape import unsqueeze
 from lucid.tensor import Tensor
@@ -27,12 +27,6 @@ __all__ = [
 # PyTorch adds this to each squared norm in cosine_embedding_loss, so that a zero vector gives
 # a cosine of 0 instead of 0 / 0.
 _COSINE_EPS = 1e-12
-
-
-def _reduction(op: str, reduction: str, size_average: Any, reduce: Any) -> str:
-    reduction = _legacy_reduction(reduction, size_average, reduce)
-    _check_reduction(op, reduction)
-    return reduction
 
 
 def _floating(op: str, name: str, x: Tensor) -> Tensor:
@@ -123,12 +117,30 @@ def cosine_embedding_loss(
     return _reduce(loss, reduction)
 
 
-def _check_triplet(op: str, a: Tensor, p: Tensor, n: Tensor) -> None:
-    if not a.ndim == p.ndim == n.ndim or a.ndim not in (1, 2):
+def _triplet(
+    op: str,
+    anchor: Any,
+    positive: Any,
+    negative: Any,
+    dist: Callable[[Tensor, Tensor], Tensor],
+    margin: float,
+    swap: bool,
+    reduction: str,
+) -> Tensor:
+    """``max(0, margin + dist(a, pos) - dist(a, neg))``, reduced; ``swap`` takes
+    ``min(dist(a, neg), dist(pos, neg))`` as the negative distance."""
+    if margin <= 0:
+        raise ValueError(f"{op}: margin must be greater than 0, got {margin}")
+    a, pos, neg = _tensor(anchor), _tensor(positive), _tensor(negative)
+    if not a.ndim == pos.ndim == neg.ndim or a.ndim not in (1, 2):
         raise ValueError(
-            f"{op}: anchor {a.shape}, positive {p.shape} and negative {n.shape} must all be "
+            f"{op}: anchor {a.shape}, positive {pos.shape} and negative {neg.shape} must all be "
             "(N, D) or all (D,)"
         )
+    d_pos, d_neg = dist(a, pos), dist(a, neg)
+    if swap:
+        d_neg = minimum(d_neg, dist(pos, neg))
+    return _reduce(relu(margin + d_pos - d_neg), reduction)
 
 
 def triplet_margin_loss(
@@ -147,15 +159,11 @@ def triplet_margin_loss(
     ``p``; ``swap`` uses ``min(d(a, neg), d(pos, neg))`` as the negative distance."""
     op = "triplet_margin_loss"
     reduction = _reduction(op, reduction, size_average, reduce)
-    if margin <= 0:
-        raise ValueError(f"{op}: margin must be greater than 0, got {margin}")
-    a, pos, neg = _tensor(anchor), _tensor(positive), _tensor(negative)
-    _check_triplet(op, a, pos, neg)
-    d_pos = pairwise_distance(a, pos, p, eps)
-    d_neg = pairwise_distance(a, neg, p, eps)
-    if swap:
-        d_neg = minimum(d_neg, pairwise_distance(pos, neg, p, eps))
-    return _reduce(relu(margin + d_pos - d_neg), reduction)
+
+    def dist(x: Tensor, y: Tensor) -> Tensor:
+        return pairwise_distance(x, y, p, eps)
+
+    return _triplet(op, anchor, positive, negative, dist, margin, swap, reduction)
 
 
 def triplet_margin_with_distance_loss(
@@ -172,15 +180,8 @@ def triplet_margin_with_distance_loss(
     ``pairwise_distance``)."""
     op = "triplet_margin_with_distance_loss"
     _check_reduction(op, reduction)
-    if margin <= 0:
-        raise ValueError(f"{op}: margin must be greater than 0, got {margin}")
-    a, pos, neg = _tensor(anchor), _tensor(positive), _tensor(negative)
-    _check_triplet(op, a, pos, neg)
     dist = pairwise_distance if distance_function is None else distance_function
-    d_pos, d_neg = dist(a, pos), dist(a, neg)
-    if swap:
-        d_neg = minimum(d_neg, dist(pos, neg))
-    return _reduce(relu(margin + d_pos - d_neg), reduction)
+    return _triplet(op, anchor, positive, negative, dist, margin, swap, reduction)
 
 
 def multilabel_soft_margin_loss(
@@ -253,7 +254,7 @@ def multi_margin_loss(
     others[np.arange(n), y] = 0
     margins = margins * others
     if weight is not None:
-        w = np.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype=x.dtype)
+        w = _array(weight, x.dtype)
         if w.shape != (c,):
             raise ValueError(f"{op}: weight must have shape ({c},), got {w.shape}")
         margins = margins * w[y].reshape(-1, 1)

@@ -309,7 +309,35 @@ class CosineAnnealingLR(LRScheduler):
         return [self.eta_min + (b - self.eta_min) * cos / 2 for b in self.base_lrs]
 
 
-class OneCycleLR(LRScheduler):
+class _CyclicMomentum(LRScheduler):
+    """The part of ``OneCycleLR`` and ``CyclicLR`` that cycles the momentum (SGD's
+    ``momentum``, or Adam's ``beta1`` when ``use_beta1``) against the lr."""
+
+    use_beta1: bool
+
+    def _check_momentum(self, name: str, optimizer: Optimizer) -> None:
+        if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+            raise ValueError(
+                f"{name}: cycle_momentum=True needs an optimizer with momentum or betas; "
+                f"{type(optimizer).__name__} has neither (pass cycle_momentum=False)"
+            )
+        self.use_beta1 = "betas" in optimizer.defaults
+
+    def _start_momentum(self, optimizer: Optimizer, highs: list, lows: list) -> None:
+        """A fresh schedule: each group starts at its high momentum and records both bounds."""
+        for high, low, group in zip(highs, lows, optimizer.param_groups, strict=True):
+            self._set_momentum(group, high)
+            group["max_momentum"] = high
+            group["base_momentum"] = low
+
+    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+
+class OneCycleLR(_CyclicMomentum):
     """The 1cycle policy, stepped once per batch: the lr rises from ``max_lr / div_factor``
     to ``max_lr`` over the first ``pct_start`` of ``total_steps`` (or ``epochs *
     steps_per_epoch``), then anneals to ``initial_lr / final_div_factor`` (``"cos"`` or
@@ -379,26 +407,12 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
-                    f"OneCycleLR: cycle_momentum=True needs an optimizer with momentum or "
-                    f"betas; {type(optimizer).__name__} has neither (pass cycle_momentum=False)"
-                )
-            self.use_beta1 = "betas" in optimizer.defaults
+            self._check_momentum("OneCycleLR", optimizer)
             highs = _per_group("max_momentum", optimizer, max_momentum)
             lows = _per_group("base_momentum", optimizer, base_momentum)
             if last_epoch == -1:
-                for high, low, group in zip(highs, lows, optimizer.param_groups, strict=True):
-                    self._set_momentum(group, high)
-                    group["max_momentum"] = high
-                    group["base_momentum"] = low
+                self._start_momentum(optimizer, highs, lows)
         super().__init__(optimizer, last_epoch)
-
-    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (value, *group["betas"][1:])
-        else:
-            group["momentum"] = value
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
         if self.anneal_strategy == "cos":
@@ -645,7 +659,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self._last_lr = self._current_lrs()
 
 
-class CyclicLR(LRScheduler):
+class CyclicLR(_CyclicMomentum):
     """Cyclical learning rates, stepped once per batch: the lr goes from ``base_lr`` up to
     ``max_lr`` over ``step_size_up`` steps and back over ``step_size_down`` (default the same),
     the amplitude scaled per cycle by ``mode``: ``"triangular"`` (1), ``"triangular2"``
@@ -699,29 +713,13 @@ class CyclicLR(LRScheduler):
             "iterations" if mode == "exp_range" else "cycle")  # fmt: skip
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
-                    f"CyclicLR: cycle_momentum=True needs an optimizer with momentum or betas; "
-                    f"{type(optimizer).__name__} has neither (pass cycle_momentum=False)"
-                )
-            self.use_beta1 = "betas" in optimizer.defaults
+            self._check_momentum("CyclicLR", optimizer)
             self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
             self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
-                for high, low, group in zip(
-                    self.max_momentums, self.base_momentums, optimizer.param_groups, strict=True
-                ):
-                    self._set_momentum(group, high)
-                    group["max_momentum"] = high
-                    group["base_momentum"] = low
+                self._start_momentum(optimizer, self.max_momentums, self.base_momentums)
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
-
-    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (value, *group["betas"][1:])
-        else:
-            group["momentum"] = value
 
     def scale_fn(self, x: float) -> float:
         """The amplitude factor at cycle (or iteration) ``x``."""
@@ -783,13 +781,29 @@ def _check_schedulers(name: str, optimizer: Optimizer, schedulers: list[Any]) ->
             )
 
 
-class SequentialLR(LRScheduler):
+class _SchedulerList(LRScheduler):
+    """The shared part of ``SequentialLR`` and ``ChainedScheduler``: schedulers kept in
+    ``_schedulers``, whose state dicts go into this one's under ``"_schedulers"``."""
+
+    _not_state = (*LRScheduler._not_state, "_schedulers")
+    _schedulers: list[LRScheduler]
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        for scheduler, saved in zip(self._schedulers, state_dict["_schedulers"], strict=True):
+            scheduler.load_state_dict(saved)
+
+
+class SequentialLR(_SchedulerList):
     """Runs ``schedulers[0]`` until ``milestones[0]``, then ``schedulers[1]`` (started afresh
     at that epoch) until ``milestones[1]``, and so on; e.g. a ``LinearLR`` warmup followed by
     ``CosineAnnealingLR``. Its state dict holds each scheduler's.
     """
-
-    _not_state = (*LRScheduler._not_state, "_schedulers")
 
     def __init__(
         self,
@@ -834,22 +848,10 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self) -> dict[str, Any]:
-        state = super().state_dict()
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        super().load_state_dict(state_dict)
-        for scheduler, saved in zip(self._schedulers, state_dict["_schedulers"], strict=True):
-            scheduler.load_state_dict(saved)
-
-
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(_SchedulerList):
     """Steps every scheduler in ``schedulers`` at each ``step()``, so their factors compose
     (e.g. ``ConstantLR`` and ``ExponentialLR`` together). Its state dict holds each one's."""
-
-    _not_state = (*LRScheduler._not_state, "_schedulers")
 
     def __init__(self, schedulers: list[LRScheduler], optimizer: Optimizer | None = None) -> None:
         schedulers = list(schedulers)
@@ -866,13 +868,3 @@ class ChainedScheduler(LRScheduler):
         for scheduler in self._schedulers:
             scheduler.step()
         self._last_lr = self._current_lrs()
-
-    def state_dict(self) -> dict[str, Any]:
-        state = super().state_dict()
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        super().load_state_dict(state_dict)
-        for scheduler, saved in zip(self._schedulers, state_dict["_schedulers"], strict=True):
-            scheduler.load_state_dict(saved)
