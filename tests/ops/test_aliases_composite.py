@@ -206,20 +206,23 @@ def test_cov_matches_torch(shape, correction, torch_parity, rng):
 
 @pytest.mark.torch
 @pytest.mark.parametrize("correction", [1, 0])
-def test_cov_with_weights_matches_torch(correction, torch_parity, rng):
+@pytest.mark.parametrize("weights", ["f", "a", "fa"])
+def test_cov_with_weights_matches_torch(correction, weights, torch_parity, rng):
     a = rng.standard_normal((3, 5))
-    f = rng.integers(1, 4, 5)
-    w = rng.uniform(0.1, 1.0, 5)
-    for fw, aw in [(f, None), (None, w), (f, w)]:
-        torch_parity(
-            lambda x: lucid.cov(x, correction=correction,
-                                fweights=None if fw is None else lucid.tensor(fw),
-                                aweights=None if aw is None else lucid.tensor(aw)),
-            lambda x: torch.cov(x, correction=correction,
-                                fweights=None if fw is None else torch.tensor(fw),
-                                aweights=None if aw is None else torch.tensor(aw)),
-            a,
-        )  # fmt: skip
+    f = rng.integers(1, 4, 5) if "f" in weights else None
+    w = rng.uniform(0.1, 1.0, 5) if "a" in weights else None
+
+    def lucid_cov(x):
+        fw = None if f is None else lucid.tensor(f)
+        aw = None if w is None else lucid.tensor(w)
+        return lucid.cov(x, correction=correction, fweights=fw, aweights=aw)
+
+    def torch_cov(x):
+        fw = None if f is None else torch.tensor(f)
+        aw = None if w is None else torch.tensor(w)
+        return torch.cov(x, correction=correction, fweights=fw, aweights=aw)
+
+    torch_parity(lucid_cov, torch_cov, a)
 
 
 def test_cov_gradient_matches_finite_differences(rng):
