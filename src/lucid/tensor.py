@@ -1777,6 +1777,9 @@ class Tensor:
     def matrix_power(self, n: int) -> Tensor:
         return _al.matrix_power(self, n)
 
+    def pinverse(self, rcond: float = 1e-15) -> Tensor:
+        return _al.pinverse(self, rcond)
+
     def cov(self, **kwargs: Any) -> Tensor:
         return _al.cov(self, **kwargs)
 

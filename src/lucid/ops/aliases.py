@@ -38,7 +38,7 @@ __all__ = [
     "ceil_", "floor_", "round_", "trunc_", "sigmoid_", "relu_", "square_", "rsqrt_",
     "reciprocal_", "log1p_", "log2_", "log10_", "expm1_", "exp2_", "erf_", "erfc_",
     "split_with_sizes", "diagflat", "inner", "vdot", "kron", "dist", "renorm", "put",
-    "matrix_power", "cov", "corrcoef", "histogram", "frexp",
+    "matrix_power", "pinverse", "cov", "corrcoef", "histogram", "frexp",
 ]  # fmt: skip
 
 
@@ -403,6 +403,14 @@ def matrix_power(x: TensorLike, n: int) -> Tensor:
         if not n:
             return result
         base = _la.matmul(base, base)
+
+
+def pinverse(x: TensorLike, rcond: float = 1e-15) -> Tensor:
+    """The pseudo-inverse, singular values below ``rcond * largest`` treated as zero
+    (``torch.pinverse``; ``lucid.linalg.pinv`` has PyTorch's newer defaults)."""
+    from lucid.ops import decomp
+
+    return decomp.pinv(x, rtol=rcond)
 
 
 # --------------------------------------------------------------------------- statistics
