@@ -6,9 +6,9 @@ import math
 from typing import Any
 
 from lucid.ops import matrix as _mx
+from lucid.ops import reduce as _red
 from lucid.ops.aliases import matrix_power
 from lucid.ops.decomp import cholesky, eigh, eigvalsh, lstsq, pinv, qr, svd, svdvals
-from lucid.ops import reduce as _red
 from lucid.ops.linalg import matmul
 from lucid.tensor import Tensor
 
