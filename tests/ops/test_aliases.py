@@ -225,3 +225,32 @@ def test_retains_grad_only_on_non_leaves_that_asked():
     y.retain_grad()
     x.retain_grad()
     assert y.retains_grad and not z.retains_grad and not x.retains_grad
+
+
+TORCH_INPLACE_FUNCTIONS = [
+    name for name in lucid.ops.aliases.__all__ if name.endswith("_") and name != "detach_"
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", TORCH_INPLACE_FUNCTIONS)
+def test_in_place_functions_match_torch_functions_or_methods(name, rng):
+    a = rng.uniform(0.1, 0.9, (2, 3))
+    args = (rng.uniform(0.1, 0.9, (3,)),) if name in ("atan2_", "arctan2_") else ()
+    args = (
+        (rng.uniform(0.1, 0.9, (3,)),) if name in ("subtract_", "multiply_", "divide_") else args
+    )
+    args = (1,) if name in ("cumsum_", "cumprod_") else args
+    x, xt = lucid.tensor(a), torch.tensor(a)
+    assert getattr(lucid, name)(x, *map(_as_lucid, args)) is x
+    torch_fn = getattr(torch, name, None) or getattr(torch.Tensor, name)
+    torch_fn(xt, *map(_as_torch, args))
+    np.testing.assert_allclose(x.numpy(), xt.numpy(), rtol=1e-12, err_msg=name)
+
+
+def _as_lucid(a):
+    return lucid.tensor(a) if isinstance(a, np.ndarray) else a
+
+
+def _as_torch(a):
+    return torch.tensor(a) if isinstance(a, np.ndarray) else a
