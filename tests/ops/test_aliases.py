@@ -254,3 +254,51 @@ def _as_lucid(a):
 
 def _as_torch(a):
     return torch.tensor(a) if isinstance(a, np.ndarray) else a
+
+
+# --------------------------------------------------------------------------- grad mode
+
+
+def test_set_grad_enabled_as_call_context_manager_and_decorator():
+    x = lucid.ones(2, requires_grad=True)
+    try:
+        lucid.set_grad_enabled(False)
+        assert not lucid.is_grad_enabled() and not (x * 2).requires_grad
+    finally:
+        lucid.set_grad_enabled(True)
+    assert lucid.is_grad_enabled()
+    with lucid.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+        with lucid.set_grad_enabled(True):
+            assert (x * 2).requires_grad
+        assert not lucid.is_grad_enabled()
+    assert lucid.is_grad_enabled()
+
+    @lucid.set_grad_enabled(False)
+    def double(t):
+        return t * 2
+
+    assert lucid.is_grad_enabled()  # decorating changes nothing
+    assert not double(x).requires_grad and lucid.is_grad_enabled()
+
+
+@pytest.mark.torch
+def test_inference_mode_matches_torch_grad_mode():
+    for lib in (lucid, torch):
+        x = lib.ones(2, requires_grad=True)
+        with lib.inference_mode():
+            assert not (x * 2).requires_grad and lib.is_inference_mode_enabled()
+        assert not lib.is_inference_mode_enabled()
+        with lib.inference_mode(False):
+            assert (x * 2).requires_grad and not lib.is_inference_mode_enabled()
+
+        @lib.inference_mode()
+        def called(t):
+            return t * 2
+
+        @lib.inference_mode
+        def bare(t):
+            return t * 2
+
+        assert not called(x).requires_grad and not bare(x).requires_grad
+        assert (x * 2).requires_grad

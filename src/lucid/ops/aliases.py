@@ -10,13 +10,15 @@ op in Lucid they are refused on tensors the graph needs (see ``lucid.ops.inplace
 
 from __future__ import annotations
 
+import functools
 import importlib
+import threading
 from collections import namedtuple
 from typing import Any
 
 import numpy as np
 
-from lucid import _promotion
+from lucid import _graph, _promotion
 from lucid._graph import binary_func_op, no_grad, operation
 from lucid.ops import elementwise as _ew
 from lucid.ops import inplace as _inp
@@ -39,6 +41,7 @@ __all__ = [
     "reciprocal_", "log1p_", "log2_", "log10_", "expm1_", "exp2_", "erf_", "erfc_",
     "split_with_sizes", "diagflat", "inner", "vdot", "kron", "dist", "renorm", "put",
     "matrix_power", "pinverse", "cov", "corrcoef", "histogram", "frexp",
+    "set_grad_enabled", "inference_mode", "is_inference_mode_enabled",
 ]  # fmt: skip
 
 
@@ -524,3 +527,84 @@ def frexp(input: TensorLike) -> tuple[Tensor, Tensor]:  # noqa: A002
         raise TypeError(f"frexp: expected a float tensor, got {x._data.dtype}")
     m, e = np.frexp(x._data)
     return frexp_result(Tensor._wrap(m), Tensor._wrap(e.astype(np.int32)))
+
+
+# --------------------------------------------------------------------------- grad mode
+
+
+class set_grad_enabled:  # noqa: N801 - PyTorch's name
+    """``torch.set_grad_enabled(mode)``: sets grad mode in this thread at once; used as a
+    context manager it restores the previous mode on exit, as a decorator it runs each call
+    of the function in ``mode``."""
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+        self._previous = _graph.is_grad_enabled()
+        _graph._mode.enabled = self.mode
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: object) -> None:
+        _graph._mode.enabled = self._previous
+
+    def __call__(self, fn: Any) -> Any:
+        _graph._mode.enabled = self._previous  # a decorator changes nothing until called
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def with_mode(*args: Any, **kwargs: Any) -> Any:
+            previous = _graph._mode.enabled
+            _graph._mode.enabled = mode
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _graph._mode.enabled = previous
+
+        return with_mode
+
+
+class _Inference(threading.local):
+    depth = 0
+
+
+_inference = _Inference()
+
+
+class _InferenceMode(no_grad):
+    """``no_grad`` that also counts as inference mode (``is_inference_mode_enabled``)."""
+
+    def __enter__(self) -> None:
+        super().__enter__()
+        _inference.depth += 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        _inference.depth -= 1
+        super().__exit__(*exc_info)
+
+
+class _Unchanged:
+    """``inference_mode(False)``: changes nothing, as a context manager or a decorator."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    def __call__(self, fn: Any) -> Any:
+        return fn
+
+
+def inference_mode(mode: Any = True) -> Any:
+    """``torch.inference_mode``: ``no_grad`` for a block or a function (also as a bare
+    ``@inference_mode``); ``mode=False`` changes nothing. Lucid has no inference tensors, so
+    results made inside may later enter a graph (PyTorch refuses that)."""
+    if callable(mode):
+        return _InferenceMode()(mode)
+    return _InferenceMode() if mode else _Unchanged()
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether this thread is inside ``inference_mode`` (``torch.is_inference_mode_enabled``)."""
+    return _inference.depth > 0
