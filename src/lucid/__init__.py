@@ -28,6 +28,7 @@ from lucid.ops.shape import *  # noqa: F403
 from lucid.dlpack import from_dlpack
 from lucid.ops.sorting import *  # noqa: F403
 from lucid.ops.special import *  # noqa: F403
+from lucid.ops.aliases import *  # noqa: F403  (after elementwise: torch.equal wins)
 from lucid._promotion import can_cast, promote_types
 from lucid._promotion import result_type_of as result_type
 from lucid.serialization import load, save

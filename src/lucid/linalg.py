@@ -7,12 +7,15 @@ from typing import Any
 
 from lucid.ops import matrix as _mx
 from lucid.ops import reduce as _red
+from lucid.ops.aliases import matrix_power
+from lucid.ops.decomp import cholesky, eigh, eigvalsh, lstsq, pinv, qr, svd, svdvals
 from lucid.ops.linalg import matmul
 from lucid.tensor import Tensor
 
 __all__ = [
     "norm", "vector_norm", "matrix_norm", "det", "slogdet", "inv", "solve", "cross", "matmul",
-    "diagonal",
+    "diagonal", "cholesky", "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv", "lstsq",
+    "matrix_power",
 ]  # fmt: skip
 
 

@@ -1581,6 +1581,220 @@ class Tensor:
     def polygamma_(self, n: int) -> Tensor:
         return _inp.apply_("polygamma_", self, lambda x: _sp.polygamma(n, x))
 
+    # ----------------------------------------------------------------- PyTorch surface: aliases,
+    # in-place twins, predicates and composites (lucid/ops/aliases.py)
+
+    def atan2(self, other: Any) -> Tensor:
+        return _al.atan2(self, other)
+
+    def arctan2(self, other: Any) -> Tensor:
+        return _al.atan2(self, other)
+
+    def atan2_(self, other: Any) -> Tensor:
+        return _al.atan2_(self, other)
+
+    def arctan2_(self, other: Any) -> Tensor:
+        return _al.arctan2_(self, other)
+
+    def greater(self, other: Any) -> Tensor:
+        return _ew.greater(self, other)
+
+    def greater_equal(self, other: Any) -> Tensor:
+        return _ew.greater_equal(self, other)
+
+    def less(self, other: Any) -> Tensor:
+        return _ew.less(self, other)
+
+    def less_equal(self, other: Any) -> Tensor:
+        return _ew.less_equal(self, other)
+
+    def not_equal(self, other: Any) -> Tensor:
+        return _ew.not_equal(self, other)
+
+    def negative(self) -> Tensor:
+        return _ew.neg(self)
+
+    def subtract(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return _ew.sub(self, other, alpha=alpha)
+
+    def eq_(self, other: Any) -> Tensor:
+        return _al.compare_("eq_", self, other)
+
+    def ne_(self, other: Any) -> Tensor:
+        return _al.compare_("ne_", self, other)
+
+    def lt_(self, other: Any) -> Tensor:
+        return _al.compare_("lt_", self, other)
+
+    def le_(self, other: Any) -> Tensor:
+        return _al.compare_("le_", self, other)
+
+    def gt_(self, other: Any) -> Tensor:
+        return _al.compare_("gt_", self, other)
+
+    def ge_(self, other: Any) -> Tensor:
+        return _al.compare_("ge_", self, other)
+
+    def greater_(self, other: Any) -> Tensor:
+        return _al.compare_("gt_", self, other)
+
+    def greater_equal_(self, other: Any) -> Tensor:
+        return _al.compare_("ge_", self, other)
+
+    def less_(self, other: Any) -> Tensor:
+        return _al.compare_("lt_", self, other)
+
+    def less_equal_(self, other: Any) -> Tensor:
+        return _al.compare_("le_", self, other)
+
+    def not_equal_(self, other: Any) -> Tensor:
+        return _al.compare_("ne_", self, other)
+
+    def negative_(self) -> Tensor:
+        return _al.negative_(self)
+
+    def subtract_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return _al.subtract_(self, other, alpha=alpha)
+
+    def multiply_(self, other: Any) -> Tensor:
+        return _al.multiply_(self, other)
+
+    def divide_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        return _al.divide_(self, other, rounding_mode=rounding_mode)
+
+    def acos_(self) -> Tensor:
+        return _al.acos_(self)
+
+    def asin_(self) -> Tensor:
+        return _al.asin_(self)
+
+    def atan_(self) -> Tensor:
+        return _al.atan_(self)
+
+    def cosh_(self) -> Tensor:
+        return _al.cosh_(self)
+
+    def sinh_(self) -> Tensor:
+        return _al.sinh_(self)
+
+    def arccos_(self) -> Tensor:
+        return _al.arccos_(self)
+
+    def arcsin_(self) -> Tensor:
+        return _al.arcsin_(self)
+
+    def arctan_(self) -> Tensor:
+        return _al.arctan_(self)
+
+    def cumsum_(self, dim: int) -> Tensor:
+        return _al.cumsum_(self, dim=dim)
+
+    def cumprod_(self, dim: int) -> Tensor:
+        return _al.cumprod_(self, dim=dim)
+
+    def squeeze_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return _al.restride_("squeeze_", self, _shp.squeeze, *args, **kwargs)
+
+    def unsqueeze_(self, dim: int) -> Tensor:
+        return _al.restride_("unsqueeze_", self, _shp.unsqueeze, dim)
+
+    def transpose_(self, dim0: int, dim1: int) -> Tensor:
+        return _al.restride_("transpose_", self, _shp.transpose, dim0, dim1)
+
+    def swapaxes_(self, axis0: int, axis1: int) -> Tensor:
+        return _al.restride_("swapaxes_", self, _shp.transpose, axis0, axis1)
+
+    def swapdims_(self, dim0: int, dim1: int) -> Tensor:
+        return _al.restride_("swapdims_", self, _shp.transpose, dim0, dim1)
+
+    def t_(self) -> Tensor:
+        return _al.restride_("t_", self, _lay.t)
+
+    def detach_(self) -> Tensor:
+        return _al.detach_(self)
+
+    def ndimension(self) -> int:
+        return self._data.ndim
+
+    def is_nonzero(self) -> bool:
+        return _al.is_nonzero(self)
+
+    def is_signed(self) -> bool:
+        return _al.is_signed(self)
+
+    def is_complex(self) -> bool:
+        return _al.is_complex(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retain and self._op is not None
+
+    def equal(self, other: Any) -> bool:
+        return _al.equal(self, other)
+
+    def is_same_size(self, other: Any) -> bool:
+        return _al.is_same_size(self, other)
+
+    def split_with_sizes(self, split_sizes: Any, dim: int = 0) -> tuple:
+        return _al.split_with_sizes(self, split_sizes, dim)
+
+    def sum_to_size(self, *size: Any) -> Tensor:
+        return _al.sum_to_size(self, *size)
+
+    def diagflat(self, offset: int = 0) -> Tensor:
+        return _al.diagflat(self, offset)
+
+    def inner(self, other: Any) -> Tensor:
+        return _al.inner(self, other)
+
+    def vdot(self, other: Any) -> Tensor:
+        return _al.vdot(self, other)
+
+    def kron(self, other: Any) -> Tensor:
+        return _al.kron(self, other)
+
+    def dist(self, other: Any, p: float = 2) -> Tensor:
+        return _al.dist(self, other, p)
+
+    def renorm(self, p: float, dim: int, maxnorm: float) -> Tensor:
+        return _al.renorm(self, p, dim, maxnorm)
+
+    def renorm_(self, p: float, dim: int, maxnorm: float) -> Tensor:
+        return _inp.apply_("renorm_", self, _al.renorm, p, dim, maxnorm)
+
+    def hardshrink(self, lambd: float = 0.5) -> Tensor:
+        return _act.hardshrink(self, lambd)
+
+    def prelu(self, weight: Any) -> Tensor:
+        return _act.prelu(self, weight)
+
+    def put(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
+        return _al.put(self, index, source, accumulate)
+
+    def put_(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
+        return _al.put_(self, index, source, accumulate)
+
+    def matrix_power(self, n: int) -> Tensor:
+        return _al.matrix_power(self, n)
+
+    def pinverse(self, rcond: float = 1e-15) -> Tensor:
+        return _al.pinverse(self, rcond)
+
+    def cov(self, **kwargs: Any) -> Tensor:
+        return _al.cov(self, **kwargs)
+
+    def corrcoef(self) -> Tensor:
+        return _al.corrcoef(self)
+
+    def histogram(self, *args: Any, **kwargs: Any) -> tuple:
+        return _al.histogram(self, *args, **kwargs)
+
+    def frexp(self) -> tuple:
+        return _al.frexp(self)
+
+    def register_post_accumulate_grad_hook(self, hook: Any) -> Any:
+        return _al.register_post_accumulate_grad_hook(self, hook)
+
 
 def is_tensor(obj: object) -> bool:
     """Whether ``obj`` is a Lucid Tensor (``torch.is_tensor``)."""
@@ -1594,6 +1808,7 @@ _graph.bind_tensor(Tensor)
 from lucid import dlpack as _dlp  # noqa: E402
 from lucid import random as _rnd  # noqa: E402, I001
 from lucid.ops import activation as _act  # noqa: E402
+from lucid.ops import aliases as _al  # noqa: E402
 from lucid.ops import bitwise as _bit  # noqa: E402
 from lucid.ops import creation as _cr  # noqa: E402
 from lucid.ops import elementwise as _ew  # noqa: E402
