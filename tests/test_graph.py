@@ -369,3 +369,14 @@ def test_numpy_ufuncs_in_a_gradient_record_lucid_ops_or_name_the_op():
     np.testing.assert_allclose(g.numpy(), np.exp(x.numpy()))
     with pytest.raises(RuntimeError, match="NumpyUfuncGradient cannot be differentiated twice"):
         lucid.autograd.grad(NumpyUfuncGradient(np.cbrt)(x).sum(), x, create_graph=True)
+
+
+def test_numpy_comparisons_with_tensors_stay_elementwise():
+    t, a = lucid.tensor([1.0, 2.0, 3.0]), np.array([1.0, 3.0, 2.0])
+    for ufunc, expected in [(np.equal, [True, False, False]), (np.less, [False, True, False]),
+                            (np.greater_equal, [True, False, True])]:  # fmt: skip
+        out = ufunc(t, a)
+        assert isinstance(out, lucid.Tensor)
+        np.testing.assert_array_equal(out.numpy(), expected)
+    np.testing.assert_array_equal((a == t).numpy(), [True, False, False])
+    assert lucid.equal(t, t) is True and lucid.equal(t, lucid.tensor(a)) is False

@@ -508,6 +508,11 @@ class _Pass:
                 _add_to_leaf(t, g, owned)
             elif t._retain:
                 t._grad = g.copy() if t._grad is None else _plus(t._grad, g)
+        if t._op is None:
+            post = getattr(t, "_post_hooks", None)  # the slot is set on hooked leaves only
+            if post:
+                for hook in list(post.values()):
+                    hook(t)
         return g
 
 
@@ -680,7 +685,7 @@ def _array_step(op: operation, pass_: _Pass) -> None:
             _check_gradient_shape(op, k, g.shape, data.shape)
         child = t._op
         if child is None:
-            if plain and t._hooks is None:
+            if plain and t._hooks is None and getattr(t, "_post_hooks", None) is None:
                 owned = (
                     g is not grad_in and g.flags.owndata and (len(grads) == 1 or _unique(g, grads))
                 )

@@ -49,6 +49,7 @@ class Tensor:
         "_retain",
         "_version",
         "_hooks",
+        "_post_hooks",  # set only by register_post_accumulate_grad_hook (leaves)
         "__weakref__",
     )
     # NumPy defers binary operators to Tensor (``array * tensor`` is a Tensor).
@@ -1793,7 +1794,18 @@ class Tensor:
         return _al.frexp(self)
 
     def register_post_accumulate_grad_hook(self, hook: Any) -> Any:
-        return _al.register_post_accumulate_grad_hook(self, hook)
+        """Call ``hook(self)`` after backward has accumulated this leaf's ``.grad`` (not in
+        ``autograd.grad``); returns a handle whose ``remove()`` unregisters it."""
+        if self._op is not None or not self._requires_grad:
+            raise RuntimeError(
+                "register_post_accumulate_grad_hook needs a leaf tensor that requires grad"
+            )
+        hooks = getattr(self, "_post_hooks", None)
+        if hooks is None:
+            hooks = self._post_hooks = {}
+        handle = _graph.RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
 
 
 def is_tensor(obj: object) -> bool:

@@ -282,7 +282,21 @@ def test_frexp_matches_torch(dtype, rng):
     np.testing.assert_array_equal(mm.numpy() * 2.0 ** ee.numpy(), a)
 
 
-def test_post_accumulate_grad_hook_is_refused_by_name():
-    x = lucid.zeros(2, requires_grad=True)
-    with pytest.raises(NotImplementedError, match="register_post_accumulate_grad_hook"):
-        x.register_post_accumulate_grad_hook(lambda t: None)
+def test_post_accumulate_grad_hook_runs_after_accumulation_as_torch():
+    torch = pytest.importorskip("torch")
+    data = np.random.default_rng(0).standard_normal(3)
+    seen, seen_t = [], []
+    x, xt = lucid.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    handle = x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.numpy().copy()))
+    xt.register_post_accumulate_grad_hook(lambda t: seen_t.append(t.grad.numpy().copy()))
+    for _ in range(2):  # the second pass sees the accumulated sum
+        (x * x).sum().backward()
+        (xt * xt).sum().backward()
+    np.testing.assert_allclose(np.array(seen), np.array(seen_t), rtol=1e-12)
+    (g,) = lucid.autograd.grad((x * 3.0).sum(), x)  # autograd.grad accumulates nothing
+    assert len(seen) == 2
+    handle.remove()
+    (x * x).sum().backward()
+    assert len(seen) == 2
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        (x * 2.0).register_post_accumulate_grad_hook(lambda t: None)

@@ -244,20 +244,6 @@ def restride_(op: str, x: Tensor, fn: Any, *args: Any, **kwargs: Any) -> Tensor:
     return x
 
 
-def register_post_accumulate_grad_hook(x: Tensor, hook: Any) -> Any:
-    """``Tensor.register_post_accumulate_grad_hook``: not supported yet.
-
-    Running ``hook(x)`` after backward has added into ``x.grad`` needs the engine to call it
-    at that moment (a tensor hook runs before the gradient is accumulated), so this raises
-    NotImplementedError rather than call it at another time.
-    """
-    raise NotImplementedError(
-        "register_post_accumulate_grad_hook is not supported yet: Lucid's engine runs tensor "
-        "hooks before the gradient is accumulated into .grad; use register_hook(hook) on the "
-        "leaf (it receives the incoming gradient) or act on p.grad after backward()"
-    )
-
-
 # --------------------------------------------------------------------------- composites
 
 

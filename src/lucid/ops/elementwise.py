@@ -1023,7 +1023,12 @@ asin, acos, atan = arcsin, arccos, arctan
 
 
 # NumPy ufunc names whose Lucid op has another name.
-_UFUNC_ALIASES = {"true_divide": "div", "divide": "div", "negative": "neg", "absolute": "abs"}
+_UFUNC_ALIASES = {
+    "true_divide": "div", "divide": "div", "negative": "neg", "absolute": "abs",
+    # NumPy's comparison ufuncs are elementwise; lucid.equal is torch.equal (one bool).
+    "equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "le", "greater": "gt",
+    "greater_equal": "ge",
+}  # fmt: skip
 
 
 def numpy_ufunc(ufunc: Any, method: str, inputs: tuple, kwargs: dict) -> Any:
