@@ -19,6 +19,8 @@ from lucid.compile.memory import plan_buffers
 from lucid.compile.trace import Tracer, Untraceable, tracing
 from lucid.tensor import Tensor
 
+_new = object.__new__
+
 # Variants kept per compiled function (one per call signature); the least recently used goes.
 CACHE_SIZE = 8
 
@@ -46,11 +48,21 @@ class Variant:
         for v in graph.values.values():
             if v.kind == CONST:
                 self.template[v.id] = Tensor._wrap(v.array) if needs_grad else v.array
-        self.fused = fuse_elementwise(graph)
+        # A captured backward() or optimizer step: replayed on arrays, op by op (the backward
+        # plan needs each op's instance, and gradients bit-identical to eager mode).
+        self.effects = any(node.effect for node in graph.nodes)
+        self.fused = [] if self.effects else fuse_elementwise(graph)
         for node in self.fused:
             node.prepare(backward=needs_grad)
-        if not needs_grad:  # recorded kernels save their inputs: those must stay intact
+        if not needs_grad and not self.effects:  # recorded kernels save their inputs
             plan_buffers(graph)
+        # Results that required grad when traced and whose graph the captured backward()
+        # released: returned as tensors whose backward() raises as eager mode's would.
+        backward_made = {
+            v for node in graph.nodes if node.effect for n in getattr(node, "nodes", list)()
+            for v in n.outputs
+        }  # fmt: skip
+        self.released = {v: graph.values[v].node for v in graph.grad_outputs & backward_made}
 
     def valid(self) -> bool:
         return param_state([t for _, t in self.params]) == self.param_meta
@@ -78,6 +90,20 @@ class Variant:
                 else:  # it ran inside a no_grad block of the function
                     with _graph.no_grad():
                         outs = node.forward_tensors([env[v] for v in node.inputs])
+                for vid, o in zip(node.outputs, outs, strict=True):
+                    env[vid] = o
+        elif self.effects:
+            kept: dict[int, Any] = {}  # id(node) -> its op instance, for the backward plan
+            for node in self.graph.nodes:
+                if node.effect:
+                    node.apply(env, kept, inputs)
+                    continue
+                arrays = [env[v] for v in node.inputs]
+                if node.keep:
+                    op = kept[id(node)] = node.fresh_op()
+                    outs = node.run_arrays(op, arrays)
+                else:
+                    outs = node.forward_arrays(arrays)
                 for vid, o in zip(node.outputs, outs, strict=True):
                     env[vid] = o
         else:
@@ -110,6 +136,8 @@ class Variant:
         if v.kind == CONST:
             return Tensor._wrap(np.array(v.array))  # a copy: the caller may change it
         value = env[vid]
+        if vid in self.released:  # its graph went with the captured backward(), as in eager
+            return _graph._result(value, _new(type(self.released[vid].template)))
         return value if isinstance(value, Tensor) else Tensor._wrap(value)
 
 
@@ -238,7 +266,14 @@ class CompiledFunction:
         graph = None
         if reason is None:
             try:
-                if [t._version for t in watched] != versions or any(
+                # The parameters of a captured optimizer step change in place by design.
+                stepped = {
+                    id(p) for opt in tracer.optimizers for g in opt.param_groups
+                    for p in g["params"]
+                }  # fmt: skip
+                if [
+                    v for t, v in zip(watched, versions, strict=True) if id(t) not in stepped
+                ] != [t._version for t in watched if id(t) not in stepped] or any(
                     b._data is not data or not np.array_equal(b._data, old, equal_nan=True)
                     for b, data, old in before
                 ):
@@ -254,9 +289,29 @@ class CompiledFunction:
                 stacklevel=3,
             )
             return out, EagerVariant(self._fn, reason)
-        needs_grad = grad_enabled and any(
-            isinstance(t, Tensor) and t._requires_grad for t in _flat(out)
+        effects = any(node.effect for node in graph.nodes)
+        needs_grad = (
+            grad_enabled
+            and not effects
+            and any(isinstance(t, Tensor) and t._requires_grad for t in _flat(out))
         )
+        if effects and graph.grad_outputs:
+            covered = {
+                v for node in graph.nodes if node.effect for n in getattr(node, "nodes", list)()
+                for v in n.outputs
+            }  # fmt: skip
+            if graph.grad_outputs - covered:
+                reason = (
+                    "a result needing grad that the captured backward() did not consume "
+                    "(compile the step without returning it, or call backward() outside)"
+                )
+                if self._fullgraph:
+                    raise RuntimeError(f"lucid.compile(fullgraph=True): {reason}")
+                warnings.warn(
+                    f"lucid.compile: graph break ({reason}); calls like this one run eagerly",
+                    stacklevel=3,
+                )
+                return out, EagerVariant(self._fn, reason)
         eliminate_dead_code(graph)
         fold_constants(graph)
         variant = Variant(graph, needs_grad)

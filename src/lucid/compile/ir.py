@@ -62,6 +62,8 @@ class Node:
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
     grad_enabled: bool = True
+    keep: bool = False  # a captured backward() needs the op instance of its replay
+    effect = False  # a node run for its side effect (backward, optimizer): see dce
 
     @property
     def name(self) -> str:
@@ -77,7 +79,10 @@ class Node:
 
     def forward_arrays(self, arrays: list[np.ndarray]) -> tuple[np.ndarray, ...]:
         """Run the op's forward on arrays (no graph): its results, always as a tuple."""
-        op = self.fresh_op()
+        return self.run_arrays(self.fresh_op(), arrays)
+
+    def run_arrays(self, op: Any, arrays: list[np.ndarray]) -> tuple[np.ndarray, ...]:
+        """``forward_arrays`` on a given fresh op, which keeps what the forward saved."""
         out = type(op).forward.__wrapped__(op, *arrays, *self.args, **self.kwargs)
         if isinstance(out, tuple):
             return tuple(o if type(o) is np.ndarray else np.asarray(o) for o in out)
@@ -109,6 +114,7 @@ class DetachNode:
 
     name = "detach"
     grad_enabled = False
+    keep = effect = False
     args: tuple = ()
 
     def __init__(self, source: int, output: int) -> None:
@@ -144,6 +150,7 @@ class Graph:
     nodes: list[Any]
     inputs: list[int]
     outputs: Any
+    grad_outputs: set = field(default_factory=set)  # returned values that required grad
 
     def output_ids(self) -> list[int]:
         found: list[int] = []
