@@ -266,14 +266,16 @@ class CompiledFunction:
         graph = None
         if reason is None:
             try:
+                if tracer.untraceable is not None:  # said first: it stopped the recording
+                    raise Untraceable(tracer.untraceable)
                 # The parameters of a captured optimizer step change in place by design.
                 stepped = {
                     id(p) for opt in tracer.optimizers for g in opt.param_groups
                     for p in g["params"]
                 }  # fmt: skip
-                if [
-                    v for t, v in zip(watched, versions, strict=True) if id(t) not in stepped
-                ] != [t._version for t in watched if id(t) not in stepped] or any(
+                if [v for t, v in zip(watched, versions, strict=True) if id(t) not in stepped] != [
+                    t._version for t in watched if id(t) not in stepped
+                ] or any(
                     b._data is not data or not np.array_equal(b._data, old, equal_nan=True)
                     for b, data, old in before
                 ):

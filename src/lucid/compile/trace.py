@@ -172,7 +172,9 @@ class Tracer:
         if self.broken is not None or self.untraceable is not None:
             return
         if inputs is not None or create_graph or retain_graph:
-            what = "autograd.grad()" if inputs is not None else "backward(retain_graph/create_graph)"
+            what = (
+                "autograd.grad()" if inputs is not None else "backward(retain_graph/create_graph)"
+            )
             self.graph_break(what, "only a plain backward() is captured")
             return
         try:
