@@ -10,9 +10,10 @@ which the IR cannot replay (the trace is then given up, and the call runs eagerl
 
 ``backward()`` and ``optimizer.step()`` / ``zero_grad()`` are recorded as nodes of their own
 (``backward``, ``steps``). Reading a value into Python (``item()``, ``bool(t)``, ``float(t)``,
-``numpy()``) or an in-place change (``add_``, ``x[i] = v``) while tracing is a graph break: the trace ends
-there and this variant runs eagerly from then on (or, with ``fullgraph=True``, RuntimeError names
-the user's line).
+``numpy()``) or an in-place change (``add_``, ``x[i] = v``) while tracing is a graph break:
+the trace ends there and this variant runs eagerly from then on (or, with ``fullgraph=True``,
+RuntimeError names the user's line). So is a backward the plan does not cover
+(``retain_graph``, ``create_graph``, ``autograd.grad``, hooks) and reading ``.grad`` after it.
 """
 
 from __future__ import annotations
