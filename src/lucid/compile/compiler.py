@@ -33,6 +33,8 @@ class Variant:
     their kernels. Otherwise it replays on Tensors through the ops' own (decorated) forwards,
     so the engine records the graph as eager code does and ``backward()`` gives the eager
     gradients; each fused chain is then one recorded op whose gradient is a generated kernel.
+    A graph with side effects (a captured ``backward()``, optimizer ``step()``/``zero_grad()``)
+    replays on arrays, unfused, keeping the op instances the backward plan needs.
     """
 
     eager_reason: str | None = None
@@ -366,9 +368,15 @@ def compile(
     ``CACHE_SIZE`` signatures are kept. Results needing a gradient replay the original ops, so
     ``backward()`` through them equals eager mode.
 
-    Differences from PyTorch: Python that reads a tensor's value (``item()``, ``if t:``) or a
-    ``backward()`` inside ``fn`` ends the trace with one warning, and that signature then runs
-    eagerly (``fullgraph=True`` raises RuntimeError naming the line instead); ``dynamic=True``
+    A whole training step compiles: ``loss.backward()`` inside ``fn`` replays the engine's
+    pass as a recorded plan (gradients bit-identical to eager mode, accumulated into ``.grad``),
+    ``optimizer.step()`` and ``zero_grad()`` replay as in-place nodes; a returned loss then has
+    no graph left to differentiate (as after an eager ``backward()``).
+
+    Differences from PyTorch: Python that reads a tensor's value (``item()``, ``if t:``), a
+    ``backward()`` with ``retain_graph``/``create_graph``/hooks, or reading ``.grad`` after it
+    inside ``fn`` ends the trace with one warning, and that signature then runs eagerly
+    (``fullgraph=True`` raises RuntimeError naming the line instead); ``dynamic=True``
     is not supported (each new shape retraces). Python side effects of ``fn`` (appending to a
     list, printing) happen on the traced call only. Usable as ``@lucid.compile`` or
     ``@lucid.compile(fullgraph=True)``. ``debug=True`` (or ``LUCID_COMPILE_DEBUG=1``) writes
