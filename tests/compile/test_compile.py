@@ -281,3 +281,19 @@ def test_compile_values_made_outside_ops_run_eagerly(rng):
     np.testing.assert_allclose(compiled(n + 1).numpy(), (np.arange(6) + 1) * 0.5)
     with pytest.raises(RuntimeError, match="fullgraph=True.*outside an op"):
         lucid.compile(promoted, fullgraph=True)(n)
+
+
+def test_compile_replays_ops_that_decorate_their_forward_per_call(rng):
+    # Split decorates its forward per call (its number of results varies): replayed on arrays
+    # and, when a gradient is needed, through its own __call__.
+    def fn(x):
+        a, b = x.split(3, dim=1)
+        return a * b.tanh()
+
+    compiled = lucid.compile(fn)
+    for requires_grad in (False, True):
+        x = lucid.tensor(rng.standard_normal((4, 6)), requires_grad=requires_grad)
+        for _ in range(2):  # trace, then replay
+            got, want = compiled(x).detach().numpy(), fn(x).detach().numpy()
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)  # fused: Numba tanh
+    assert compiled.traces == 2

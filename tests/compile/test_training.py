@@ -222,3 +222,46 @@ def test_fullgraph_raises_for_an_uncaptured_backward(rng):
     compiled = lucid.compile(_retain(w), fullgraph=True)
     with pytest.raises(RuntimeError, match=r"fullgraph=True.*retain_graph.*test_training"):
         compiled(lucid.tensor(rng.standard_normal(3)))
+
+
+def _primitives(x, w, b):
+    """Broadcasting, a value read by several ops, and a multi-result op one result of which
+    gets no gradient: the engine's reduce, sum-into-slot and zero-fill paths."""
+    h = x @ w + b  # b broadcasts over the batch
+    left, right, _ = h.split(2, dim=1)  # one op, three results; the third is unused
+    y = left.tanh() * right + (w * w).sum()
+    return y.sum() + (h * 0.5).mean()
+
+
+def test_compiled_backward_through_broadcasts_shared_values_and_multi_result_ops(rng):
+    data = [rng.standard_normal(s) for s in ((5, 4), (4, 6), (6,))]
+    compiled = lucid.compile(lambda *args: _primitives(*args).backward())
+    results = []
+    for call in (lambda *a: _primitives(*a).backward(), compiled):
+        args = [lucid.tensor(a, requires_grad=k > 0) for k, a in enumerate(data)]
+        for _ in range(3):
+            call(*args)
+        results.append([a.grad.numpy() for a in args[1:]])
+    for got, want in zip(results[1], results[0], strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert compiled.traces == 1 and "backward(" in compiled.graph
+
+
+def test_compiled_training_step_with_dropout_draws_the_eager_stream(rng):
+    def model_of():
+        lucid.random.seed(7)
+        return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 2))
+
+    models = [model_of().double(), model_of().double()]
+    opts = [optim.Adam(m.parameters(), lr=0.01) for m in models]
+    eager, compiled = _step_of(models[0], opts[0]), lucid.compile(_step_of(models[1], opts[1]))
+    for k in range(3):
+        x, y = lucid.tensor(rng.standard_normal((6, 8))), lucid.tensor(rng.standard_normal((6, 2)))
+        lucid.random.seed(100 + k)
+        want = eager(x, y)
+        lucid.random.seed(100 + k)
+        got = compiled(x, y)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    for pe, pc in zip(models[0].parameters(), models[1].parameters(), strict=True):
+        np.testing.assert_array_equal(pc.numpy(), pe.numpy())
+    assert compiled.traces == 1

@@ -185,9 +185,10 @@ class BackwardNode:
             op.parents = tuple(parents)  # gradients read their inputs' requires_grad and shape
             s = slots[pos]
             slots[pos] = None
-            if op.n_ret == 1:
+            if len(node.outputs) == 1:
                 grad_in = s[0][0]
-            else:
+            else:  # (the template may predate the op's n_ret: the wrapper sets it last)
+                op.n_ret = len(node.outputs)
                 grad_in = tuple(
                     x[0] if x is not None else np.zeros(env[v].shape, env[v].dtype)
                     for x, v in zip(s, node.outputs, strict=True)

@@ -83,7 +83,8 @@ class Node:
 
     def run_arrays(self, op: Any, arrays: list[np.ndarray]) -> tuple[np.ndarray, ...]:
         """``forward_arrays`` on a given fresh op, which keeps what the forward saved."""
-        out = type(op).forward.__wrapped__(op, *arrays, *self.args, **self.kwargs)
+        forward = type(op).forward  # undecorated where an op decorates it per call (Split)
+        out = getattr(forward, "__wrapped__", forward)(op, *arrays, *self.args, **self.kwargs)
         if isinstance(out, tuple):
             return tuple(o if type(o) is np.ndarray else np.asarray(o) for o in out)
         return (out if type(out) is np.ndarray else np.asarray(out),)
@@ -91,7 +92,7 @@ class Node:
     def forward_tensors(self, tensors: list[Any]) -> tuple[Any, ...]:
         """Run the op as eager code does (recorded when a gradient is needed): its results."""
         op = self.fresh_op()
-        out = type(op).forward(op, *tensors, *self.args, **self.kwargs)
+        out = op(*tensors, *self.args, **self.kwargs)  # the op's __call__, as eager code
         return out if isinstance(out, tuple) else (out,)
 
     def describe(self) -> str:
