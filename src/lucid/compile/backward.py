@@ -19,6 +19,7 @@ of the pass.
 from __future__ import annotations
 
 import heapq
+import threading
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,7 @@ class BackwardNode:
 
     def __init__(self, seeds: list, steps: list, grad_values: list[int]) -> None:
         self.seeds = seeds
+        self._stubs = threading.local()
         self.steps = steps
         made = [v for node, _, _ in steps for v in node.outputs]
         self.inputs = list(dict.fromkeys(made + grad_values))
@@ -174,15 +176,19 @@ class BackwardNode:
                 s = slots[pos] = [None] * len(node.outputs)
             slot = s[k]
             s[k] = [g if slot is None else _graph._plus(slot[0], g), slot is not None]
-        wrap = _graph._result
-        for pos, (node, targets, needs) in enumerate(self.steps):
+        stubs = self._stubs.__dict__.get("parents")
+        if stubs is None:  # per thread: two threads may replay one graph at once
+            stubs = self._stubs.parents = [
+                self._make_stubs(node, needs) for node, _, needs in self.steps
+            ]
+        for pos, (node, targets, _needs) in enumerate(self.steps):
             op = kept.pop(id(node))
-            parents = []
-            for v, need in zip(node.inputs, needs, strict=True):
-                t = wrap(env[v], None)
-                t._requires_grad = need
-                parents.append(t)
-            op.parents = tuple(parents)  # gradients read their inputs' requires_grad and shape
+            # Gradients read their inputs' requires_grad and shape: tensors kept from call to
+            # call stand for them, pointed at this call's arrays.
+            parents = stubs[pos]
+            for t, v in zip(parents, node.inputs, strict=False):
+                t._data = env[v]
+            op.parents = parents
             s = slots[pos]
             slots[pos] = None
             if len(node.outputs) == 1:
@@ -234,3 +240,15 @@ class BackwardNode:
                     )
                     _graph._add_to_leaf(leaf, g, owned)
             op.__dict__.clear()  # as the engine does: the saved arrays go now
+        for parents in stubs:
+            for t in parents:
+                t._data = None  # no array outlives the call
+
+    @staticmethod
+    def _make_stubs(node: Any, needs: tuple) -> tuple:
+        parents = []
+        for need in needs:
+            t = _graph._result(np.zeros(()), None)
+            t._requires_grad = need
+            parents.append(t)
+        return tuple(parents)
