@@ -265,3 +265,21 @@ def test_compiled_training_step_with_dropout_draws_the_eager_stream(rng):
     for pe, pc in zip(models[0].parameters(), models[1].parameters(), strict=True):
         np.testing.assert_array_equal(pc.numpy(), pe.numpy())
     assert compiled.traces == 1
+
+
+def test_a_returned_result_the_captured_backward_did_not_consume_runs_eagerly(rng):
+    w = lucid.tensor(rng.standard_normal(3), requires_grad=True)
+
+    def fn(x):
+        (w * x).sum().backward()
+        return w * 2.0  # needs grad, outside the pass: an array replay could not give its graph
+
+    compiled = lucid.compile(fn)
+    x = lucid.tensor(rng.standard_normal(3))
+    with pytest.warns(UserWarning, match="did not consume it"):
+        compiled(x)
+    out = compiled(x)
+    assert out.requires_grad
+    np.testing.assert_array_equal(w.grad.numpy(), 2 * x.numpy())
+    out.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), 2 * x.numpy() + 2.0)

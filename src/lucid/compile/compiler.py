@@ -60,11 +60,8 @@ class Variant:
             plan_buffers(graph)
         # Results that required grad when traced and whose graph the captured backward()
         # released: returned as tensors whose backward() raises as eager mode's would.
-        backward_made = {
-            v for node in graph.nodes if node.effect for n in getattr(node, "nodes", list)()
-            for v in n.outputs
-        }  # fmt: skip
-        self.released = {v: graph.values[v].node for v in graph.grad_outputs & backward_made}
+        released = graph.grad_outputs & _backward_made(graph)
+        self.released = {v: graph.values[v].node for v in released}
 
     def valid(self) -> bool:
         return param_state([t for _, t in self.params]) == self.param_meta
@@ -275,9 +272,11 @@ class CompiledFunction:
                     id(p) for opt in tracer.optimizers for g in opt.param_groups
                     for p in g["params"]
                 }  # fmt: skip
-                if [v for t, v in zip(watched, versions, strict=True) if id(t) not in stepped] != [
-                    t._version for t in watched if id(t) not in stepped
-                ] or any(
+                if any(
+                    t._version != v
+                    for t, v in zip(watched, versions, strict=True)
+                    if id(t) not in stepped
+                ) or any(
                     b._data is not data or not np.array_equal(b._data, old, equal_nan=True)
                     for b, data, old in before
                 ):
@@ -299,23 +298,19 @@ class CompiledFunction:
             and not effects
             and any(isinstance(t, Tensor) and t._requires_grad for t in _flat(out))
         )
-        if effects and graph.grad_outputs:
-            covered = {
-                v for node in graph.nodes if node.effect for n in getattr(node, "nodes", list)()
-                for v in n.outputs
-            }  # fmt: skip
-            if graph.grad_outputs - covered:
-                reason = (
-                    "a result needing grad that the captured backward() did not consume "
-                    "(compile the step without returning it, or call backward() outside)"
-                )
-                if self._fullgraph:
-                    raise RuntimeError(f"lucid.compile(fullgraph=True): {reason}")
-                warnings.warn(
-                    f"lucid.compile: graph break ({reason}); calls like this one run eagerly",
-                    stacklevel=3,
-                )
-                return out, EagerVariant(self._fn, reason)
+        if effects and graph.grad_outputs - _backward_made(graph):
+            # Replayed on arrays, it would come back without a graph: not captured.
+            reason = (
+                "a returned result needs grad but the captured backward() did not consume it "
+                "(return it detached, or call backward() outside)"
+            )
+            if self._fullgraph:
+                raise RuntimeError(f"lucid.compile(fullgraph=True): {reason}")
+            warnings.warn(
+                f"lucid.compile: graph break ({reason}); calls like this one run eagerly",
+                stacklevel=3,
+            )
+            return out, EagerVariant(self._fn, reason)
         eliminate_dead_code(graph)
         fold_constants(graph)
         variant = Variant(graph, needs_grad)
@@ -345,6 +340,14 @@ def _write_source(node: FusedNode) -> Any:
     path = cache_dir() / f"lucid_fused_{hashlib.sha1(node.source.encode()).hexdigest()[:20]}.py"
     path.write_text(node.source)
     return path
+
+
+def _backward_made(graph: Graph) -> set[int]:
+    """The values made by the nodes a captured ``backward()`` differentiates."""
+    return {
+        v for node in graph.nodes if node.effect for n in getattr(node, "nodes", list)()
+        for v in n.outputs
+    }  # fmt: skip
 
 
 def _flat(value: Any) -> list:
