@@ -7,6 +7,7 @@ steps, import time and RSS.
     python benchmarks/compare.py --profile W2    # cProfile of Lucid's W2 steps
     python benchmarks/compare.py --json out.json
     python benchmarks/compare.py --workloads W3,W3c,W3cf   # lucid.compile rows beside eager
+    python benchmarks/compare.py --workloads W1,W1c,W1s    # W1s: the whole step compiled
 
 The parent process only orchestrates. Every measurement runs in a child process (this file
 again, ``--worker lucid|torch --workload W?``); each round runs every workload once per
@@ -75,11 +76,21 @@ WORKLOADS = {
         Workload("W3c", "W3 compiled: 2,000 x tanh(...), 16 el., bwd", 0.05, 5),
         Workload("W3cf", "W3 compiled, forward only (no_grad)", 0.05, 5),
         Workload("W1c", "W1 compiled loss (fwd+bwd), SGD eager", 0.25, 200),
+        Workload("W1s", "W1 compiled whole step (zero_grad, fwd, bwd, SGD)", 0.25, 200),
+        Workload("W2s", "W2 compiled whole step (zero_grad, fwd, bwd, SGD)", 1.0, 5),
         Workload("W2c", "W2 compiled loss (fwd+bwd), SGD eager", 1.0, 5),
         Workload("W6c", "W6 compiled loss (fwd+bwd), SGD eager", 2.0, 1),
     )
 }
-COMPILED_OF = {"W1c": "W1", "W2c": "W2", "W3c": "W3", "W3cf": "W3", "W6c": "W6"}
+COMPILED_OF = {
+    "W1s": "W1",
+    "W2s": "W2",
+    "W1c": "W1",
+    "W2c": "W2",
+    "W3c": "W3",
+    "W3cf": "W3",
+    "W6c": "W6",
+}
 IMPORT_TARGET_S = 0.3
 RSS_TARGET_MB = 80.0
 
@@ -146,28 +157,34 @@ def _state(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _trainer(
-    fw: SimpleNamespace, model: Any, d: dict, loss_fn: Any, opt: Any, compiled: bool = False
+    fw: SimpleNamespace, model: Any, d: dict, loss_fn: Any, opt: Any, compiled: Any = False
 ) -> tuple:
-    """A training step; ``compiled``: the loss (forward, and the backward of its graph) under
-    ``fw.compile``, the optimizer step eager."""
+    """A training step; ``compiled=True``: the loss (forward, and the backward of its graph)
+    under ``fw.compile``, the optimizer step eager; ``compiled="step"``: the whole step
+    (zero_grad, forward, backward, optimizer step) under ``fw.compile``."""
     model.load_state_dict({k: fw.tensor(v) for k, v in _state(d).items()})
     x, y = fw.tensor(d["x"]), fw.tensor(d["y"])
     optimizer = opt(model.parameters())
     forward = lambda x, y: loss_fn(model(x), y)  # noqa: E731
-    forward = fw.compile(forward) if compiled else forward
+    forward = fw.compile(forward) if compiled is True else forward
 
-    def step() -> Any:
+    def train(x: Any, y: Any) -> Any:
         optimizer.zero_grad()
         loss = forward(x, y)
         loss.backward()
         optimizer.step()
         return loss
 
+    train = fw.compile(train) if compiled == "step" else train
+
+    def step() -> Any:
+        return train(x, y)
+
     params = dict(model.named_parameters())
     return step, params, params
 
 
-def build_w1(fw: SimpleNamespace, d: dict, compiled: bool = False) -> tuple:
+def build_w1(fw: SimpleNamespace, d: dict, compiled: Any = False) -> tuple:
     nn = fw.nn
     model = nn.Sequential(
         nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1)
@@ -176,7 +193,7 @@ def build_w1(fw: SimpleNamespace, d: dict, compiled: bool = False) -> tuple:
     return _trainer(fw, model, d, fw.F.mse_loss, opt, compiled)
 
 
-def build_w2(fw: SimpleNamespace, d: dict, compiled: bool = False) -> tuple:
+def build_w2(fw: SimpleNamespace, d: dict, compiled: Any = False) -> tuple:
     nn = fw.nn
     model = nn.Sequential(
         nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10)
@@ -322,6 +339,8 @@ BUILDERS["LSTM"] = lambda fw, d: build_rnn(fw, d, "LSTM")
 BUILDERS["GRU"] = lambda fw, d: build_rnn(fw, d, "GRU")
 BUILDERS |= {
     "W1c": lambda fw, d: build_w1(fw, d, compiled=True),
+    "W1s": lambda fw, d: build_w1(fw, d, compiled="step"),
+    "W2s": lambda fw, d: build_w2(fw, d, compiled="step"),
     "W2c": lambda fw, d: build_w2(fw, d, compiled=True),
     "W3c": build_w3c,
     "W3cf": build_w3cf,
@@ -733,7 +752,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--workloads",
         default=",".join([*WORKLOADS, "import"]),
-        help="comma-separated subset of W1..W8,LSTM,GRU,W1c,W2c,W3c,W3cf,W6c,import",
+        help="comma-separated subset of W1..W8,LSTM,GRU,W1c,W1s,W2c,W2s,W3c,W3cf,W6c,import",
     )
     p.add_argument("--json", metavar="PATH", help="also write the rows and samples as JSON")
     p.add_argument("--check", action="store_true", help="only the Lucid-vs-PyTorch self check")

@@ -530,8 +530,8 @@ def run_backward(
     (None where it got none). With ``create_graph`` the gradient ops are recorded, so the
     results are differentiable Tensors.
     """
-    if _mode.tracer is not None:  # lucid.compile does not capture backward yet: it ends the trace
-        _mode.tracer.graph_break("backward()", "backward is not captured yet")
+    if _mode.tracer is not None:  # lucid.compile records the pass (compile/backward.py)
+        _mode.tracer.backward(roots, grads, retain_graph, create_graph, inputs)
     capture = None if inputs is None else {id(t): None for t in inputs}
     pass_ = _Pass(create_graph, capture)
     if inputs is not None:

@@ -148,17 +148,17 @@ def test_compile_fullgraph_raises_naming_the_line(read, rng):
         compiled(lucid.tensor(rng.standard_normal(3)))
 
 
-def test_compile_backward_inside_is_a_graph_break(rng):
+def test_compile_backward_with_retain_graph_inside_is_a_graph_break(rng):
     w = lucid.tensor(rng.standard_normal(3), requires_grad=True)
 
     def step(x):
         loss = (w * x).sum()
-        loss.backward()
+        loss.backward(retain_graph=True)  # a plain backward() is captured (test_training.py)
         return loss
 
     compiled = lucid.compile(step)
     x = lucid.tensor(rng.standard_normal(3))
-    with pytest.warns(UserWarning, match=r"graph break \(backward\(\)"):
+    with pytest.warns(UserWarning, match=r"graph break \(backward\(retain_graph"):
         compiled(x)
     np.testing.assert_allclose(w.grad.numpy(), x.numpy())
     compiled(x)
@@ -281,3 +281,19 @@ def test_compile_values_made_outside_ops_run_eagerly(rng):
     np.testing.assert_allclose(compiled(n + 1).numpy(), (np.arange(6) + 1) * 0.5)
     with pytest.raises(RuntimeError, match="fullgraph=True.*outside an op"):
         lucid.compile(promoted, fullgraph=True)(n)
+
+
+def test_compile_replays_ops_that_decorate_their_forward_per_call(rng):
+    # Split decorates its forward per call (its number of results varies): replayed on arrays
+    # and, when a gradient is needed, through its own __call__.
+    def fn(x):
+        a, b = x.split(3, dim=1)
+        return a * b.tanh()
+
+    compiled = lucid.compile(fn)
+    for requires_grad in (False, True):
+        x = lucid.tensor(rng.standard_normal((4, 6)), requires_grad=requires_grad)
+        for _ in range(2):  # trace, then replay
+            got, want = compiled(x).detach().numpy(), fn(x).detach().numpy()
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)  # fused: Numba tanh
+    assert compiled.traces == 2

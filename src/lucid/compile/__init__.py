@@ -3,6 +3,7 @@
 One module per stage: ``trace`` (record the ops of one eager call), ``ir`` (values and nodes),
 the passes ``dce``, ``fold``, ``fuse`` (with ``codegen``, the generated Numba kernels) and
 ``memory`` (kept buffers for fused results that never leave the graph),
+``backward`` and ``steps`` (a captured ``backward()`` and optimizer ``step()``/``zero_grad()``),
 ``guards`` (when a replay is valid) and ``compiler`` (the wrapper that ties them together).
 """
 

@@ -91,19 +91,22 @@ def _sigmoid(v, one):
 '''
 
 
-def kernel_source(members: list[Any], inputs: list[int], scalar: list[bool]) -> str:
-    """The source of one kernel computing ``members`` (nodes, in order; the last one's result
-    is the output) from the values ``inputs`` (``scalar[j]``: input j is read once)."""
-    params = [f"s{j}" if s else f"x{j}" for j, s in enumerate(scalar)]
+def _params(scalar: list[bool]) -> str:
+    """A kernel's input parameters: ``s{j}`` (a 1-element array) for scalars, else ``x{j}``."""
+    return ", ".join(f"s{j}" if s else f"x{j}" for j, s in enumerate(scalar))
+
+
+def _chain_lines(
+    members: list[Any], inputs: list[int], scalar: list[bool], signature: str, constants: str
+) -> tuple[list[str], dict[int, str]]:
+    """What the forward and backward kernels share: the decorated ``signature`` line, the
+    ``constants`` line, the scalar loads, the element loop and the chain's per-element values
+    ``t0, t1, ...`` inside it. Returns the lines and each value's local name."""
     names = {
         vid: (f"b{j}" if s else f"a{j}")
         for j, (vid, s) in enumerate(zip(inputs, scalar, strict=True))
     }
-    lines = [
-        '@njit(cache=True, error_model="numpy")',
-        f"def kernel(n, out, {', '.join(params)}, k):",
-        "    zero, one = k[0], k[1]",
-    ]
+    lines = ['@njit(cache=True, error_model="numpy")', signature, constants]
     lines += [f"    b{j} = s{j}[0]" for j, s in enumerate(scalar) if s]
     lines.append("    for i in range(n):")
     lines += [f"        a{j} = x{j}[i]" for j, s in enumerate(scalar) if not s]
@@ -111,6 +114,14 @@ def kernel_source(members: list[Any], inputs: list[int], scalar: list[bool]) -> 
         expr = EXPRESSIONS[node.name].format(*(names[v] for v in node.inputs))
         lines.append(f"        t{t} = {expr}")
         names[node.outputs[0]] = f"t{t}"
+    return lines, names
+
+
+def kernel_source(members: list[Any], inputs: list[int], scalar: list[bool]) -> str:
+    """The source of one kernel computing ``members`` (nodes, in order; the last one's result
+    is the output) from the values ``inputs`` (``scalar[j]``: input j is read once)."""
+    signature = f"def kernel(n, out, {_params(scalar)}, k):"
+    lines, _ = _chain_lines(members, inputs, scalar, signature, "    zero, one = k[0], k[1]")
     lines.append(f"        out[i] = t{len(members) - 1}")
     used = sorted({node.name for node in members})
     return _HEADER.format(count=len(members), names=", ".join(used)) + "\n".join(lines) + "\n"
@@ -123,24 +134,10 @@ def backward_source(
     recomputes the chain per element, then runs the ops' gradients back from ``g[i]`` and
     writes, for each input j with ``needs[j]``, its per-element gradient into ``d{j}`` (of the
     output's shape; the engine sums it down to the input's shape)."""
-    params = [f"s{j}" if s else f"x{j}" for j, s in enumerate(scalar)]
-    grads = [f"d{j}" for j, need in enumerate(needs) if need]
-    names = {
-        vid: (f"b{j}" if s else f"a{j}")
-        for j, (vid, s) in enumerate(zip(inputs, scalar, strict=True))
-    }
-    lines = [
-        '@njit(cache=True, error_model="numpy")',
-        f"def kernel_backward(n, g, {', '.join(params)}, k, {', '.join(grads)}):",
-        "    zero, one, half = k[0], k[1], k[2]",
-    ]
-    lines += [f"    b{j} = s{j}[0]" for j, s in enumerate(scalar) if s]
-    lines.append("    for i in range(n):")
-    lines += [f"        a{j} = x{j}[i]" for j, s in enumerate(scalar) if not s]
-    for t, node in enumerate(members):
-        expr = EXPRESSIONS[node.name].format(*(names[v] for v in node.inputs))
-        lines.append(f"        t{t} = {expr}")
-        names[node.outputs[0]] = f"t{t}"
+    grads = ", ".join(f"d{j}" for j, need in enumerate(needs) if need)
+    signature = f"def kernel_backward(n, g, {_params(scalar)}, k, {grads}):"
+    constants = "    zero, one, half = k[0], k[1], k[2]"
+    lines, names = _chain_lines(members, inputs, scalar, signature, constants)
     started: set[str] = set()
     last = f"t{len(members) - 1}"
     lines.append(f"        q_{last} = g[i]")

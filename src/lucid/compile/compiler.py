@@ -19,6 +19,8 @@ from lucid.compile.memory import plan_buffers
 from lucid.compile.trace import Tracer, Untraceable, tracing
 from lucid.tensor import Tensor
 
+_new = object.__new__
+
 # Variants kept per compiled function (one per call signature); the least recently used goes.
 CACHE_SIZE = 8
 
@@ -31,6 +33,8 @@ class Variant:
     their kernels. Otherwise it replays on Tensors through the ops' own (decorated) forwards,
     so the engine records the graph as eager code does and ``backward()`` gives the eager
     gradients; each fused chain is then one recorded op whose gradient is a generated kernel.
+    A graph with side effects (a captured ``backward()``, optimizer ``step()``/``zero_grad()``)
+    replays on arrays, unfused, keeping the op instances the backward plan needs.
     """
 
     eager_reason: str | None = None
@@ -46,11 +50,18 @@ class Variant:
         for v in graph.values.values():
             if v.kind == CONST:
                 self.template[v.id] = Tensor._wrap(v.array) if needs_grad else v.array
-        self.fused = fuse_elementwise(graph)
+        # A captured backward() or optimizer step: replayed on arrays, op by op (the backward
+        # plan needs each op's instance, and gradients bit-identical to eager mode).
+        self.effects = any(node.effect for node in graph.nodes)
+        self.fused = [] if self.effects else fuse_elementwise(graph)
         for node in self.fused:
             node.prepare(backward=needs_grad)
-        if not needs_grad:  # recorded kernels save their inputs: those must stay intact
+        if not needs_grad and not self.effects:  # recorded kernels save their inputs
             plan_buffers(graph)
+        # Results that required grad when traced and whose graph the captured backward()
+        # released: returned as tensors whose backward() raises as eager mode's would.
+        released = graph.grad_outputs & _backward_made(graph)
+        self.released = {v: graph.values[v].node for v in released}
 
     def valid(self) -> bool:
         return param_state([t for _, t in self.params]) == self.param_meta
@@ -78,6 +89,20 @@ class Variant:
                 else:  # it ran inside a no_grad block of the function
                     with _graph.no_grad():
                         outs = node.forward_tensors([env[v] for v in node.inputs])
+                for vid, o in zip(node.outputs, outs, strict=True):
+                    env[vid] = o
+        elif self.effects:
+            kept: dict[int, Any] = {}  # id(node) -> its op instance, for the backward plan
+            for node in self.graph.nodes:
+                if node.effect:
+                    node.apply(env, kept, inputs)
+                    continue
+                arrays = [env[v] for v in node.inputs]
+                if node.keep:
+                    op = kept[id(node)] = node.fresh_op()
+                    outs = node.run_arrays(op, arrays)
+                else:
+                    outs = node.forward_arrays(arrays)
                 for vid, o in zip(node.outputs, outs, strict=True):
                     env[vid] = o
         else:
@@ -110,6 +135,8 @@ class Variant:
         if v.kind == CONST:
             return Tensor._wrap(np.array(v.array))  # a copy: the caller may change it
         value = env[vid]
+        if vid in self.released:  # its graph went with the captured backward(), as in eager
+            return _graph._result(value, _new(type(self.released[vid].template)))
         return value if isinstance(value, Tensor) else Tensor._wrap(value)
 
 
@@ -238,7 +265,18 @@ class CompiledFunction:
         graph = None
         if reason is None:
             try:
-                if [t._version for t in watched] != versions or any(
+                if tracer.untraceable is not None:  # said first: it stopped the recording
+                    raise Untraceable(tracer.untraceable)
+                # The parameters of a captured optimizer step change in place by design.
+                stepped = {
+                    id(p) for opt in tracer.optimizers for g in opt.param_groups
+                    for p in g["params"]
+                }  # fmt: skip
+                if any(
+                    t._version != v
+                    for t, v in zip(watched, versions, strict=True)
+                    if id(t) not in stepped
+                ) or any(
                     b._data is not data or not np.array_equal(b._data, old, equal_nan=True)
                     for b, data, old in before
                 ):
@@ -254,9 +292,25 @@ class CompiledFunction:
                 stacklevel=3,
             )
             return out, EagerVariant(self._fn, reason)
-        needs_grad = grad_enabled and any(
-            isinstance(t, Tensor) and t._requires_grad for t in _flat(out)
+        effects = any(node.effect for node in graph.nodes)
+        needs_grad = (
+            grad_enabled
+            and not effects
+            and any(isinstance(t, Tensor) and t._requires_grad for t in _flat(out))
         )
+        if effects and graph.grad_outputs - _backward_made(graph):
+            # Replayed on arrays, it would come back without a graph: not captured.
+            reason = (
+                "a returned result needs grad but the captured backward() did not consume it "
+                "(return it detached, or call backward() outside)"
+            )
+            if self._fullgraph:
+                raise RuntimeError(f"lucid.compile(fullgraph=True): {reason}")
+            warnings.warn(
+                f"lucid.compile: graph break ({reason}); calls like this one run eagerly",
+                stacklevel=3,
+            )
+            return out, EagerVariant(self._fn, reason)
         eliminate_dead_code(graph)
         fold_constants(graph)
         variant = Variant(graph, needs_grad)
@@ -288,6 +342,14 @@ def _write_source(node: FusedNode) -> Any:
     return path
 
 
+def _backward_made(graph: Graph) -> set[int]:
+    """The values made by the nodes a captured ``backward()`` differentiates."""
+    return {
+        v for node in graph.nodes if node.effect for n in getattr(node, "nodes", list)()
+        for v in n.outputs
+    }  # fmt: skip
+
+
 def _flat(value: Any) -> list:
     if isinstance(value, (tuple, list)):
         return [x for v in value for x in _flat(v)]
@@ -309,9 +371,15 @@ def compile(
     ``CACHE_SIZE`` signatures are kept. Results needing a gradient replay the original ops, so
     ``backward()`` through them equals eager mode.
 
-    Differences from PyTorch: Python that reads a tensor's value (``item()``, ``if t:``) or a
-    ``backward()`` inside ``fn`` ends the trace with one warning, and that signature then runs
-    eagerly (``fullgraph=True`` raises RuntimeError naming the line instead); ``dynamic=True``
+    A whole training step compiles: ``loss.backward()`` inside ``fn`` replays the engine's
+    pass as a recorded plan (gradients bit-identical to eager mode, accumulated into ``.grad``),
+    ``optimizer.step()`` and ``zero_grad()`` replay as in-place nodes; a returned loss then has
+    no graph left to differentiate (as after an eager ``backward()``).
+
+    Differences from PyTorch: Python that reads a tensor's value (``item()``, ``if t:``), a
+    ``backward()`` with ``retain_graph``/``create_graph``/hooks, or reading ``.grad`` after it
+    inside ``fn`` ends the trace with one warning, and that signature then runs eagerly
+    (``fullgraph=True`` raises RuntimeError naming the line instead); ``dynamic=True``
     is not supported (each new shape retraces). Python side effects of ``fn`` (appending to a
     list, printing) happen on the traced call only. Usable as ``@lucid.compile`` or
     ``@lucid.compile(fullgraph=True)``. ``debug=True`` (or ``LUCID_COMPILE_DEBUG=1``) writes

@@ -9,13 +9,14 @@ def eliminate_dead_code(graph: Graph) -> int:
     """Remove, in place, every node none of whose results reaches an output; returns how many.
 
     One walk from the last node to the first: a node is live when one of its results is read
-    by a live node or returned. (A dead random op, such as dropout whose result is unused, is
+    by a live node or returned, or it is run for its side effect (``backward()``, an
+    optimizer's ``step()``). (A dead random op, such as dropout whose result is unused, is
     dropped too, so its draws no longer advance the generator.)
     """
     live = set(graph.output_ids())
     kept = []
     for node in reversed(graph.nodes):
-        if any(v in live for v in node.outputs):
+        if node.effect or any(v in live for v in node.outputs):
             kept.append(node)
             live.update(node.inputs)
     removed = len(graph.nodes) - len(kept)

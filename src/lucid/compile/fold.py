@@ -16,6 +16,7 @@ def fold_constants(graph: Graph) -> int:
         ins = [graph.values[v] for v in node.inputs]
         if (
             ins
+            and not node.keep
             and all(v.kind == CONST for v in ins)
             and not any(word in node.name for word in RANDOM_OPS)
         ):

@@ -67,6 +67,7 @@ class FusedNode:
 
     name = "fused"
     args: tuple = ()
+    keep = effect = False
 
     def __init__(self, members: list[Any], graph: Graph) -> None:
         self.members = members

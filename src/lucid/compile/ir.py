@@ -62,6 +62,8 @@ class Node:
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
     grad_enabled: bool = True
+    keep: bool = False  # a captured backward() needs the op instance of its replay
+    effect = False  # a node run for its side effect (backward, optimizer): see dce
 
     @property
     def name(self) -> str:
@@ -77,8 +79,12 @@ class Node:
 
     def forward_arrays(self, arrays: list[np.ndarray]) -> tuple[np.ndarray, ...]:
         """Run the op's forward on arrays (no graph): its results, always as a tuple."""
-        op = self.fresh_op()
-        out = type(op).forward.__wrapped__(op, *arrays, *self.args, **self.kwargs)
+        return self.run_arrays(self.fresh_op(), arrays)
+
+    def run_arrays(self, op: Any, arrays: list[np.ndarray]) -> tuple[np.ndarray, ...]:
+        """``forward_arrays`` on a given fresh op, which keeps what the forward saved."""
+        forward = type(op).forward  # undecorated where an op decorates it per call (Split)
+        out = getattr(forward, "__wrapped__", forward)(op, *arrays, *self.args, **self.kwargs)
         if isinstance(out, tuple):
             return tuple(o if type(o) is np.ndarray else np.asarray(o) for o in out)
         return (out if type(out) is np.ndarray else np.asarray(out),)
@@ -86,7 +92,7 @@ class Node:
     def forward_tensors(self, tensors: list[Any]) -> tuple[Any, ...]:
         """Run the op as eager code does (recorded when a gradient is needed): its results."""
         op = self.fresh_op()
-        out = type(op).forward(op, *tensors, *self.args, **self.kwargs)
+        out = op(*tensors, *self.args, **self.kwargs)  # the op's __call__, as eager code
         return out if isinstance(out, tuple) else (out,)
 
     def describe(self) -> str:
@@ -109,6 +115,7 @@ class DetachNode:
 
     name = "detach"
     grad_enabled = False
+    keep = effect = False
     args: tuple = ()
 
     def __init__(self, source: int, output: int) -> None:
@@ -144,6 +151,7 @@ class Graph:
     nodes: list[Any]
     inputs: list[int]
     outputs: Any
+    grad_outputs: set = field(default_factory=set)  # returned values that required grad
 
     def output_ids(self) -> list[int]:
         found: list[int] = []

@@ -8,10 +8,12 @@ array, a parameter's array, or the result of an earlier op. Any other array is a
 it is a view of a traced value (``detach()``: an alias) or looks derived from one outside an op,
 which the IR cannot replay (the trace is then given up, and the call runs eagerly).
 
-Reading a value into Python (``item()``, ``bool(t)``, ``float(t)``, ``numpy()``), an in-place
-change (``add_``, ``x[i] = v``) or ``backward()`` while tracing is a graph break: the trace ends
-there and this variant runs eagerly from then on (or, with ``fullgraph=True``, RuntimeError names
-the user's line).
+``backward()`` and ``optimizer.step()`` / ``zero_grad()`` are recorded as nodes of their own
+(``backward``, ``steps``). Reading a value into Python (``item()``, ``bool(t)``, ``float(t)``,
+``numpy()``) or an in-place change (``add_``, ``x[i] = v``) while tracing is a graph break:
+the trace ends there and this variant runs eagerly from then on (or, with ``fullgraph=True``,
+RuntimeError names the user's line). So is a backward the plan does not cover
+(``retain_graph``, ``create_graph``, ``autograd.grad``, hooks) and reading ``.grad`` after it.
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ class Tracer:
         self.keep: list[np.ndarray] = []  # every array seen, alive, so that ids stay unique
         self.broken: str | None = None  # what broke the graph, and where
         self.untraceable: str | None = None
+        self.grad_leaves: list[Tensor] = []  # leaves a captured backward() writes .grad of
+        self.optimizers: list[Any] = []  # optimizers whose step() was captured
+        self.grad_outputs: set[int] = set()  # returned values that require grad
 
     # ----------------------------------------------------------------- values
 
@@ -84,6 +89,12 @@ class Tracer:
         if vid is not None:
             return vid
         a = a if isinstance(a, np.ndarray) else np.asarray(a)
+        for t in self.grad_leaves:
+            if t._grad is not None and np.may_share_memory(a, t._grad):
+                raise Untraceable(
+                    "the function reads .grad after a backward() it calls (clip_grad_norm_?); "
+                    "only optimizer.step() may read it"
+                )
         source = self.by_key.get(_memory_key(a))
         if source is not None:  # detach() / .data: the same elements, cut off from the graph
             vid = self.add(RESULT, a)
@@ -153,12 +164,62 @@ class Tracer:
         if self.broken is None:
             self.broken = f"{what} at {site}"
 
+    def backward(
+        self, roots: list, grads: list, retain_graph: bool, create_graph: bool, inputs: Any
+    ) -> None:
+        """``run_backward`` is about to run (eagerly): record its plan (``BackwardNode``)."""
+        from lucid.compile.backward import BackwardNode, Unsupported
+
+        if self.broken is not None or self.untraceable is not None:
+            return
+        if inputs is not None or create_graph or retain_graph:
+            what = (
+                "autograd.grad()" if inputs is not None else "backward(retain_graph/create_graph)"
+            )
+            self.graph_break(what, "only a plain backward() is captured")
+            return
+        try:
+            node = BackwardNode.build(self, roots, grads)
+        except Untraceable as exc:
+            self.untraceable = str(exc)
+            return
+        except Unsupported as exc:
+            self.graph_break("backward()", str(exc))
+            return
+        if node is not None:
+            self.nodes.append(node)
+            self.ops.append(None)
+
+    def optimizer_call(
+        self, optimizer: Any, method: str, closure: Any = None, set_to_none: bool = True
+    ) -> None:
+        """``optimizer.step()`` or ``zero_grad()`` is about to run: record it."""
+        from lucid.compile.steps import OptimizerNode
+        from lucid.optim.optimizer import Optimizer
+
+        if self.broken is not None or self.untraceable is not None:
+            return
+        name = f"{type(optimizer).__name__}.{method}()"
+        if getattr(type(optimizer), method) is not getattr(Optimizer, method):
+            self.graph_break(name, f"{type(optimizer).__name__} defines its own {method}")
+            return
+        if closure is not None:
+            self.graph_break(name, "a closure is not captured")
+            return
+        self.nodes.append(OptimizerNode(optimizer, method, set_to_none))
+        self.ops.append(None)
+        if method == "step":
+            self.optimizers.append(optimizer)
+
     # ----------------------------------------------------------------- the graph
 
     def output_spec(self, value: Any) -> Any:
         """The function's result with tensors replaced by their values (see ``Graph``)."""
         if isinstance(value, Tensor):
-            return ("v", self.value_of(value._data))
+            vid = self.value_of(value._data)
+            if value._requires_grad:
+                self.grad_outputs.add(vid)
+            return ("v", vid)
         if isinstance(value, tuple) and not hasattr(value, "_fields"):
             return tuple(self.output_spec(v) for v in value)
         if isinstance(value, list):
@@ -189,6 +250,7 @@ class Tracer:
             if v.kind == INPUT:
                 inputs[v.index] = v.id
         graph = Graph(self.values, self.nodes, inputs, spec)
+        graph.grad_outputs = self.grad_outputs
         self.keep.clear()
         self.by_id.clear()
         self.by_key.clear()

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from lucid import _graph
 from lucid._graph import enable_grad
 from lucid.tensor import Tensor
 
@@ -193,6 +194,8 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Drop every parameter's gradient (``.grad = None``), or with ``set_to_none=False``
         fill it with zeros in place."""
+        if _graph._mode.tracer is not None:  # lucid.compile records the call (compile/steps.py)
+            _graph._mode.tracer.optimizer_call(self, "zero_grad", set_to_none=set_to_none)
         for group in self.param_groups:
             for p in group["params"]:
                 if p._grad is None:
@@ -210,6 +213,8 @@ class Optimizer:
         ``closure`` re-evaluates the model and returns the loss (it runs with grad enabled,
         before the update). Parameters whose ``.grad`` is None are skipped.
         """
+        if _graph._mode.tracer is not None:  # lucid.compile records the call (compile/steps.py)
+            _graph._mode.tracer.optimizer_call(self, "step", closure=closure)
         loss = None
         if closure is not None:
             with enable_grad():
