@@ -109,3 +109,22 @@ def test_plot_writes_a_png(tmp_path):
     train.main(["--epochs", "1", "--quiet", "--model", "mlp", "--plot", str(png),
                 "--checkpoint", str(tmp_path / "c.lucid")])  # fmt: skip
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_readme_compiled_training_step_matches_eager_bit_for_bit():
+    import warnings
+
+    block = next(
+        b
+        for b in re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+        if "@lucid.compile" in b
+    )
+    results = []
+    for source in (block, block.replace("@lucid.compile\n", "")):  # compiled, then eager
+        lucid.manual_seed(0)
+        namespace: dict = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a graph break would warn
+            exec(compile(source, str(README), "exec"), namespace)  # noqa: S102 - our README
+        results.append(namespace["losses"])
+    assert results[0] == results[1]
