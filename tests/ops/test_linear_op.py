@@ -51,3 +51,21 @@ def test_linear_names_mismatched_shapes():
         linear(lucid.zeros(4, 5), lucid.zeros(2, 3))
     with pytest.raises(ValueError, match="bias of shape"):
         linear(lucid.zeros(4, 3), lucid.zeros(2, 3), lucid.zeros(3))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("shape", [(5, 4, 3), (0, 4, 3), (2, 0, 3)])
+def test_linear_folded_batch_matches_torch_on_strided_and_empty_inputs(shape, rng):
+    """More than two dims run as one 2-D product over the folded batch, also when x is a
+    transposed view (reshape copies) or has an empty axis."""
+    torch = pytest.importorskip("torch")
+    data = [rng.standard_normal(s) for s in (shape, (2, 3), (2,))]
+    x, w, b = (lucid.tensor(a, requires_grad=True) for a in data)
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in data)
+    y, yt = linear(x.transpose(0, 1), w, b), torch.nn.functional.linear(xt.transpose(0, 1), wt, bt)
+    upstream = rng.standard_normal(y.shape)
+    y.backward(upstream)
+    yt.backward(torch.tensor(upstream))
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-12, atol=1e-12)
+    for a, t in ((x, xt), (w, wt), (b, bt)):
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-12)
