@@ -161,6 +161,10 @@ UNARY = {
     "clone": lambda x: x.clone(), "cumsum_flat": lambda x: lucid.cumsum(x),
     "logsumexp": lambda x: lucid.logsumexp(x, axis=1), "prod": lambda x: x.prod(axis=0),
     "norm": lambda x: lucid.norm(x, p=2, dim=1), "min": lambda x: lucid.amin(x, axis=(0, 1)),
+    "gather": lambda x: lucid.gather(x, 1, np.array([[3, 0], [1, 1], [2, 0]])),
+    "index_array": lambda x: x[np.array([2, 0, 2])], "take_flat": lambda x: lucid.take(x, [1, 7]),
+    "index_array_axis1": lambda x: x[:, np.array([3, 1])],
+    "norm1": lambda x: lucid.norm(x, p=1, dim=0, keepdim=True),
 }  # fmt: skip
 
 
