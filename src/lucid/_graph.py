@@ -423,19 +423,17 @@ _LEAF_LOCK = threading.RLock()
 
 
 def _add_to_leaf(t: Tensor, g: np.ndarray, owned: bool) -> None:
+    """Add ``g`` into the leaf's ``_grad`` (reduced to its shape and dtype); ``owned``: ``g``
+    is a fresh array nobody else holds, so it may become the gradient itself."""
     with _LEAF_LOCK:
-        _add_to_leaf_unlocked(t, g, owned)
-
-
-def _add_to_leaf_unlocked(t: Tensor, g: np.ndarray, owned: bool) -> None:
-    if t._grad is None:
-        if g.shape != t._data.shape:
-            g, owned = reduce_to_shape(g, t._data.shape), True
-        if g.dtype != t._data.dtype:
-            g, owned = g.astype(t._data.dtype), True
-        t._grad = g if owned else g.copy()
-    else:
-        accumulate(t._grad, g)
+        if t._grad is None:
+            if g.shape != t._data.shape:
+                g, owned = reduce_to_shape(g, t._data.shape), True
+            if g.dtype != t._data.dtype:
+                g, owned = g.astype(t._data.dtype), True
+            t._grad = g if owned else g.copy()
+        else:
+            accumulate(t._grad, g)
 
 
 class _Pass:
@@ -611,6 +609,13 @@ def _wake(op: operation, pass_: _Pass) -> list:
 _heappush = heapq.heappush
 
 
+def _check_versions(op: operation) -> None:
+    """RuntimeError if an input the op saved was changed in place since it was recorded."""
+    for t, version in zip(op.parents, op._versions, strict=False):  # lengths agree
+        if t._version != version:
+            raise _modified(op, t, version)
+
+
 def _take_gradients(op: operation, pass_: _Pass, zeros: Callable) -> Any:
     """The op's summed output gradients, once it is its turn: watched results get theirs
     delivered, the saved inputs' versions are checked, and outputs nothing flowed to get
@@ -621,9 +626,7 @@ def _take_gradients(op: operation, pass_: _Pass, zeros: Callable) -> Any:
             g = slots[t._index]
             if g is not None:
                 slots[t._index] = [pass_.deliver(t, g[0], False), False]
-    for t, version in zip(op.parents, op._versions, strict=True):
-        if t._version != version:
-            raise _modified(op, t, version)
+    _check_versions(op)
     if op.n_ret == 1:
         return slots[0][0]
     return tuple(
@@ -655,9 +658,7 @@ def _array_step(op: operation, pass_: _Pass) -> None:
     parents = op.parents
     if op.n_ret == 1 and not pass_.watched:
         grad_in = all_slots.pop(op)[0][0]
-        for t, version in zip(parents, op._versions, strict=False):  # lengths agree
-            if t._version != version:
-                raise _modified(op, t, version)
+        _check_versions(op)
     else:
         grad_in = _take_gradients(op, pass_, np.zeros)
     grads = op.gradient(grad_in)

@@ -10,11 +10,6 @@ import lucid
 import lucid.nn as nn
 import lucid.nn.functional as F
 
-
-def _leaf(*shape):
-    return lucid.zeros(*shape, dtype=lucid.float64).requires_grad_()
-
-
 ZERO_SIZE_CASES = {
     "broadcast with a 0-d scalar": (
         lambda s: (lucid.zeros(0, 3, dtype=lucid.float64) * s[0]).sum(),

@@ -51,12 +51,7 @@ def moveaxis(x: Any, source: Any, destination: Any) -> Any:
     return np.moveaxis(x, source, destination)
 
 
-def maximum(a: Any, b: Any) -> Any:
-    if isinstance(a, Tensor) or isinstance(b, Tensor):
-        from lucid.ops.elementwise import maximum as maximum_op
-
-        return maximum_op(a, b)
-    return np.maximum(a, b)
+maximum = np.maximum  # a ufunc: on Tensors it runs lucid.maximum (Tensor.__array_ufunc__)
 
 
 def clip(x: Any, lo: Any, hi: Any) -> Any:
@@ -67,29 +62,16 @@ def clip(x: Any, lo: Any, hi: Any) -> Any:
     return np.clip(x, lo, hi)
 
 
-def _unary(name: str) -> Any:
-    ufunc = getattr(np, name)
-
-    def apply(x: Any) -> Any:
-        if isinstance(x, Tensor):
-            from lucid.ops import elementwise
-
-            return getattr(elementwise, name)(x)
-        return ufunc(x)
-
-    apply.__name__ = name
-    apply.__doc__ = f"``np.{name}`` for arrays, ``lucid.{name}`` for Tensors."
-    return apply
-
-
-exp = _unary("exp")
-log = _unary("log")
-sqrt = _unary("sqrt")
-sin = _unary("sin")
-cos = _unary("cos")
-sinh = _unary("sinh")
-cosh = _unary("cosh")
-tanh = _unary("tanh")
+# NumPy's ufuncs themselves: on a Tensor, ``Tensor.__array_ufunc__`` runs Lucid's op of the
+# same name (recorded), so one spelling serves arrays and Tensors.
+exp = np.exp
+log = np.log
+sqrt = np.sqrt
+sin = np.sin
+cos = np.cos
+sinh = np.sinh
+cosh = np.cosh
+tanh = np.tanh
 
 
 def scatter_add(grad: Any, key: Any, shape: tuple[int, ...]) -> Any:

@@ -673,8 +673,9 @@ class BinaryCrossEntropyWithLogits(_WeightedBinaryLoss):
     def gradient(self, grad: np.ndarray) -> tuple:
         x, t = self.saved_tensors
         p = 1 if self.pos_weight is None else self.pos_weight
-        # softplus(-x) again (recorded under create_graph)
-        sp_neg = _xp.maximum(-x, 0) + _xp.log(1 + _xp.exp(-abs(x)))
+        # softplus(-x) again (recorded under create_graph); NumPy's ufuncs run Lucid's ops on
+        # Tensors, so log1p keeps its precision for large |x| in both
+        sp_neg = np.maximum(-x, 0) + np.log1p(np.exp(-abs(x)))
         s = _xp.exp(-sp_neg)  # sigmoid(x) = exp(-softplus(-x))
         dx = s * (1 - t + p * t) - p * t
         dt = p * sp_neg - (sp_neg + x)  # softplus(x) = softplus(-x) + x

@@ -40,10 +40,6 @@ def _normalized_input_gradient(gw: Any, xhat: np.ndarray, rstd: np.ndarray, axes
     return (gw - mean_gw - xhat * mean_gwx) * rstd
 
 
-def _plain(grad: Any) -> bool:
-    return type(grad) is np.ndarray
-
-
 class LayerNorm(operation):
     """(x - mean) * rstd * w + b over the last axes;  d/dx = rstd (gw - mean(gw) - xhat
     mean(gw xhat)), d/dw = sum(grad xhat), d/db = sum(grad) over the leading axes.
